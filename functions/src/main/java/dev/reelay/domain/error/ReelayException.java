@@ -16,4 +16,13 @@ public abstract class ReelayException extends RuntimeException {
     public String code() {
         return code;
     }
+
+    /**
+     * The code in front of the message. Lambda reports this text as a failed invocation's
+     * {@code errorMessage}, so the state machine's failure step can recover the code from it.
+     */
+    @Override
+    public String getLocalizedMessage() {
+        return code + ": " + getMessage();
+    }
 }

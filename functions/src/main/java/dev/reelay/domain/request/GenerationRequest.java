@@ -1,0 +1,19 @@
+package dev.reelay.domain.request;
+
+/**
+ * A validated video generation request in Reelay's public dialect (the unified aggregator's).
+ * Optional text fields are {@code null} when absent.
+ */
+public record GenerationRequest(
+        String model,
+        String prompt,
+        String negativePrompt,
+        String imageStart,
+        String imageEnd,
+        int durationSeconds,
+        Quality quality,
+        Sound sound,
+        String aspectRatio) {
+
+    public static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
+}

@@ -1,0 +1,159 @@
+package dev.reelay.domain.request;
+
+import dev.reelay.domain.error.InvalidRequestException;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the JSON body of {@code POST /v1/videos/generations} (already parsed into maps and lists)
+ * into a {@link GenerationRequest}, enforcing every rule of seeds 000 and 004 that can be checked
+ * without fetching the images. Each violation names its field.
+ */
+public final class GenerationRequestParser {
+    public static final int MAX_PROMPT_CHARS = 2500;
+    public static final int MIN_DURATION = 3;
+    public static final int MAX_DURATION = 15;
+    public static final int DEFAULT_DURATION = 5;
+    public static final Set<String> ASPECT_RATIOS = Set.of("16:9", "9:16", "1:1");
+
+    private static final Set<String> SUPPORTED_FIELDS = Set.of(
+            "model", "prompt", "negative_prompt", "image_start", "image_end",
+            "duration", "quality", "sound", "aspect_ratio");
+    /** Seed fields Reelay will take but does not serve yet: refused rather than silently ignored. */
+    private static final Set<String> NOT_YET_SUPPORTED = Set.of("callback_url", "model_params", "external_task_id");
+
+    private final boolean allowLocalImageSources;
+
+    /** @param allowLocalImageSources local mode: {@code file:} paths and {@code s3://} objects are allowed too */
+    public GenerationRequestParser(boolean allowLocalImageSources) {
+        this.allowLocalImageSources = allowLocalImageSources;
+    }
+
+    public GenerationRequest parse(Object body) {
+        if (!(body instanceof Map<?, ?> fields)) {
+            throw new InvalidRequestException(null, "invalid_body", "The request body must be a JSON object.");
+        }
+        for (Object name : fields.keySet()) {
+            if (NOT_YET_SUPPORTED.contains(name)) {
+                throw new InvalidRequestException((String) name, "unsupported_parameter",
+                        "'" + name + "' is not supported by this Reelay version yet.");
+            }
+            if (!SUPPORTED_FIELDS.contains(name)) {
+                throw new InvalidRequestException(String.valueOf(name), "unknown_parameter",
+                        "'" + name + "' is not a parameter of this API.");
+            }
+        }
+        String model = requiredString(fields, "model");
+        if (!GenerationRequest.IMAGE_TO_VIDEO.equals(model)) {
+            throw new InvalidRequestException("model", "unsupported_model",
+                    "'model' must be '" + GenerationRequest.IMAGE_TO_VIDEO + "', got '" + model + "'.");
+        }
+        String prompt = boundedText(fields, "prompt");
+        String negativePrompt = boundedText(fields, "negative_prompt");
+        String imageStart = optionalString(fields, "image_start");
+        String imageEnd = optionalString(fields, "image_end");
+        if (imageStart == null && imageEnd != null) {
+            throw new InvalidRequestException("image_end", "image_end_without_image_start",
+                    "'image_end' can only be given together with 'image_start'.");
+        }
+        if (imageStart == null) {
+            throw new InvalidRequestException("image_start", "missing_image_start",
+                    "'image_start' is required for " + GenerationRequest.IMAGE_TO_VIDEO + ".");
+        }
+        checkImageLocation("image_start", imageStart);
+        if (imageEnd != null) {
+            checkImageLocation("image_end", imageEnd);
+        }
+        int duration = duration(fields.get("duration"));
+        Quality quality = Quality.fromWire(stringOr(fields, "quality", Quality.P720.wire()))
+                .orElseThrow(() -> new InvalidRequestException("quality", "invalid_quality",
+                        "'quality' must be one of 720p, 1080p, 4k."));
+        Sound sound = Sound.fromWire(stringOr(fields, "sound", Sound.OFF.wire()))
+                .orElseThrow(() -> new InvalidRequestException("sound", "invalid_sound",
+                        "'sound' must be 'on' or 'off'."));
+        String aspectRatio = optionalString(fields, "aspect_ratio");
+        if (aspectRatio != null && !ASPECT_RATIOS.contains(aspectRatio)) {
+            throw new InvalidRequestException("aspect_ratio", "invalid_aspect_ratio",
+                    "'aspect_ratio' must be one of 16:9, 9:16, 1:1.");
+        }
+        return new GenerationRequest(model, prompt, negativePrompt, imageStart, imageEnd,
+                duration, quality, sound, aspectRatio);
+    }
+
+    private void checkImageLocation(String field, String location) {
+        String lower = location.toLowerCase(java.util.Locale.ROOT);
+        boolean https = lower.startsWith("https://") && location.length() > "https://".length();
+        boolean local = allowLocalImageSources && (lower.startsWith("file:") || lower.startsWith("s3://"));
+        if (!https && !local) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' must be an HTTPS URL"
+                    + (allowLocalImageSources ? ", a file: path or an s3:// object." : "."));
+        }
+        if (location.length() > 2048) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' is longer than 2048 characters.");
+        }
+    }
+
+    private static int duration(Object value) {
+        if (value == null) {
+            return DEFAULT_DURATION;
+        }
+        BigInteger whole = wholeNumber(value);
+        if (whole == null || whole.compareTo(BigInteger.valueOf(MIN_DURATION)) < 0
+                || whole.compareTo(BigInteger.valueOf(MAX_DURATION)) > 0) {
+            throw new InvalidRequestException("duration", "invalid_duration",
+                    "'duration' must be an integer from " + MIN_DURATION + " to " + MAX_DURATION + " (seconds).");
+        }
+        return whole.intValueExact();
+    }
+
+    /** JSON numbers arrive as Integer, Long, BigInteger, Double or BigDecimal; 5.0 counts as 5, 5.5 does not. */
+    private static BigInteger wholeNumber(Object value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+            return BigInteger.valueOf(((Number) value).longValue());
+        }
+        if (value instanceof BigInteger big) {
+            return big;
+        }
+        if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
+            BigDecimal decimal = new BigDecimal(value.toString());
+            return decimal.stripTrailingZeros().scale() <= 0 ? decimal.toBigIntegerExact() : null;
+        }
+        return null;
+    }
+
+    private static String boundedText(Map<?, ?> fields, String name) {
+        String text = optionalString(fields, name);
+        if (text != null && text.codePointCount(0, text.length()) > MAX_PROMPT_CHARS) {
+            throw new InvalidRequestException(name, name + "_too_long",
+                    "'" + name + "' must be at most " + MAX_PROMPT_CHARS + " characters.");
+        }
+        return text;
+    }
+
+    private static String requiredString(Map<?, ?> fields, String name) {
+        String value = optionalString(fields, name);
+        if (value == null) {
+            throw new InvalidRequestException(name, "missing_" + name, "'" + name + "' is required.");
+        }
+        return value;
+    }
+
+    private static String stringOr(Map<?, ?> fields, String name, String fallback) {
+        String value = optionalString(fields, name);
+        return value == null ? fallback : value;
+    }
+
+    private static String optionalString(Map<?, ?> fields, String name) {
+        Object value = fields.get(name);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text)) {
+            throw new InvalidRequestException(name, "invalid_" + name, "'" + name + "' must be a string.");
+        }
+        return text.isEmpty() ? null : text;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.reelay.domain.task;
+
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.request.GenerationRequest;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A video generation task as Reelay records it. {@code quote} is the price fixed at submission;
+ * {@code charged} is what was actually billed (zero until settlement, and for failed tasks).
+ */
+public record Task(
+        String id,
+        String ownerKeyId,
+        Instant createdAt,
+        GenerationRequest request,
+        String imageStartKey,
+        String imageEndKey,
+        TaskStatus status,
+        int progress,
+        Quote quote,
+        Quote charged,
+        int estimatedSeconds,
+        String provider,
+        String providerTaskId,
+        TaskResult result,
+        Failure failure,
+        List<TimelineEvent> timeline) {
+
+    public Task {
+        timeline = List.copyOf(timeline);
+    }
+
+    /** A new task, just accepted. */
+    public static Task accepted(String id, String ownerKeyId, Instant now, GenerationRequest request,
+                                String imageStartKey, String imageEndKey, Quote quote) {
+        return new Task(id, ownerKeyId, now, request, imageStartKey, imageEndKey, TaskStatus.PENDING, 0, quote,
+                Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)));
+    }
+}

@@ -1,0 +1,128 @@
+package dev.reelay.domain.request;
+
+import dev.reelay.domain.error.InvalidRequestException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Every request rule of seeds 000 and 004 that holds before images are fetched: one refusal and one acceptance each. */
+class GenerationRequestParserTest {
+    private static final GenerationRequestParser AWS = new GenerationRequestParser(false);
+    private static final GenerationRequestParser LOCAL = new GenerationRequestParser(true);
+
+    private static Map<String, Object> valid() {
+        Map<String, Object> body = new HashMap<>();
+        body.put("model", "kling-v3-image-to-video");
+        body.put("prompt", "waves");
+        body.put("image_start", "https://example.com/first.jpg");
+        return body;
+    }
+
+    private static Map<String, Object> with(String field, Object value) {
+        Map<String, Object> body = valid();
+        if (value == null) {
+            body.remove(field);
+        } else {
+            body.put(field, value);
+        }
+        return body;
+    }
+
+    static Stream<Arguments> refusals() {
+        return Stream.of(
+                Arguments.of("unknown field", with("colour", "red"), "colour", "unknown_parameter"),
+                Arguments.of("seed field not served yet", with("callback_url", "https://x.example/hook"), "callback_url", "unsupported_parameter"),
+                Arguments.of("model missing", with("model", null), "model", "missing_model"),
+                Arguments.of("model unknown", with("model", "kling-v2"), "model", "unsupported_model"),
+                Arguments.of("model not text", with("model", 3), "model", "invalid_model"),
+                Arguments.of("prompt of 2501 characters", with("prompt", "a".repeat(2501)), "prompt", "prompt_too_long"),
+                Arguments.of("prompt not text", with("prompt", List.of("a")), "prompt", "invalid_prompt"),
+                Arguments.of("negative prompt of 2501 characters", with("negative_prompt", "n".repeat(2501)), "negative_prompt", "negative_prompt_too_long"),
+                Arguments.of("no first frame", with("image_start", null), "image_start", "missing_image_start"),
+                Arguments.of("last frame without first", withEndOnly(), "image_end", "image_end_without_image_start"),
+                Arguments.of("plain HTTP image", with("image_start", "http://example.com/a.jpg"), "image_start", "invalid_image_url"),
+                Arguments.of("file: image outside local mode", with("image_start", "file:/tmp/a.jpg"), "image_start", "invalid_image_url"),
+                Arguments.of("s3: image outside local mode", with("image_start", "s3://bucket/a.jpg"), "image_start", "invalid_image_url"),
+                Arguments.of("plain HTTP last frame", with("image_end", "http://example.com/b.jpg"), "image_end", "invalid_image_url"),
+                Arguments.of("image URL over 2048 characters", with("image_start", "https://example.com/" + "a".repeat(2040)), "image_start", "invalid_image_url"),
+                Arguments.of("duration as a string", with("duration", "5"), "duration", "invalid_duration"),
+                Arguments.of("duration below 3", with("duration", 2), "duration", "invalid_duration"),
+                Arguments.of("duration above 15", with("duration", 16), "duration", "invalid_duration"),
+                Arguments.of("duration not whole", with("duration", new BigDecimal("5.5")), "duration", "invalid_duration"),
+                Arguments.of("quality unknown", with("quality", "8k"), "quality", "invalid_quality"),
+                Arguments.of("sound unknown", with("sound", "yes"), "sound", "invalid_sound"),
+                Arguments.of("aspect ratio unknown", with("aspect_ratio", "4:3"), "aspect_ratio", "invalid_aspect_ratio"));
+    }
+
+    private static Map<String, Object> withEndOnly() {
+        Map<String, Object> body = with("image_start", null);
+        body.put("image_end", "https://example.com/last.jpg");
+        return body;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void refusesWithTheFieldAndAStableCode(String rule, Map<String, Object> body, String field, String code) {
+        assertThatThrownBy(() -> AWS.parse(body))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo(field);
+                    assertThat(e.code()).isEqualTo(code);
+                    assertThat(e.getMessage()).contains(field);
+                });
+    }
+
+    static Stream<Arguments> acceptances() {
+        return Stream.of(
+                Arguments.of("prompt of exactly 2500 characters", with("prompt", "a".repeat(2500))),
+                Arguments.of("no prompt at all", with("prompt", null)),
+                Arguments.of("negative prompt of 2500 characters", with("negative_prompt", "n".repeat(2500))),
+                Arguments.of("first and last frame", with("image_end", "https://example.com/last.png")),
+                Arguments.of("duration 3", with("duration", 3)),
+                Arguments.of("duration 15", with("duration", 15)),
+                Arguments.of("duration written 5.0", with("duration", new BigDecimal("5.0"))),
+                Arguments.of("quality 1080p", with("quality", "1080p")),
+                Arguments.of("quality 4k (priced later)", with("quality", "4k")),
+                Arguments.of("sound on", with("sound", "on")),
+                Arguments.of("aspect ratio 9:16", with("aspect_ratio", "9:16")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("acceptances")
+    void accepts(String rule, Map<String, Object> body) {
+        assertThat(AWS.parse(body).model()).isEqualTo(GenerationRequest.IMAGE_TO_VIDEO);
+    }
+
+    @Test
+    void refusesABodyThatIsNotAnObject() {
+        assertThatThrownBy(() -> AWS.parse(List.of(1, 2)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("invalid_body"));
+    }
+
+    @Test
+    void appliesTheSeedDefaults() {
+        GenerationRequest request = AWS.parse(valid());
+        assertThat(request.durationSeconds()).isEqualTo(5);
+        assertThat(request.quality()).isEqualTo(Quality.P720);
+        assertThat(request.sound()).isEqualTo(Sound.OFF);
+        assertThat(request.aspectRatio()).isNull();
+        assertThat(request.imageEnd()).isNull();
+    }
+
+    @Test
+    void localModeAlsoTakesFilesAndLocalS3Objects() {
+        assertThat(LOCAL.parse(with("image_start", "file:/tmp/first.jpg")).imageStart()).isEqualTo("file:/tmp/first.jpg");
+        assertThat(LOCAL.parse(with("image_start", "s3://reelay-uploads/a.png")).imageStart()).isEqualTo("s3://reelay-uploads/a.png");
+        assertThatThrownBy(() -> LOCAL.parse(with("image_start", "http://example.com/a.jpg")))
+                .isInstanceOf(InvalidRequestException.class);
+    }
+}
