@@ -22,10 +22,14 @@ public interface VideoArchive {
     URI presignedUrl(String key, Duration validity);
 
     /**
-     * Stores an input image the caller gave us (already checked) and returns a time-limited GET
-     * URL a provider can fetch it from, so the provider sees exactly the bytes we validated.
+     * Stores an input image the caller gave us (already checked) under
+     * {@code inputs/{taskId}/{name}} and returns its key, so that the provider later sees exactly
+     * the bytes we validated.
      */
-    URI stageInput(String taskId, String name, byte[] content, String contentType, Duration validity);
+    String stageInput(String taskId, String name, byte[] content, String contentType);
+
+    /** A time-limited GET URL of a staged input, for the provider to fetch. */
+    URI presignedInputUrl(String key, Duration validity);
 
     /** Reads at most {@code maxBytes + 1} bytes of an object in the given bucket (for s3:// image sources). */
     byte[] read(String bucket, String key, long maxBytes);

@@ -1,0 +1,81 @@
+package dev.reelay.application;
+
+import dev.reelay.domain.error.TransientFailureException;
+import dev.reelay.domain.media.ImageFacts;
+import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.request.GenerationRequest;
+import dev.reelay.domain.request.GenerationRequestParser;
+import dev.reelay.domain.request.ImageRules;
+import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.ImageSource;
+import dev.reelay.port.TaskStore;
+import dev.reelay.port.VideoArchive;
+import dev.reelay.port.Workflow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * Accepts a generation request: validates it, fetches and checks its images, prices it, records
+ * the task and starts its workflow. Nothing invalid gets past this point, so nothing invalid
+ * reaches a provider or a bill.
+ */
+public final class SubmitVideoGeneration {
+    private static final Logger LOG = LoggerFactory.getLogger(SubmitVideoGeneration.class);
+
+    private final GenerationRequestParser parser;
+    private final ImageSource images;
+    private final VideoArchive archive;
+    private final PriceTable prices;
+    private final TaskStore store;
+    private final Workflow workflow;
+    private final Clock clock;
+    private final Supplier<String> taskIds;
+
+    public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, VideoArchive archive,
+                                 PriceTable prices, TaskStore store, Workflow workflow, Clock clock,
+                                 Supplier<String> taskIds) {
+        this.parser = parser;
+        this.images = images;
+        this.archive = archive;
+        this.prices = prices;
+        this.store = store;
+        this.workflow = workflow;
+        this.clock = clock;
+        this.taskIds = taskIds;
+    }
+
+    public Task submit(String ownerKeyId, Object body) {
+        GenerationRequest request = parser.parse(body);
+        Quote quote = prices.quote(request.quality(), request.sound(), request.durationSeconds());
+        byte[] start = images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
+        ImageFacts startFacts = ImageRules.check("image_start", start);
+        byte[] end = request.imageEnd() == null ? null
+                : images.fetch("image_end", request.imageEnd(), ImageRules.MAX_BYTES);
+        ImageFacts endFacts = end == null ? null : ImageRules.check("image_end", end);
+
+        String taskId = taskIds.get();
+        String startKey = archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
+        String endKey = end == null ? null
+                : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
+        Task task = Task.accepted(taskId, ownerKeyId, clock.instant(), request, startKey, endKey, quote);
+        store.create(task);
+        try {
+            workflow.start(taskId);
+        } catch (RuntimeException e) {
+            LOG.error("Could not start the workflow of task {}; marking it failed", taskId, e);
+            Failure failure = new Failure("workflow_unavailable", "The task could not be started; it was not charged.");
+            store.markFailed(taskId, failure, new TimelineEvent(TimelineEvent.FAILED, clock.instant(), failure.code()));
+            throw new TransientFailureException("workflow_unavailable",
+                    "The task could not be started; try again.", e);
+        }
+        LOG.info("Accepted task {} for key {}: {} s at {}/{}, quoted {} USD", taskId, ownerKeyId,
+                request.durationSeconds(), request.quality().wire(), request.sound().wire(), quote.costUsd());
+        return task;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.reelay.port;
+
+/** Fetches the bytes of an image the caller pointed us at (an HTTPS URL, or a local source in local mode). */
+public interface ImageSource {
+
+    /**
+     * Reads at most {@code maxBytes + 1} bytes, so the caller can tell an image that is too large.
+     *
+     * @throws dev.reelay.domain.error.InvalidRequestException (naming {@code field}) when the image
+     *         cannot be fetched: unreachable, not found, refused
+     */
+    byte[] fetch(String field, String location, long maxBytes);
+}

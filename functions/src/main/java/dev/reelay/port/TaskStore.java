@@ -1,0 +1,44 @@
+package dev.reelay.port;
+
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TaskResult;
+import dev.reelay.domain.task.TimelineEvent;
+
+import java.util.Optional;
+
+/**
+ * Durable task state and billing. Every change appends its event to the task's timeline in the
+ * same write. Changes to a task that already reached a final status are refused (return false),
+ * which is what makes retried workflow steps harmless.
+ */
+public interface TaskStore {
+
+    /** Records a newly accepted task; fails if the id exists. */
+    void create(Task task);
+
+    Optional<Task> find(String taskId);
+
+    /** The provider accepted the job: pending → processing. */
+    boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
+                                     int estimatedSeconds, TimelineEvent event);
+
+    /** Progress reported by the provider while it renders. */
+    void recordProgress(String taskId, int progress);
+
+    /** Appends an event (e.g. {@code provider_completed}, {@code archived}) to a task still running. */
+    boolean appendEvent(String taskId, TimelineEvent event);
+
+    /** The video is in the archive. */
+    boolean recordResult(String taskId, TaskResult result, TimelineEvent event);
+
+    /**
+     * In one transaction: the task is completed, its billing record written and its owner's usage
+     * counters increased. Safe to repeat: returns false, charging nothing, when already settled.
+     */
+    boolean settle(String taskId, Quote charge, TimelineEvent event);
+
+    /** The task failed, at no charge. Returns false when the task had already ended. */
+    boolean markFailed(String taskId, Failure failure, TimelineEvent event);
+}

@@ -1,0 +1,114 @@
+package dev.reelay.application;
+
+import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.request.GenerationRequest;
+import dev.reelay.domain.request.Quality;
+import dev.reelay.domain.request.Sound;
+import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TaskStatus;
+import dev.reelay.port.ProviderClient.JobStatus;
+import dev.reelay.testing.FakeProvider;
+import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryTaskStore;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The workflow's decisions: submit once, back off, stop at the deadline, fail without charging. */
+class VideoGenerationStepsTest {
+    private final InMemoryTaskStore store = new InMemoryTaskStore();
+    private final FakeProvider provider = new FakeProvider();
+    private final Instant now = Instant.parse("2026-11-23T01:00:00Z");
+    private final PollingPolicy polling = new PollingPolicy(10, 60, 2.0, Duration.ofMinutes(30), 5);
+    private final VideoGenerationSteps steps = new VideoGenerationSteps(store, provider, new InMemoryArchive(), polling,
+            Clock.fixed(now, ZoneOffset.UTC));
+
+    private String accepted(String id) {
+        GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
+                "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null);
+        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        store.create(Task.accepted(id, "default", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
+        return id;
+    }
+
+    @Test
+    void aRetriedSubmissionReusesTheProviderTaskItCreated() {
+        String id = accepted("task-1");
+        WorkflowState first = steps.submitToProvider(WorkflowState.start(id));
+        WorkflowState again = steps.submitToProvider(WorkflowState.start(id));
+
+        assertThat(provider.submitted).hasSize(1);
+        assertThat(again.providerTaskId()).isEqualTo(first.providerTaskId());
+        assertThat(first.waitSeconds()).isEqualTo(30);
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(TaskStatus.PROCESSING);
+    }
+
+    @Test
+    void checksBackOffFromTheMinimumToTheMaximum() {
+        String id = accepted("task-2");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        provider.status = new JobStatus(JobStatus.State.RUNNING, 10, null, null);
+        state = steps.checkStatus(state);
+        assertThat(state.waitSeconds()).isEqualTo(10);
+        state = steps.checkStatus(state);
+        assertThat(state.waitSeconds()).isEqualTo(20);
+        state = steps.checkStatus(state);
+        assertThat(state.waitSeconds()).isEqualTo(40);
+        state = steps.checkStatus(state);
+        assertThat(state.waitSeconds()).isEqualTo(60);
+        assertThat(state.status()).isEqualTo(WorkflowState.PROCESSING);
+    }
+
+    @Test
+    void givesUpAfterTheLastCheckWithAClearReason() {
+        String id = accepted("task-3");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        for (int i = 0; i < polling.maxChecks(); i++) {
+            state = steps.checkStatus(state);
+        }
+        assertThat(state.status()).isEqualTo(WorkflowState.FAILED);
+        assertThat(state.failure().code()).isEqualTo("generation_timed_out");
+
+        steps.recordFailure(state);
+        Task task = store.find(id).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(task.charged().costUsd()).isZero();
+        assertThat(store.settlements).isEmpty();
+    }
+
+    @Test
+    void givesUpAtTheDeadline() {
+        String id = accepted("task-4");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        WorkflowState late = new WorkflowState(id, state.provider(), state.providerTaskId(), 1, 10,
+                now.minusSeconds(1).toString(), WorkflowState.PROCESSING, null, null, null);
+        assertThat(steps.checkStatus(late).failure().code()).isEqualTo("generation_timed_out");
+    }
+
+    @Test
+    void aProviderFailureEndsTheTaskWithTheProvidersMessage() {
+        String id = accepted("task-5");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        provider.status = new JobStatus(JobStatus.State.FAILED, 30, null, "content policy violation");
+        WorkflowState failed = steps.recordFailure(steps.checkStatus(state));
+        assertThat(failed.failure().message()).isEqualTo("content policy violation");
+        assertThat(store.find(id).orElseThrow().failure().code()).isEqualTo("provider_failed");
+    }
+
+    @Test
+    void aFailedTaskCannotBeSettledAfterwards() {
+        String id = accepted("task-6");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        provider.status = new JobStatus(JobStatus.State.FAILED, 30, null, "boom");
+        steps.recordFailure(steps.checkStatus(state));
+        steps.settleBilling(state);
+        assertThat(store.settlements).isEmpty();
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.reelay.testing;
+
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TaskResult;
+import dev.reelay.domain.task.TaskStatus;
+import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.TaskStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/** An in-memory TaskStore with the same rules as the DynamoDB one, for unit tests of its users. */
+public final class InMemoryTaskStore implements TaskStore {
+    private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+    public final List<String> settlements = new ArrayList<>();
+
+    @Override
+    public void create(Task task) {
+        if (tasks.putIfAbsent(task.id(), task) != null) {
+            throw new IllegalStateException("Task exists: " + task.id());
+        }
+    }
+
+    @Override
+    public Optional<Task> find(String taskId) {
+        return Optional.ofNullable(tasks.get(taskId));
+    }
+
+    @Override
+    public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds, TimelineEvent event) {
+        return update(taskId, event, t -> copy(t, TaskStatus.PROCESSING, t.progress(), t.charged(), estimatedSeconds,
+                provider, providerTaskId, t.result(), t.failure()));
+    }
+
+    @Override
+    public void recordProgress(String taskId, int progress) {
+        tasks.computeIfPresent(taskId, (id, t) -> t.status().isTerminal() || t.progress() >= progress ? t
+                : copy(t, t.status(), progress, t.charged(), t.estimatedSeconds(), t.provider(), t.providerTaskId(), t.result(), t.failure()));
+    }
+
+    @Override
+    public boolean appendEvent(String taskId, TimelineEvent event) {
+        return update(taskId, event, UnaryOperator.identity());
+    }
+
+    @Override
+    public boolean recordResult(String taskId, TaskResult result, TimelineEvent event) {
+        return update(taskId, event, t -> copy(t, t.status(), t.progress(), t.charged(), t.estimatedSeconds(),
+                t.provider(), t.providerTaskId(), result, t.failure()));
+    }
+
+    @Override
+    public boolean settle(String taskId, Quote charge, TimelineEvent event) {
+        boolean settled = update(taskId, event, t -> copy(t, TaskStatus.COMPLETED, 100, charge, t.estimatedSeconds(),
+                t.provider(), t.providerTaskId(), t.result(), t.failure()));
+        if (settled) {
+            settlements.add(taskId);
+        }
+        return settled;
+    }
+
+    @Override
+    public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
+        return update(taskId, event, t -> copy(t, TaskStatus.FAILED, t.progress(), t.charged(), t.estimatedSeconds(),
+                t.provider(), t.providerTaskId(), t.result(), failure));
+    }
+
+    private synchronized boolean update(String taskId, TimelineEvent event, UnaryOperator<Task> change) {
+        Task task = tasks.get(taskId);
+        if (task == null || task.status().isTerminal()
+                || task.timeline().stream().anyMatch(e -> e.event().equals(event.event()))) {
+            return false;
+        }
+        Task changed = change.apply(task);
+        List<TimelineEvent> timeline = new ArrayList<>(changed.timeline());
+        timeline.add(event);
+        tasks.put(taskId, new Task(changed.id(), changed.ownerKeyId(), changed.createdAt(), changed.request(),
+                changed.imageStartKey(), changed.imageEndKey(), changed.status(), changed.progress(), changed.quote(),
+                changed.charged(), changed.estimatedSeconds(), changed.provider(), changed.providerTaskId(),
+                changed.result(), changed.failure(), timeline));
+        return true;
+    }
+
+    private static Task copy(Task t, TaskStatus status, int progress, Quote charged, int estimate, String provider,
+                             String providerTaskId, TaskResult result, Failure failure) {
+        return new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(), t.imageEndKey(), status,
+                progress, t.quote(), charged, estimate, provider, providerTaskId, result, failure, t.timeline());
+    }
+}
