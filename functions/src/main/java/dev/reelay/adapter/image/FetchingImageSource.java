@@ -1,0 +1,90 @@
+package dev.reelay.adapter.image;
+
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.error.NotFoundException;
+import dev.reelay.port.ImageSource;
+import dev.reelay.port.VideoArchive;
+import software.amazon.awssdk.http.SdkHttpMethod;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Fetches images from HTTPS URLs, and in local mode also from {@code file:} paths and
+ * {@code s3://bucket/key} objects of the local stack. Reads at most one byte past the limit.
+ */
+public final class FetchingImageSource implements ImageSource {
+    private final HttpTransport http;
+    private final VideoArchive archive;
+    private final boolean allowLocalSources;
+
+    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources) {
+        this.http = http;
+        this.archive = archive;
+        this.allowLocalSources = allowLocalSources;
+    }
+
+    @Override
+    public byte[] fetch(String field, String location, long maxBytes) {
+        String scheme = location.contains(":") ? location.substring(0, location.indexOf(':')).toLowerCase(Locale.ROOT) : "";
+        if (scheme.equals("https")) {
+            return fromHttps(field, location, maxBytes);
+        }
+        if (allowLocalSources && scheme.equals("file")) {
+            return fromFile(field, location, maxBytes);
+        }
+        if (allowLocalSources && scheme.equals("s3")) {
+            return fromS3(field, location, maxBytes);
+        }
+        throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has an unsupported scheme.");
+    }
+
+    private byte[] fromHttps(String field, String location, long maxBytes) {
+        try {
+            HttpTransport.Streamed streamed = http.open(SdkHttpMethod.GET, new URI(location), Map.of("Accept", "image/*"), null);
+            try (InputStream body = streamed.body()) {
+                if (streamed.status() / 100 != 2) {
+                    throw unreachable(field, "the server answered " + streamed.status());
+                }
+                return body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            }
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' is not a valid URL.");
+        } catch (IOException e) {
+            throw unreachable(field, e.getMessage());
+        }
+    }
+
+    private byte[] fromFile(String field, String location, long maxBytes) {
+        Path path = Path.of(location.startsWith("file://") ? URI.create(location).getPath() : location.substring("file:".length()));
+        try (InputStream in = Files.newInputStream(path)) {
+            return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        } catch (IOException e) {
+            throw unreachable(field, "cannot read " + path + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private byte[] fromS3(String field, String location, long maxBytes) {
+        String rest = location.substring("s3://".length());
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' must look like s3://bucket/key.");
+        }
+        try {
+            return archive.read(rest.substring(0, slash), rest.substring(slash + 1), maxBytes);
+        } catch (NotFoundException e) {
+            throw unreachable(field, "no such object");
+        }
+    }
+
+    private static InvalidRequestException unreachable(String field, String why) {
+        return new InvalidRequestException(field, "image_unreachable", "'" + field + "' could not be fetched: " + why + ".");
+    }
+}

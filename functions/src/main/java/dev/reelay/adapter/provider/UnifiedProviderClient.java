@@ -1,0 +1,125 @@
+package dev.reelay.adapter.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.port.ProviderClient;
+import software.amazon.awssdk.http.SdkHttpMethod;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The unified aggregator's dialect (seeds 000 and 004): {@code POST /v1/videos/generations},
+ * {@code GET /v1/tasks/{id}}, bearer API key, errors as {@code {"error":{"code","message","type"}}}.
+ */
+public final class UnifiedProviderClient implements ProviderClient {
+    public static final String NAME = "unified";
+
+    private final HttpTransport http;
+    private final URI baseUrl;
+    private final Supplier<String> apiKey;
+    private final ObjectMapper json;
+
+    public UnifiedProviderClient(HttpTransport http, URI baseUrl, Supplier<String> apiKey, ObjectMapper json) {
+        this.http = http;
+        this.baseUrl = baseUrl;
+        this.apiKey = apiKey;
+        this.json = json;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Submission submit(ProviderJob job) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", job.model());
+        putIfPresent(body, "prompt", job.prompt());
+        putIfPresent(body, "negative_prompt", job.negativePrompt());
+        body.put("image_start", job.imageStart().toString());
+        if (job.imageEnd() != null) {
+            body.put("image_end", job.imageEnd().toString());
+        }
+        body.put("duration", job.durationSeconds());
+        body.put("quality", job.quality());
+        body.put("sound", job.sound());
+        putIfPresent(body, "aspect_ratio", job.aspectRatio());
+        JsonNode task = call(SdkHttpMethod.POST, "/v1/videos/generations", body);
+        String id = task.path("id").asText(null);
+        if (id == null) {
+            throw new PermanentFailureException("provider_bad_answer", NAME + " accepted the job but sent no task id.");
+        }
+        return new Submission(id, task.path("task_info").path("estimated_time").asInt(0));
+    }
+
+    @Override
+    public JobStatus query(String providerTaskId) {
+        JsonNode task = call(SdkHttpMethod.GET, "/v1/tasks/" + providerTaskId, null);
+        String status = task.path("status").asText("");
+        int progress = task.path("progress").asInt(0);
+        return switch (status) {
+            case "pending" -> new JobStatus(JobStatus.State.QUEUED, progress, null, null);
+            case "processing" -> new JobStatus(JobStatus.State.RUNNING, progress, null, null);
+            case "completed" -> new JobStatus(JobStatus.State.SUCCEEDED, 100, videoUrl(task), null);
+            case "failed", "cancelled" -> new JobStatus(JobStatus.State.FAILED, progress, null,
+                    task.path("error").path("message").asText("The provider reported the task " + status + "."));
+            default -> throw new PermanentFailureException("provider_bad_answer",
+                    NAME + " reported an unknown status '" + status + "' for " + providerTaskId + ".");
+        };
+    }
+
+    @Override
+    public VideoDownload download(URI videoUrl) {
+        try {
+            HttpTransport.Streamed streamed = http.open(SdkHttpMethod.GET, videoUrl, Map.of(), null);
+            if (streamed.status() / 100 != 2) {
+                streamed.body().close();
+                throw ProviderErrors.fromHttp(NAME, streamed.status(), null, "video download failed");
+            }
+            return new VideoDownload(streamed.body(), streamed.contentLength());
+        } catch (IOException e) {
+            throw ProviderErrors.unreachable(NAME, e);
+        }
+    }
+
+    /** Completed tasks list their videos in {@code results}; older answers used {@code video_url}. */
+    private static URI videoUrl(JsonNode task) {
+        JsonNode results = task.path("results");
+        String url = results.isArray() && !results.isEmpty() ? results.get(0).asText(null) : task.path("video_url").asText(null);
+        if (url == null) {
+            throw new PermanentFailureException("provider_bad_answer", NAME + " completed the task but gave no video URL.");
+        }
+        return URI.create(url);
+    }
+
+    private JsonNode call(SdkHttpMethod method, String path, JsonNode body) {
+        try {
+            HttpTransport.Response response = http.send(method, baseUrl.resolve(path),
+                    Map.of("Authorization", "Bearer " + apiKey.get(), "Content-Type", "application/json",
+                            "Accept", "application/json"),
+                    body == null ? null : json.writeValueAsBytes(body));
+            JsonNode answer = response.body().length == 0 ? json.createObjectNode() : json.readTree(response.body());
+            if (!response.ok()) {
+                JsonNode error = answer.path("error");
+                throw ProviderErrors.fromHttp(NAME, response.status(), error.path("code").asText(null),
+                        error.path("message").asText(null));
+            }
+            return answer;
+        } catch (IOException e) {
+            throw ProviderErrors.unreachable(NAME, e);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode body, String name, String value) {
+        if (value != null) {
+            body.put(name, value);
+        }
+    }
+}
