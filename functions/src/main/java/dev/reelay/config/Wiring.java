@@ -1,0 +1,78 @@
+package dev.reelay.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.adapter.image.FetchingImageSource;
+import dev.reelay.adapter.s3.S3VideoArchive;
+import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
+import dev.reelay.application.GetTask;
+import dev.reelay.application.SubmitVideoGeneration;
+import dev.reelay.application.VideoGenerationSteps;
+import dev.reelay.domain.request.GenerationRequestParser;
+import dev.reelay.port.ProviderClient;
+import dev.reelay.port.TaskStore;
+import dev.reelay.port.VideoArchive;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sfn.SfnClient;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * Builds the use cases from configuration and clients. AWS wires it once from {@link AwsClients};
+ * the local runtime wires it from clients pointed at its local engines: same classes either way.
+ */
+public final class Wiring {
+    private final ReelayConfig config;
+    private final TaskStore store;
+    private final VideoArchive archive;
+    private final HttpTransport http;
+    private final SfnClient sfn;
+    private final ProviderClient provider;
+    private final Clock clock;
+
+    public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
+                  HttpTransport http, ProviderClient provider, Clock clock) {
+        this.config = config;
+        this.store = new DynamoDbTaskStore(dynamo, config.tasksTable(), clock);
+        this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket(), config.uploadsBucket());
+        this.http = http;
+        this.sfn = sfn;
+        this.provider = provider;
+        this.clock = clock;
+    }
+
+    public SubmitVideoGeneration submitVideoGeneration() {
+        return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources()),
+                new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.prices(), store,
+                new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS);
+    }
+
+    public GetTask getTask() {
+        return new GetTask(store, archive, config.resultUrlValidity(), clock);
+    }
+
+    public VideoGenerationSteps videoGenerationSteps() {
+        return new VideoGenerationSteps(store, provider, archive, config.polling(), clock);
+    }
+
+    public static ObjectMapper json() {
+        return new ObjectMapper();
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    /** {@code task-<unix seconds>-<12 random base-36 characters>}: sortable by age, unguessable. */
+    static final Supplier<String> TASK_IDS = () -> {
+        StringBuilder id = new StringBuilder("task-").append(System.currentTimeMillis() / 1000).append('-');
+        for (int i = 0; i < 12; i++) {
+            id.append(ALPHABET[RANDOM.nextInt(ALPHABET.length)]);
+        }
+        return id.toString();
+    };
+}

@@ -1,0 +1,99 @@
+package dev.reelay.handler;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.error.NotFoundException;
+import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.error.ReelayException;
+import dev.reelay.domain.error.TransientFailureException;
+import org.slf4j.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The HTTP side of the API handlers: reading API Gateway (v2) events and writing answers. */
+final class HttpExchange {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Until API keys exist, every caller is the one default owner. */
+    static final String DEFAULT_OWNER = "default";
+
+    private HttpExchange() {
+    }
+
+    static Object jsonBody(APIGatewayV2HTTPEvent event) {
+        String body = event.getBody();
+        if (body == null || body.isBlank()) {
+            throw new InvalidRequestException(null, "invalid_body", "The request body must be a JSON object.");
+        }
+        String text = event.getIsBase64Encoded()
+                ? new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8) : body;
+        try {
+            return JSON.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException(null, "invalid_json", "The request body is not valid JSON: "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    /** The API key the authorizer resolved, or the default owner while keys are not enforced. */
+    static String ownerKeyId(APIGatewayV2HTTPEvent event) {
+        return Optional.ofNullable(event.getRequestContext())
+                .map(APIGatewayV2HTTPEvent.RequestContext::getAuthorizer)
+                .map(APIGatewayV2HTTPEvent.RequestContext.Authorizer::getLambda)
+                .map(claims -> claims.get("keyId"))
+                .map(Object::toString)
+                .orElse(DEFAULT_OWNER);
+    }
+
+    static APIGatewayV2HTTPResponse json(int status, Object body) {
+        try {
+            return APIGatewayV2HTTPResponse.builder().withStatusCode(status)
+                    .withHeaders(Map.of("Content-Type", "application/json"))
+                    .withBody(JSON.writeValueAsString(body)).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Answer not serialisable as JSON", e);
+        }
+    }
+
+    /** Maps a failure to the unified dialect's error envelope; unexpected ones are logged in full. */
+    static APIGatewayV2HTTPResponse error(RuntimeException failure, Logger log, String route) {
+        if (failure instanceof InvalidRequestException invalid) {
+            log.info("{} refused: {} {}", route, invalid.code(), invalid.getMessage());
+            return errorBody(400, invalid, "invalid_request_error", invalid.field());
+        }
+        if (failure instanceof NotFoundException notFound) {
+            return errorBody(404, notFound, "not_found_error", null);
+        }
+        if (failure instanceof TransientFailureException transientFailure) {
+            log.warn("{} unavailable: {}", route, transientFailure.getLocalizedMessage(), transientFailure);
+            return errorBody(503, transientFailure, "service_unavailable_error", null);
+        }
+        if (failure instanceof PermanentFailureException permanent) {
+            log.error("{} failed: {}", route, permanent.getLocalizedMessage(), permanent);
+            return errorBody(502, permanent, "upstream_error", null);
+        }
+        log.error("{} failed unexpectedly", route, failure);
+        return json(500, Map.of("error", Map.of("code", "internal_error",
+                "message", "Reelay failed to handle the request; it has been logged.", "type", "api_error")));
+    }
+
+    private static APIGatewayV2HTTPResponse errorBody(int status, ReelayException failure, String type, String field) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", failure.code());
+        error.put("message", failure.getMessage());
+        error.put("type", type);
+        if (field != null) {
+            error.put("param", field);
+        }
+        return json(status, Map.of("error", error));
+    }
+}

@@ -1,0 +1,154 @@
+package dev.reelay.handler;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.GetTask;
+import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.SubmitVideoGeneration;
+import dev.reelay.application.VideoGenerationSteps;
+import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.domain.request.GenerationRequestParser;
+import dev.reelay.domain.task.TaskStatus;
+import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.ProviderClient.JobStatus;
+import dev.reelay.testing.FakeProvider;
+import dev.reelay.testing.FixedImageSource;
+import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryTaskStore;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Feeds every sample event in {@code events/} to its handler, so the samples never rot. The
+ * ports are in-memory fakes: this is a test of the handlers and use cases, not of AWS.
+ */
+class SampleEventsTest {
+    private static final String TASK = "task-1795397400-k3v9q2m7x1pz";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final InMemoryTaskStore store = new InMemoryTaskStore();
+    private final InMemoryArchive archive = new InMemoryArchive();
+    private final FakeProvider provider = new FakeProvider();
+    private final List<String> startedWorkflows = new ArrayList<>();
+    private SubmitVideoHandler submitHandler;
+    private GetTaskHandler getHandler;
+    private VideoGenerationSteps steps;
+
+    @BeforeEach
+    void wire() throws IOException {
+        FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
+        submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(false), images, archive,
+                PriceTable.seed004(), store, startedWorkflows::add, Clock.systemUTC(), () -> TASK));
+        getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
+        steps = new VideoGenerationSteps(store, provider, archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
+                Clock.systemUTC());
+    }
+
+    @Test
+    void submitEventRecordsAPricedTaskAndStartsItsWorkflow() throws IOException {
+        APIGatewayV2HTTPResponse response = submitHandler.handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        JsonNode task = JSON.readTree(response.getBody());
+        assertThat(task.path("id").asText()).isEqualTo(TASK);
+        assertThat(task.path("object").asText()).isEqualTo("video.generation.task");
+        assertThat(task.path("status").asText()).isEqualTo("pending");
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.375");
+        assertThat(startedWorkflows).containsExactly(TASK);
+        assertThat(archive.objects).containsKey("inputs/" + TASK + "/image_start.jpeg");
+    }
+
+    @Test
+    void workflowEventsCarryATaskToCompletedAndBilledOnce() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+
+        JsonNode submitted = step(new SubmitToProviderHandler(steps), "submit-to-provider.json");
+        assertThat(submitted.path("status").asText()).isEqualTo("processing");
+        assertThat(submitted.path("waitSeconds").asInt()).isEqualTo(30);
+        assertThat(provider.submitted).hasSize(1);
+        assertThat(provider.submitted.get(0).imageStart().toString()).contains("inputs/" + TASK);
+
+        provider.status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
+        JsonNode stillRunning = step(new CheckStatusHandler(steps), "check-status.json");
+        assertThat(stillRunning.path("status").asText()).isEqualTo("processing");
+        assertThat(stillRunning.path("checks").asInt()).isEqualTo(1);
+        assertThat(stillRunning.path("waitSeconds").asInt()).isBetween(10, 60);
+
+        provider.status = new JobStatus(JobStatus.State.SUCCEEDED, 100, URI.create("https://files.provider.example/v.mp4"), null);
+        assertThat(step(new CheckStatusHandler(steps), "check-status.json").path("status").asText()).isEqualTo("completed");
+
+        provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
+        step(new ArchiveVideoHandler(steps), "archive-video.json");
+        step(new SettleBillingHandler(steps), "settle-billing.json");
+        step(new SettleBillingHandler(steps), "settle-billing.json");
+
+        assertThat(store.settlements).containsExactly(TASK);
+        var task = store.find(TASK).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
+        assertThat(task.charged().costUsd()).isEqualByComparingTo("0.375");
+        assertThat(task.timeline()).extracting(TimelineEvent::event).containsExactly(
+                "accepted", "provider_submitted", "provider_completed", "archived", "billed");
+
+        APIGatewayV2HTTPResponse got = getHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/get-task.json"), null);
+        assertThat(got.getStatusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(got.getBody());
+        assertThat(body.path("status").asText()).isEqualTo("completed");
+        assertThat(body.path("result").path("url").asText()).contains("videos/" + TASK + ".mp4");
+        assertThat(body.path("result").path("bytes").asLong()).isEqualTo(8);
+    }
+
+    @Test
+    void recordFailureEventEndsTheTaskFailedWithTheCodeFromTheLambdaError() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        step(new SubmitToProviderHandler(steps), "submit-to-provider.json");
+
+        JsonNode state = step(new RecordFailureHandler(steps), "record-failure.json");
+
+        assertThat(state.path("failure").path("code").asText()).isEqualTo("video_truncated");
+        var task = store.find(TASK).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(task.failure().message()).contains("524288");
+        assertThat(task.charged().costUsd()).isZero();
+        assertThat(store.settlements).isEmpty();
+    }
+
+    @Test
+    void getTaskEventForATaskThatDoesNotExistIsA404() throws IOException {
+        APIGatewayV2HTTPResponse got = getHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/get-task.json"), null);
+        assertThat(got.getStatusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(got.getBody()).path("error").path("code").asText()).isEqualTo("task_not_found");
+    }
+
+    private static JsonNode step(RequestStreamHandler handler, String event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = SampleEventsTest.class.getResourceAsStream("/events/" + event)) {
+            assertThat(in).as("events/" + event).isNotNull();
+            handler.handleRequest(in, out, null);
+        }
+        return JSON.readTree(out.toByteArray());
+    }
+
+    static byte[] jpeg(int width, int height) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), "jpg", out);
+        return out.toByteArray();
+    }
+}
