@@ -1,0 +1,82 @@
+package dev.reelay.local.engines;
+
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * DynamoDB Local, in this JVM. In memory for tests; on disk under a state directory for the
+ * launcher, so tasks survive a restart. Note: its scheduler thread outlives {@link #close()}, so
+ * a program using it must end with {@code System.exit}.
+ */
+public final class LocalDynamoDb implements AutoCloseable {
+    private final DynamoDBProxyServer server;
+    private final URI endpoint;
+    private final DynamoDbClient client;
+
+    private LocalDynamoDb(DynamoDBProxyServer server, URI endpoint) {
+        this.server = server;
+        this.endpoint = endpoint;
+        this.client = DynamoDbClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** @param dataDir where to keep the tables, or null for an in-memory database */
+    public static LocalDynamoDb start(Path dataDir) throws Exception {
+        // DynamoDB Local rejects "-port 0", so a free port is chosen first.
+        String port = Integer.toString(FreePorts.pick());
+        String[] args = dataDir == null
+                ? new String[]{"-inMemory", "-port", port, "-disableTelemetry"}
+                : new String[]{"-sharedDb", "-dbPath", ensureDir(dataDir).toString(), "-port", port, "-disableTelemetry"};
+        DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args);
+        server.start();
+        return new LocalDynamoDb(server, URI.create("http://127.0.0.1:" + port));
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public DynamoDbClient client() {
+        return client;
+    }
+
+    /** The tasks table: a partition key and a sort key, on demand, as in template.yaml. */
+    public void createTasksTable(String name) {
+        try {
+            client.createTable(create -> create.tableName(name)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S),
+                            a -> a.attributeName("sk").attributeType(ScalarAttributeType.S))
+                    .keySchema(k -> k.attributeName("pk").keyType("HASH"), k -> k.attributeName("sk").keyType("RANGE")));
+        } catch (ResourceInUseException alreadyThere) {
+            // Kept from an earlier run of the launcher: the same table, reused.
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        server.stop();
+    }
+
+    private static Path ensureDir(Path dir) throws IOException {
+        return Files.createDirectories(dir).toAbsolutePath();
+    }
+}
