@@ -38,6 +38,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     static final String TASK_SK = "TASK";
     static final String BILLING_SK = "BILLING";
     private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
+    private static final int MAX_SETTLE_ATTEMPTS = 5;
     private static final String RUNNING = "#status IN (:pending, :processing)";
 
     private final DynamoDbClient dynamo;
@@ -148,14 +149,31 @@ public final class DynamoDbTaskStore implements TaskStore {
                 .updateExpression("ADD tasks :one, billedSeconds :seconds, costMicros :micros")
                 .expressionAttributeValues(Map.of(":one", n(1), ":seconds", n(charge.billedSeconds()),
                         ":micros", n(charge.costMicros())))).build();
-        try {
-            dynamo.transactWriteItems(t -> t.transactItems(completeTask, writeBilling, countUsage));
-            return true;
-        } catch (TransactionCanceledException e) {
-            if (e.cancellationReasons().stream().map(CancellationReason::code).anyMatch("ConditionalCheckFailed"::equals)) {
-                return false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dynamo.transactWriteItems(t -> t.transactItems(completeTask, writeBilling, countUsage));
+                return true;
+            } catch (TransactionCanceledException e) {
+                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
+                if (reasons.contains("ConditionalCheckFailed")) {
+                    return false; // already settled, or the task ended otherwise: nothing to charge
+                }
+                // A concurrent settlement of the same task holds the items: try again, it will
+                // then see the task settled.
+                if (!reasons.contains("TransactionConflict") || attempt == MAX_SETTLE_ATTEMPTS) {
+                    throw e;
+                }
+                pause(attempt);
             }
-            throw e;
+        }
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(20L * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while settling", e);
         }
     }
 

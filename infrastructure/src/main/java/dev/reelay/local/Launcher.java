@@ -1,0 +1,244 @@
+package dev.reelay.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.application.PollingPolicy;
+import dev.reelay.local.sandbox.SandboxSettings;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code ./reelay} launcher: {@code generate} makes one video end to end on the local stack,
+ * {@code serve} keeps the local HTTP API up. Standard output carries only machine-readable lines;
+ * everything for people goes to standard error.
+ */
+public final class Launcher {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
+    static final String USAGE = """
+            Usage:
+              reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
+                              [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--out DIR]
+              reelay serve [--port 3000]
+            """;
+
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+
+    Launcher(PrintStream stdout, PrintStream stderr) {
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    public static void main(String[] args) {
+        PrintStream stdout = System.out;
+        System.setOut(System.err); // the engines print banners; stdout stays ours alone
+        int code;
+        try {
+            code = new Launcher(stdout, System.err).run(args);
+        } catch (UsageException e) {
+            System.err.println("reelay: " + e.getMessage());
+            System.err.print(USAGE);
+            code = 64;
+        } catch (Exception e) {
+            System.err.println("reelay: " + e);
+            e.printStackTrace(System.err);
+            code = 1;
+        }
+        stdout.flush();
+        // DynamoDB Local leaves a non-daemon thread behind after it stops.
+        System.exit(code);
+    }
+
+    int run(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new UsageException("no command given");
+        }
+        Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
+        return switch (args[0]) {
+            case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
+                    "quality", "sound", "aspect-ratio", "out")));
+            case "serve" -> serve(Options.parse(rest, List.of("port")));
+            case "help", "--help", "-h" -> {
+                stderr.print(USAGE);
+                yield 0;
+            }
+            default -> throw new UsageException("unknown command '" + args[0] + "'");
+        };
+    }
+
+    private int generate(Options options) throws Exception {
+        Path image = Path.of(options.required("image")).toAbsolutePath();
+        if (!Files.isRegularFile(image)) {
+            throw new UsageException("--image " + image + " is not a file");
+        }
+        ObjectNode request = JSON.createObjectNode();
+        request.put("model", "kling-v3-image-to-video");
+        request.put("prompt", options.required("prompt"));
+        request.put("image_start", image.toUri().toString());
+        options.optional("last-image").ifPresent(last -> request.put("image_end", Path.of(last).toAbsolutePath().toUri().toString()));
+        options.optional("duration").ifPresent(duration -> request.set("duration", numberOrText(duration)));
+        options.optional("quality").ifPresent(quality -> request.put("quality", quality));
+        options.optional("sound").ifPresent(sound -> request.put("sound", sound));
+        options.optional("aspect-ratio").ifPresent(ratio -> request.put("aspect_ratio", ratio));
+        Path out = Path.of(options.optional("out").orElse("videos")).toAbsolutePath();
+
+        stderr.println("Starting the local stack (state in .reelay/) ...");
+        try (LocalRuntime runtime = LocalRuntime.start(userSettings(0))) {
+            ApiClient api = new ApiClient(runtime.apiBaseUrl());
+            HttpResponse<String> submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
+            if (submitted.statusCode() != 200) {
+                stderr.println("Refused (" + submitted.statusCode() + "): " + submitted.body());
+                return 2;
+            }
+            String taskId = JSON.readTree(submitted.body()).path("id").asText();
+            stderr.println("Task " + taskId + " accepted; generating ...");
+            String finalBody = waitForEnd(api, taskId);
+            JsonNode task = JSON.readTree(finalBody);
+            if ("completed".equals(task.path("status").asText())) {
+                Path video = out.resolve(taskId + ".mp4");
+                Files.createDirectories(out);
+                api.download(URI.create(task.path("result").path("url").asText()), video);
+                stderr.println("Video: " + video + " (" + Files.size(video) + " bytes, "
+                        + task.path("usage").path("cost_usd").asText() + " USD)");
+                stdout.println(finalBody);
+                return 0;
+            }
+            stderr.println("Task " + taskId + " ended " + task.path("status").asText() + ": "
+                    + task.path("error").path("message").asText("no reason given"));
+            stdout.println(finalBody);
+            return 1;
+        }
+    }
+
+    /** Polls the task as any API client would, showing progress on stderr, until it ends. */
+    private String waitForEnd(ApiClient api, String taskId) throws IOException, InterruptedException {
+        long began = System.nanoTime();
+        String lastShown = "";
+        while (System.nanoTime() - began < GENERATE_TIMEOUT.toNanos()) {
+            HttpResponse<String> answer = api.get("/v1/tasks/" + taskId);
+            if (answer.statusCode() != 200) {
+                throw new IllegalStateException("GET /v1/tasks/" + taskId + " answered " + answer.statusCode() + ": " + answer.body());
+            }
+            JsonNode task = JSON.readTree(answer.body());
+            String status = task.path("status").asText();
+            String shown = status + " " + task.path("progress").asInt() + "%";
+            if (!shown.equals(lastShown)) {
+                stderr.printf("[%5.1fs] %s%n", (System.nanoTime() - began) / 1e9, shown);
+                lastShown = shown;
+            }
+            if (status.equals("completed") || status.equals("failed")) {
+                return answer.body();
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("Task " + taskId + " did not end within " + GENERATE_TIMEOUT.toMinutes() + " minutes");
+    }
+
+    private int serve(Options options) throws Exception {
+        int port = Integer.parseInt(options.optional("port").orElse("3000"));
+        LocalRuntime runtime = LocalRuntime.start(userSettings(port));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            runtime.close();
+            stopped.countDown();
+        }));
+        URI base = runtime.apiBaseUrl();
+        stdout.println(base);
+        stdout.println("curl -s " + base + "/v1/videos/generations -H 'Content-Type: application/json' -d '"
+                + "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"waves\",\"image_start\":\"file:/path/to/image.jpg\",\"duration\":5}'");
+        stdout.flush();
+        stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C).");
+        stopped.await();
+        return 0;
+    }
+
+    private static LocalRuntime.Settings userSettings(int port) {
+        return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), SandboxSettings.forUsers(),
+                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port);
+    }
+
+    private static JsonNode numberOrText(String value) {
+        try {
+            return JSON.getNodeFactory().numberNode(Integer.parseInt(value));
+        } catch (NumberFormatException notANumber) {
+            return JSON.getNodeFactory().textNode(value); // the API answers with a precise 400
+        }
+    }
+
+    /** The launcher is a plain API client: it uses HTTP like anyone else. */
+    private record ApiClient(URI base, HttpClient http) {
+        ApiClient(URI base) {
+            this(base, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+        }
+
+        HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+            return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> get(String path) throws IOException, InterruptedException {
+            return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        void download(URI url, Path target) throws IOException, InterruptedException {
+            HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
+            if (answer.statusCode() != 200) {
+                Files.deleteIfExists(target);
+                throw new IllegalStateException("Downloading the video answered " + answer.statusCode());
+            }
+        }
+    }
+
+    /** {@code --name value} options; every name must be known. */
+    record Options(Map<String, String> values) {
+        static Options parse(Deque<String> args, List<String> known) {
+            Map<String, String> values = new HashMap<>();
+            while (!args.isEmpty()) {
+                String flag = args.pop();
+                String name = flag.startsWith("--") ? flag.substring(2) : null;
+                if (name == null || !known.contains(name)) {
+                    throw new UsageException("unknown option '" + flag + "'");
+                }
+                if (args.isEmpty()) {
+                    throw new UsageException("option " + flag + " needs a value");
+                }
+                values.put(name, args.pop());
+            }
+            return new Options(values);
+        }
+
+        String required(String name) {
+            String value = values.get(name);
+            if (value == null) {
+                throw new UsageException("--" + name + " is required");
+            }
+            return value;
+        }
+
+        java.util.Optional<String> optional(String name) {
+            return java.util.Optional.ofNullable(values.get(name));
+        }
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.reelay.local;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.adapter.provider.UnifiedProviderClient;
+import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.VideoGenerationSteps;
+import dev.reelay.config.ReelayConfig;
+import dev.reelay.config.Wiring;
+import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.handler.ArchiveVideoHandler;
+import dev.reelay.handler.CheckStatusHandler;
+import dev.reelay.handler.GetTaskHandler;
+import dev.reelay.handler.RecordFailureHandler;
+import dev.reelay.handler.SettleBillingHandler;
+import dev.reelay.handler.SubmitToProviderHandler;
+import dev.reelay.handler.SubmitVideoHandler;
+import dev.reelay.local.api.HttpApiServer;
+import dev.reelay.local.engines.LocalDynamoDb;
+import dev.reelay.local.engines.LocalS3;
+import dev.reelay.local.lambda.LambdaInvokeServer;
+import dev.reelay.local.lambda.LocalArns;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.UnifiedSandbox;
+import dev.reelay.local.sfn.StepFunctionsGlue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sfn.SfnClient;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reelay's whole stack on one machine, with real engines: DynamoDB Local, s3proxy, the Step
+ * Functions engine under Node, a sandbox provider, and the same handler classes AWS runs, reached
+ * through a local Lambda Invoke endpoint and a local HTTP API.
+ */
+public final class LocalRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRuntime.class);
+    public static final String TASKS_TABLE = "TasksTable";
+    public static final String ARCHIVE_BUCKET = "reelay-archive";
+    public static final String UPLOADS_BUCKET = "reelay-uploads";
+    public static final String STATE_MACHINE = "VideoGenerationStateMachine";
+
+    /** The state machine's functions, by the names template.yaml gives them. */
+    static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
+
+    /**
+     * @param stateDir where DynamoDB and S3 keep their data, or null to keep everything in memory
+     * @param apiPort  the HTTP API's port, or 0 for any free one
+     */
+    public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort) {
+        /** In memory, fast renders and short waits: for tests. */
+        public static Settings forTests() {
+            return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0);
+        }
+    }
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final LocalDynamoDb dynamo;
+    private final LocalS3 s3;
+    private final UnifiedSandbox sandbox;
+    private final HttpApiServer api;
+    private final ReelayConfig config;
+
+    private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
+        try {
+            Path stateDir     = settings.stateDir();
+            dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb")));
+            dynamo.createTasksTable(TASKS_TABLE);
+            s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3")));
+            s3.createBucket(ARCHIVE_BUCKET);
+            s3.createBucket(UPLOADS_BUCKET);
+            sandbox = track(UnifiedSandbox.start(settings.sandbox()));
+
+            SdkHttpClient httpClient = track(UrlConnectionHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build());
+            HttpTransport http = new HttpTransport(httpClient);
+            config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
+                    Optional.of(LocalArns.stateMachine(STATE_MACHINE)), sandbox.baseUrl(), "local-sandbox",
+                    PriceTable.seed004(), settings.polling(), Duration.ofHours(1), true);
+
+            LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
+            Map<String, String> substitutions = new LinkedHashMap<>();
+            STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
+            Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
+            StepFunctionsGlue glue = track(StepFunctionsGlue.start(layout.sfnGlue(), STATE_MACHINE,
+                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), workDir));
+            SfnClient sfn = track(SfnClient.builder().endpointOverride(glue.endpoint()).region(Region.of(LocalArns.REGION))
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                    .httpClient(httpClient).build());
+
+            Wiring wiring = new Wiring(config, dynamo.client(), s3.client(), s3.presigner(), sfn, http,
+                    new UnifiedProviderClient(http, sandbox.baseUrl(), sandbox::apiKey, Wiring.json()), Clock.systemUTC());
+            VideoGenerationSteps steps = wiring.videoGenerationSteps();
+            STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
+            api = track(HttpApiServer.start(settings.apiPort(), List.of(
+                    new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
+                            new SubmitVideoHandler(wiring.submitVideoGeneration())),
+                    new HttpApiServer.Route("GET", "/v1/tasks/{id}", "GetTaskFunction",
+                            new GetTaskHandler(wiring.getTask())))));
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static LocalRuntime start(Settings settings) throws Exception {
+        return start(settings, RepoLayout.locate());
+    }
+
+    public static LocalRuntime start(Settings settings, RepoLayout layout) throws Exception {
+        long began = System.nanoTime();
+        LocalRuntime runtime;
+        try {
+            runtime = new LocalRuntime(settings, layout);
+        } catch (Exception | Error e) {
+            LOG.error("The local stack did not start", e);
+            throw e;
+        }
+        LOG.info("Local stack up in {} ms: API {}", (System.nanoTime() - began) / 1_000_000, runtime.api.baseUrl());
+        return runtime;
+    }
+
+    public java.net.URI apiBaseUrl() {
+        return api.baseUrl();
+    }
+
+    public LocalDynamoDb dynamo() {
+        return dynamo;
+    }
+
+    public LocalS3 s3() {
+        return s3;
+    }
+
+    public UnifiedSandbox sandbox() {
+        return sandbox;
+    }
+
+    public ReelayConfig config() {
+        return config;
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        started.push(resource);
+        return resource;
+    }
+
+    /** Stops everything, newest first. DynamoDB Local leaves a thread behind: a main() must still exit. */
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable resource = started.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("Stopping {} failed", resource.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    private static Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> stepFunctions() {
+        Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> functions = new LinkedHashMap<>();
+        functions.put("SubmitToProviderFunction", SubmitToProviderHandler::new);
+        functions.put("CheckStatusFunction", CheckStatusHandler::new);
+        functions.put("ArchiveVideoFunction", ArchiveVideoHandler::new);
+        functions.put("SettleBillingFunction", SettleBillingHandler::new);
+        functions.put("RecordFailureFunction", RecordFailureHandler::new);
+        return Map.copyOf(functions);
+    }
+}

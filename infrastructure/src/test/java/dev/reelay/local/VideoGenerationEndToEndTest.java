@@ -1,0 +1,238 @@
+package dev.reelay.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import org.jcodec.common.DemuxerTrack;
+import org.jcodec.common.DemuxerTrackMeta;
+import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.io.SeekableByteChannel;
+import org.jcodec.containers.mp4.demuxer.MP4Demuxer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The walking skeleton, end to end on the real local stack: HTTP API → submit Lambda → DynamoDB
+ * Local → the real ASL under the Step Functions engine → the sandbox provider (real MP4) → archive
+ * in s3proxy → settlement in DynamoDB → GET with a presigned link.
+ */
+class VideoGenerationEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration TASK_TIMEOUT = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path images;
+    private static LocalRuntime runtime;
+
+    @BeforeAll
+    static void startTheLocalStack() throws Exception {
+        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+    }
+
+    @AfterAll
+    static void stopTheLocalStack() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void anImageBecomesAnArchivedBilledMp4() throws Exception {
+        Path image = image("beach.jpg", 1280, 720, "jpg");
+        Map<String, AttributeValue> usageBefore = usage();
+
+        HttpResponse<String> submitted = post(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
+                "image_start", image.toUri().toString(), "duration", 5));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
+        JsonNode accepted = JSON.readTree(submitted.body());
+        String taskId = accepted.path("id").asText();
+        assertThat(taskId).startsWith("task-");
+        assertThat(accepted.path("status").asText()).isEqualTo("pending");
+        assertThat(accepted.path("object").asText()).isEqualTo("video.generation.task");
+        assertThat(accepted.path("type").asText()).isEqualTo("video");
+        assertThat(accepted.path("usage").path("billing_rule").asText()).isEqualTo("per_second");
+
+        JsonNode task = awaitEnd(taskId);
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(task.path("progress").asInt()).isEqualTo(100);
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.375");
+        assertThat(task.path("usage").path("billed_seconds").asInt()).isEqualTo(5);
+        assertThat(task.path("usage").path("credits").decimalValue()).isEqualByComparingTo("27");
+        assertThat(task.path("task_info").path("provider").asText()).isEqualTo("unified");
+
+        byte[] video = download(task.path("result").path("url").asText());
+        assertThat(video.length).isEqualTo(task.path("result").path("bytes").asLong());
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(video)))
+                .isEqualTo(task.path("result").path("sha256").asText());
+        assertIsH264Mp4Of(video, 5.0);
+        assertThat(task.path("result").path("duration_seconds").asDouble()).isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.5));
+
+        List<String> events = new ArrayList<>();
+        Instant previous = Instant.EPOCH;
+        for (JsonNode event : task.path("timeline")) {
+            events.add(event.path("event").asText());
+            String at = event.path("at").asText();
+            assertThat(at).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+            assertThat(Instant.parse(at)).isAfterOrEqualTo(previous);
+            previous = Instant.parse(at);
+        }
+        assertThat(events).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+
+        var dynamo = runtime.dynamo().client();
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
+                .key(DynamoDbTaskStore.taskKey(taskId))).item();
+        assertThat(item.get("status").s()).isEqualTo("completed");
+        assertThat(item.get("resultKey").s()).isEqualTo("videos/" + taskId + ".mp4");
+        Map<String, AttributeValue> billing = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
+                .key(DynamoDbTaskStore.billingKey(taskId))).item();
+        assertThat(billing.get("costMicros").n()).isEqualTo("375000");
+        assertThat(billing.get("billedSeconds").n()).isEqualTo("5");
+        Map<String, AttributeValue> usageAfter = usage();
+        assertThat(counter(usageAfter, "costMicros") - counter(usageBefore, "costMicros")).isEqualTo(375_000);
+        assertThat(counter(usageAfter, "tasks") - counter(usageBefore, "tasks")).isEqualTo(1);
+
+        byte[] archived = runtime.s3().client().getObjectAsBytes(g -> g.bucket(LocalRuntime.ARCHIVE_BUCKET)
+                .key("videos/" + taskId + ".mp4")).asByteArray();
+        assertThat(archived).isEqualTo(video);
+    }
+
+    @Test
+    void tenSecondsAt1080pWithSoundCostOneAndAHalfDollars() throws Exception {
+        Path first = image("first.png", 720, 1280, "png");
+        Path last = image("last.png", 720, 1280, "png");
+        HttpResponse<String> submitted = post(Map.of("model", "kling-v3-image-to-video", "prompt", "a slow turn",
+                "image_start", first.toUri().toString(), "image_end", last.toUri().toString(),
+                "duration", 10, "quality", "1080p", "sound", "on"));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
+        assertThat(JSON.readTree(submitted.body()).path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("1.5");
+
+        JsonNode task = awaitEnd(JSON.readTree(submitted.body()).path("id").asText());
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("1.5");
+        assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 10.0);
+    }
+
+    @Test
+    void aTooSmallImageIsRefusedBeforeAnyProviderIsCalled() throws Exception {
+        Path tiny = image("tiny.jpg", 200, 200, "jpg");
+        int providerCallsBefore = runtime.sandbox().createRequests();
+        int tasksBefore = runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count();
+
+        HttpResponse<String> refused = post(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
+                "image_start", tiny.toUri().toString()));
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(refused.body()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("image_too_small");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("param").asText()).isEqualTo("image_start");
+        assertThat(error.path("message").asText()).contains("image_start").contains("200x200");
+        assertThat(runtime.sandbox().createRequests()).isEqualTo(providerCallsBefore);
+        assertThat(runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count()).isEqualTo(tasksBefore);
+    }
+
+    @Test
+    void anUnknownTaskIsA404AndABadBodyA400() throws Exception {
+        HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/task-0-nothing"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(missing.body()).path("error").path("code").asText()).isEqualTo("task_not_found");
+
+        HttpResponse<String> garbled = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"model\":")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(garbled.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(garbled.body()).path("error").path("code").asText()).isEqualTo("invalid_json");
+    }
+
+    private static JsonNode awaitEnd(String taskId) throws Exception {
+        long deadline = System.nanoTime() + TASK_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            JsonNode task = JSON.readTree(answer.body());
+            String status = task.path("status").asText();
+            if (status.equals("completed") || status.equals("failed")) {
+                return task;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("Task " + taskId + " did not end within " + TASK_TIMEOUT);
+    }
+
+    /** An independent check with JCodec's own demuxer: one H.264 video track of the requested length. */
+    private static void assertIsH264Mp4Of(byte[] video, double seconds) throws IOException {
+        assertThat(new String(video, 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("ftyp");
+        try (SeekableByteChannel channel = new org.jcodec.common.io.ByteBufferSeekableByteChannel(ByteBuffer.wrap(video), video.length);
+             MP4Demuxer demuxer = MP4Demuxer.createMP4Demuxer(channel)) {
+            assertThat(demuxer.getVideoTracks()).hasSize(1);
+            DemuxerTrack track = demuxer.getVideoTracks().get(0);
+            DemuxerTrackMeta meta = track.getMeta();
+            assertThat(meta.getCodec()).isEqualTo(org.jcodec.common.Codec.H264);
+            assertThat(meta.getTotalDuration()).isCloseTo(seconds, org.assertj.core.data.Offset.offset(0.5));
+            assertThat(meta.getTotalFrames()).isPositive();
+        }
+    }
+
+    private static Map<String, AttributeValue> usage() {
+        Map<String, AttributeValue> item = runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
+                .key(DynamoDbTaskStore.usageKey("default", Instant.now()))).item();
+        return item == null ? Map.of() : item;
+    }
+
+    private static long counter(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Long.parseLong(item.get(name).n()) : 0;
+    }
+
+    private static HttpResponse<String> post(Map<String, Object> body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] download(String url) throws IOException, InterruptedException {
+        HttpResponse<byte[]> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        return answer.body();
+    }
+
+    /** A gradient image, so the encoder has something real to compress. */
+    static Path image(String name, int width, int height, String format) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(20, 60, 160), width, height, new Color(240, 200, 90)));
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        Path file = images.resolve(name);
+        ImageIO.write(image, format, file.toFile());
+        return file;
+    }
+}
