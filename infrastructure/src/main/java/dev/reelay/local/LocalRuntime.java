@@ -1,6 +1,7 @@
 package dev.reelay.local;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.UnifiedProviderClient;
 import dev.reelay.application.PollingPolicy;
@@ -81,6 +82,8 @@ public final class LocalRuntime implements AutoCloseable {
             Path stateDir     = settings.stateDir();
             dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb")));
             dynamo.createTasksTable(TASKS_TABLE);
+            OrphanedTasks.endAll(dynamo.client(), TASKS_TABLE,
+                    new DynamoDbTaskStore(dynamo.client(), TASKS_TABLE, Clock.systemUTC()), Clock.systemUTC());
             s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3")));
             s3.createBucket(ARCHIVE_BUCKET);
             s3.createBucket(UPLOADS_BUCKET);

@@ -32,14 +32,38 @@ public final class HttpTransport {
     }
 
     /** An exchange whose body is still to be read; the caller closes it. */
-    public record Streamed(int status, long contentLength, InputStream body) {
+    public record Streamed(int status, long contentLength, String location, InputStream body) {
     }
+
+    static final int MAX_REDIRECTS = 5;
+    private static final java.util.Set<Integer> REDIRECTS = java.util.Set.of(301, 302, 303, 307, 308);
 
     public Response send(SdkHttpMethod method, URI uri, Map<String, String> headers, byte[] body) throws IOException {
         Streamed streamed = open(method, uri, headers, body);
         try (InputStream in = streamed.body()) {
             return new Response(streamed.status(), in.readAllBytes());
         }
+    }
+
+    /**
+     * A GET that follows up to {@value #MAX_REDIRECTS} redirects (the url-connection client follows
+     * none), never from HTTPS down to plain HTTP.
+     */
+    public Streamed get(URI uri, Map<String, String> headers) throws IOException {
+        URI current = uri;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            Streamed answer = open(SdkHttpMethod.GET, current, headers, null);
+            if (!REDIRECTS.contains(answer.status()) || answer.location() == null) {
+                return answer;
+            }
+            answer.body().close();
+            URI next = current.resolve(answer.location());
+            if ("https".equalsIgnoreCase(current.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())) {
+                throw new IOException("refused a redirect from HTTPS to " + next.getScheme());
+            }
+            current = next;
+        }
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri.getHost());
     }
 
     public Streamed open(SdkHttpMethod method, URI uri, Map<String, String> headers, byte[] body) throws IOException {
@@ -55,6 +79,7 @@ public final class HttpTransport {
         long length = response.httpResponse().firstMatchingHeader("Content-Length").map(Long::parseLong).orElse(-1L);
         InputStream in = response.responseBody().map(InputStream.class::cast)
                 .orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
-        return new Streamed(response.httpResponse().statusCode(), length, in);
+        String location = response.httpResponse().firstMatchingHeader("Location").orElse(null);
+        return new Streamed(response.httpResponse().statusCode(), length, location, in);
     }
 }

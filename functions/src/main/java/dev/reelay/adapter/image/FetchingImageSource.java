@@ -5,7 +5,6 @@ import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.VideoArchive;
-import software.amazon.awssdk.http.SdkHttpMethod;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +47,7 @@ public final class FetchingImageSource implements ImageSource {
 
     private byte[] fromHttps(String field, String location, long maxBytes) {
         try {
-            HttpTransport.Streamed streamed = http.open(SdkHttpMethod.GET, new URI(location), Map.of("Accept", "image/*"), null);
+            HttpTransport.Streamed streamed = http.get(new URI(location), Map.of("Accept", "image/*"));
             try (InputStream body = streamed.body()) {
                 if (streamed.status() / 100 != 2) {
                     throw unreachable(field, "the server answered " + streamed.status());

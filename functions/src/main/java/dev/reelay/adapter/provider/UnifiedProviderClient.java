@@ -78,7 +78,7 @@ public final class UnifiedProviderClient implements ProviderClient {
     @Override
     public VideoDownload download(URI videoUrl) {
         try {
-            HttpTransport.Streamed streamed = http.open(SdkHttpMethod.GET, videoUrl, Map.of(), null);
+            HttpTransport.Streamed streamed = http.get(videoUrl, Map.of());
             if (streamed.status() / 100 != 2) {
                 streamed.body().close();
                 throw ProviderErrors.fromHttp(NAME, streamed.status(), null, "video download failed");
