@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The one holder of clients in AWS, built once at class initialisation so that SnapStart's
@@ -30,10 +31,30 @@ public final class AwsClients {
     static final S3Client S3 = S3Client.builder().httpClient(HTTP).build();
     static final S3Presigner PRESIGNER = S3Presigner.create();
     static final SfnClient SFN = SfnClient.builder().httpClient(HTTP).build();
-    static final String PROVIDER_API_KEY = providerApiKey(CONFIG.providerSecretArn());
+    /**
+     * Read on first use, not at init: only the functions that call the provider need the secret
+     * (and the permission to read it), and a SnapStart snapshot must not hold credentials.
+     */
+    static final Supplier<String> PROVIDER_API_KEY = new Supplier<>() {
+        private volatile String key;
+
+        @Override
+        public String get() {
+            String read = key;
+            if (read == null) {
+                synchronized (this) {
+                    if (key == null) {
+                        key = providerApiKey(CONFIG.providerSecretArn());
+                    }
+                    read = key;
+                }
+            }
+            return read;
+        }
+    };
 
     public static final Wiring WIRING = new Wiring(CONFIG, DYNAMODB, S3, PRESIGNER, SFN, new HttpTransport(HTTP),
-            new UnifiedProviderClient(new HttpTransport(HTTP), CONFIG.providerBaseUrl(), () -> PROVIDER_API_KEY, Wiring.json()),
+            new UnifiedProviderClient(new HttpTransport(HTTP), CONFIG.providerBaseUrl(), PROVIDER_API_KEY, Wiring.json()),
             Clock.systemUTC());
 
     private AwsClients() {
