@@ -1,5 +1,7 @@
 package dev.reelay.domain.media;
 
+import dev.reelay.testing.Mp4Bytes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,15 +1,17 @@
 package dev.reelay.domain.media;
 
-import static dev.reelay.domain.media.Mp4Bytes.box;
-import static dev.reelay.domain.media.Mp4Bytes.concat;
-import static dev.reelay.domain.media.Mp4Bytes.ftyp;
-import static dev.reelay.domain.media.Mp4Bytes.largeBox;
-import static dev.reelay.domain.media.Mp4Bytes.mdat;
-import static dev.reelay.domain.media.Mp4Bytes.moov;
-import static dev.reelay.domain.media.Mp4Bytes.mvhdV0;
-import static dev.reelay.domain.media.Mp4Bytes.mvhdV1;
-import static dev.reelay.domain.media.Mp4Bytes.trak;
-import static dev.reelay.domain.media.Mp4Bytes.typicalMp4;
+import dev.reelay.testing.Mp4Bytes;
+
+import static dev.reelay.testing.Mp4Bytes.box;
+import static dev.reelay.testing.Mp4Bytes.concat;
+import static dev.reelay.testing.Mp4Bytes.ftyp;
+import static dev.reelay.testing.Mp4Bytes.largeBox;
+import static dev.reelay.testing.Mp4Bytes.mdat;
+import static dev.reelay.testing.Mp4Bytes.moov;
+import static dev.reelay.testing.Mp4Bytes.mvhdV0;
+import static dev.reelay.testing.Mp4Bytes.mvhdV1;
+import static dev.reelay.testing.Mp4Bytes.trak;
+import static dev.reelay.testing.Mp4Bytes.typicalMp4;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -4,16 +4,13 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.reelay.local.LoopbackHttpServer;
 import dev.reelay.local.lambda.LocalArns;
 import dev.reelay.local.lambda.LocalContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * API Gateway (HTTP API, payload format 2.0) for the local stack: each HTTP request becomes an
@@ -63,31 +58,22 @@ public final class HttpApiServer implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
-    private final ExecutorService workers;
     private final List<Route> routes;
+    private LoopbackHttpServer server;
 
-    private HttpApiServer(int port, List<Route> routes) throws IOException {
+    private HttpApiServer(List<Route> routes) {
         this.routes = List.copyOf(routes);
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        this.workers = Executors.newCachedThreadPool(r -> {
-            Thread thread = new Thread(r, "http-api");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(workers);
-        server.createContext("/", this::serve);
     }
 
     /** @param port the port to listen on, or 0 for any free one */
     public static HttpApiServer start(int port, List<Route> routes) throws IOException {
-        HttpApiServer api = new HttpApiServer(port, routes);
-        api.server.start();
+        HttpApiServer api = new HttpApiServer(routes);
+        api.server = LoopbackHttpServer.start("http-api", port, api::serve);
         return api;
     }
 
     public URI baseUrl() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return server.baseUrl();
     }
 
     private void serve(HttpExchange exchange) throws IOException {
@@ -105,9 +91,7 @@ public final class HttpApiServer implements AutoCloseable {
             }
             byte[] body = ("{\"error\":{\"code\":\"route_not_found\",\"message\":\"No route " + method + " "
                     + path.replace("\"", "") + "\",\"type\":\"not_found_error\"}}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(404, body.length);
-            exchange.getResponseBody().write(body);
+            LoopbackHttpServer.respond(exchange, 404, "application/json", body);
         } catch (RuntimeException e) {
             LOG.error("Local API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
             exchange.sendResponseHeaders(500, -1);
@@ -162,17 +146,11 @@ public final class HttpApiServer implements AutoCloseable {
         String body = response.getBody();
         byte[] bytes = body == null ? new byte[0]
                 : response.getIsBase64Encoded() ? Base64.getDecoder().decode(body) : body.getBytes(StandardCharsets.UTF_8);
-        exchange.sendResponseHeaders(response.getStatusCode(), bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        LoopbackHttpServer.respond(exchange, response.getStatusCode(), null, bytes);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        workers.shutdownNow();
+        server.close();
     }
 }

@@ -2,8 +2,8 @@ package dev.reelay.local.lambda;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.local.LoopbackHttpServer;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,16 +11,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,24 +30,15 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private static final Pattern INVOKE = Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations$");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpServer server;
-    private final ExecutorService workers;
     private final Map<String, RequestStreamHandler> functions = new ConcurrentHashMap<>();
+    private LoopbackHttpServer server;
 
-    private LambdaInvokeServer() throws IOException {
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        this.workers = Executors.newCachedThreadPool(r -> {
-            Thread thread = new Thread(r, "lambda-invoke");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(workers);
-        server.createContext("/", this::invoke);
+    private LambdaInvokeServer() {
     }
 
     public static LambdaInvokeServer start() throws IOException {
         LambdaInvokeServer invoke = new LambdaInvokeServer();
-        invoke.server.start();
+        invoke.server = LoopbackHttpServer.start("lambda-invoke", 0, invoke::invoke);
         return invoke;
     }
 
@@ -62,7 +48,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return server.baseUrl();
     }
 
     private void invoke(HttpExchange exchange) throws IOException {
@@ -109,18 +95,11 @@ public final class LambdaInvokeServer implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
+        LoopbackHttpServer.respond(exchange, status, "application/json", body);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        workers.shutdownNow();
+        server.close();
     }
 }

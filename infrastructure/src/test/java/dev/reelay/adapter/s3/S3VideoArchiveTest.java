@@ -1,5 +1,7 @@
 package dev.reelay.adapter.s3;
 
+import dev.reelay.testing.Mp4Bytes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -11,7 +13,6 @@ import dev.reelay.local.engines.LocalS3;
 import dev.reelay.port.ArchivedVideo;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,37 +71,6 @@ class S3VideoArchiveTest {
         }
     }
 
-    // --- MP4 bytes: ftyp, a pseudo-random mdat, then moov with mvhd and one track ---
-
-    private static byte[] box(String type, byte[]... children) {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream();
-        for (byte[] child : children) {
-            payload.writeBytes(child);
-        }
-        return ByteBuffer.allocate(8 + payload.size()).putInt(8 + payload.size())
-                .put(type.getBytes(StandardCharsets.ISO_8859_1)).put(payload.toByteArray()).array();
-    }
-
-    private static byte[] trak(String handler, String codec) {
-        byte[] hdlr = box("hdlr", new byte[8], handler.getBytes(StandardCharsets.ISO_8859_1), new byte[12]);
-        byte[] stsd = box("stsd", ByteBuffer.allocate(8).putInt(0).putInt(1).array(), box(codec, new byte[78]));
-        return box("trak", box("mdia", hdlr, box("minf", box("stbl", stsd))));
-    }
-
-    /** An MP4 of {@code totalBytes} whose mvhd says {@code seconds} at timescale 600. */
-    private static byte[] mp4(int totalBytes, int seconds, String handler) {
-        byte[] ftyp = box("ftyp", "isom\0\0\0\0isomavc1".getBytes(StandardCharsets.ISO_8859_1));
-        byte[] moov = box("moov", box("mvhd", ByteBuffer.allocate(100).putInt(0).putInt(0).putInt(0)
-                .putInt(600).putInt(600 * seconds).array()), trak(handler, "avc1"));
-        byte[] mdatPayload = new byte[totalBytes - ftyp.length - 8 - moov.length];
-        new Random(totalBytes).nextBytes(mdatPayload);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(totalBytes);
-        out.writeBytes(ftyp);
-        out.writeBytes(box("mdat", mdatPayload));
-        out.writeBytes(moov);
-        return out.toByteArray();
-    }
-
     private static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
@@ -142,7 +111,7 @@ class S3VideoArchiveTest {
 
     @Test
     void archivesA20MibVideoInThreePartsWithItsDigest() throws Exception {
-        byte[] video = mp4(20 * MIB, 5, "vide");
+        byte[] video = Mp4Bytes.mp4(20 * MIB, 5, "vide");
         AtomicInteger parts = new AtomicInteger();
 
         ArchivedVideo archived = countingParts(parts).archive("task-big", new ByteArrayInputStream(video), video.length);
@@ -157,7 +126,7 @@ class S3VideoArchiveTest {
 
     @Test
     void archivesASmallVideoAsOnePartWithoutAnnouncedLength() throws Exception {
-        byte[] video = mp4(64 * 1024, 3, "vide");
+        byte[] video = Mp4Bytes.mp4(64 * 1024, 3, "vide");
         AtomicInteger parts = new AtomicInteger();
 
         ArchivedVideo archived = countingParts(parts).archive("task-small", new ByteArrayInputStream(video), -1);
@@ -168,8 +137,8 @@ class S3VideoArchiveTest {
 
     @Test
     void archivingAgainOverwritesTheSameKey() throws Exception {
-        byte[] first = mp4(10_000, 2, "vide");
-        byte[] second = mp4(20_000, 4, "vide");
+        byte[] first = Mp4Bytes.mp4(10_000, 2, "vide");
+        byte[] second = Mp4Bytes.mp4(20_000, 4, "vide");
 
         archive.archive("task-retry", new ByteArrayInputStream(first), first.length);
         ArchivedVideo archived = archive.archive("task-retry", new ByteArrayInputStream(second), second.length);
@@ -196,7 +165,7 @@ class S3VideoArchiveTest {
 
     @Test
     void aStreamShorterThanAnnouncedIsATransientFailureThatLeavesNothingBehind() {
-        byte[] video = mp4(10 * MIB, 5, "vide");
+        byte[] video = Mp4Bytes.mp4(10 * MIB, 5, "vide");
 
         assertThatThrownBy(() -> archive.archive("task-short", new ByteArrayInputStream(video), video.length + 1000L))
                 .isInstanceOfSatisfying(TransientFailureException.class, e -> {
@@ -208,7 +177,7 @@ class S3VideoArchiveTest {
 
     @Test
     void aStreamThatBreaksIsATransientFailureThatLeavesNothingBehind() {
-        byte[] video = mp4(12 * MIB, 5, "vide");
+        byte[] video = Mp4Bytes.mp4(12 * MIB, 5, "vide");
         InputStream breaking = new FilterInputStream(new ByteArrayInputStream(video, 0, 9 * MIB)) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
@@ -240,7 +209,7 @@ class S3VideoArchiveTest {
 
     @Test
     void anMp4WithoutVideoOrAnEmptyStreamIsAPermanentFailure() {
-        byte[] audioOnly = mp4(50_000, 5, "soun");
+        byte[] audioOnly = Mp4Bytes.mp4(50_000, 5, "soun");
 
         assertThatThrownBy(() -> archive.archive("task-audio", new ByteArrayInputStream(audioOnly), audioOnly.length))
                 .isInstanceOfSatisfying(PermanentFailureException.class, e -> {
@@ -278,7 +247,7 @@ class S3VideoArchiveTest {
 
     @Test
     void presignedUrlDownloadsTheArchivedBytesOverPlainHttp() throws Exception {
-        byte[] video = mp4(30_000, 1, "vide");
+        byte[] video = Mp4Bytes.mp4(30_000, 1, "vide");
         ArchivedVideo archived = archive.archive("task-url", new ByteArrayInputStream(video), video.length);
 
         URI url = archive.presignedUrl(archived.key(), Duration.ofMinutes(5));
