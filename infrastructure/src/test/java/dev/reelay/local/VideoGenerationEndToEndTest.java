@@ -3,6 +3,7 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.local.sandbox.SandboxFaults;
 import org.jcodec.common.DemuxerTrack;
 import org.jcodec.common.DemuxerTrackMeta;
 import org.jcodec.common.io.NIOUtils;
@@ -159,6 +160,65 @@ class VideoGenerationEndToEndTest {
     }
 
     @Test
+    void aProviderOutageBeforeAcceptanceIsRetriedAndTheTaskCompletesChargedOnce() throws Exception {
+        int callsBefore = runtime.sandbox().createRequests();
+        runtime.sandbox().faults().refuseSubmissions(1, new SandboxFaults.Refusal(503, "service_unavailable",
+                "api_error", "Upstream is overloaded"));
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(runtime.sandbox().createRequests() - callsBefore).isEqualTo(2);
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
+        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+    }
+
+    @Test
+    void aRefusalByTheProviderEndsTheTaskFailedAndUncharged() throws Exception {
+        runtime.sandbox().faults().refuseSubmissions(1, new SandboxFaults.Refusal(400, "invalid_parameter",
+                "invalid_request_error", "image_start could not be downloaded"));
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("failed");
+        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_rejected_request");
+        assertThat(task.path("error").path("message").asText()).contains("image_start could not be downloaded");
+        assertUncharged(task);
+        assertThat(events(task)).containsExactly("accepted", "failed");
+    }
+
+    @Test
+    void aContentPolicyFailureAfterAcceptanceEndsTheTaskFailedWithTheVendorsMessage() throws Exception {
+        runtime.sandbox().faults().failAfterAcceptance(1, new SandboxFaults.LateFailure("content_policy_violation",
+                "The generated content violates the content policy"));
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("failed");
+        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_failed");
+        assertThat(task.path("error").path("message").asText()).isEqualTo("The generated content violates the content policy");
+        assertUncharged(task);
+        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "failed");
+    }
+
+    @Test
+    void anImageInTheLocalS3CanStartATask() throws Exception {
+        byte[] jpeg = Files.readAllBytes(image("from-s3.jpg", 960, 540, "jpg"));
+        runtime.s3().client().putObject(put -> put.bucket(LocalRuntime.UPLOADS_BUCKET).key("uploads/default/from-s3.jpg"),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(jpeg));
+
+        HttpResponse<String> submitted = post(Map.of("model", "kling-v3-image-to-video", "prompt", "s3",
+                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/uploads/default/from-s3.jpg", "duration", 3));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
+        assertThat(awaitEnd(JSON.readTree(submitted.body()).path("id").asText()).path("status").asText()).isEqualTo("completed");
+
+        HttpResponse<String> missing = post(Map.of("model", "kling-v3-image-to-video",
+                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/uploads/default/nothing.jpg"));
+        assertThat(missing.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(missing.body()).path("error").path("code").asText()).isEqualTo("image_unreachable");
+    }
+
+    @Test
     void anUnknownTaskIsA404AndABadBodyA400() throws Exception {
         HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/task-0-nothing"))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -170,6 +230,29 @@ class VideoGenerationEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(garbled.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(garbled.body()).path("error").path("code").asText()).isEqualTo("invalid_json");
+    }
+
+    private static JsonNode submitAndAwait(Map<String, Object> extra) throws Exception {
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
+                "image_start", image("scene.jpg", 1280, 720, "jpg").toUri().toString()));
+        body.putAll(extra);
+        HttpResponse<String> submitted = post(body);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
+        return awaitEnd(JSON.readTree(submitted.body()).path("id").asText());
+    }
+
+    private static void assertUncharged(JsonNode task) {
+        String taskId = task.path("id").asText();
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isZero();
+        assertThat(task.path("usage").path("charged").asBoolean()).isFalse();
+        assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
+                .key(DynamoDbTaskStore.billingKey(taskId))).item()).isNullOrEmpty();
+    }
+
+    private static List<String> events(JsonNode task) {
+        List<String> events = new ArrayList<>();
+        task.path("timeline").forEach(event -> events.add(event.path("event").asText()));
+        return events;
     }
 
     private static JsonNode awaitEnd(String taskId) throws Exception {

@@ -36,6 +36,10 @@ final class ApiError extends Exception {
         return new ApiError(404, code, "not_found_error", message);
     }
 
+    static ApiError scripted(SandboxFaults.Refusal refusal) {
+        return new ApiError(refusal.status(), refusal.code(), refusal.type(), refusal.message());
+    }
+
     static ApiError internal(String message) {
         return new ApiError(500, "internal_error", "internal_server_error", message);
     }

@@ -22,6 +22,8 @@ final class SandboxTask {
     private final int progressSteps;
     private volatile Path video;
     private volatile String failure;
+    private volatile String failureCode = "generation_failed";
+    private volatile boolean failureWaitsForDelay;
 
     SandboxTask(String id, long createdEpochSeconds, GenerationRequest request, Duration renderDelay, int progressSteps) {
         this.id = id;
@@ -52,6 +54,13 @@ final class SandboxTask {
         this.failure = message;
     }
 
+    /** A failure the vendor reports late, as a content-policy block: the task looks normal until its delay ends. */
+    void failsAfterDelay(String code, String message) {
+        this.failureCode = code;
+        this.failureWaitsForDelay = true;
+        this.failure = message;
+    }
+
     /** The task object as {@code GET /v1/tasks/{id}} shows it now; results link under baseUrl. */
     ObjectNode toJson(URI baseUrl) {
         Phase phase = phase();
@@ -73,14 +82,14 @@ final class SandboxTask {
         if (phase == Phase.COMPLETED) {
             task.putArray("results").add(baseUrl + UnifiedSandbox.FILES_PATH + id + ".mp4");
         } else if (phase == Phase.FAILED) {
-            task.putObject("error").put("code", "generation_failed").put("message", failure);
+            task.putObject("error").put("code", failureCode).put("message", failure);
         }
         return task;
     }
 
     private Phase phase() {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - acceptedNanos);
-        if (failure != null) {
+        if (failure != null && (!failureWaitsForDelay || elapsed.compareTo(renderDelay) >= 0)) {
             return Phase.FAILED;
         }
         if (video != null && elapsed.compareTo(renderDelay) >= 0) {

@@ -59,6 +59,7 @@ public final class UnifiedSandbox implements AutoCloseable {
     private final List<String> taskIds = new CopyOnWriteArrayList<>();
     private final AtomicInteger createRequests = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final SandboxFaults faults = new SandboxFaults();
 
     private UnifiedSandbox(SandboxSettings settings, Mp4Renderer renderer, HttpServer server, Path videoDirectory) {
         this.settings = settings;
@@ -99,6 +100,11 @@ public final class UnifiedSandbox implements AutoCloseable {
     /** How many {@code POST /v1/videos/generations} reached the sandbox, accepted or not. */
     public int createRequests() {
         return createRequests.get();
+    }
+
+    /** Faults to script into this sandbox. */
+    public SandboxFaults faults() {
+        return faults;
     }
 
     /** The ids of the tasks it accepted, in order. */
@@ -151,6 +157,10 @@ public final class UnifiedSandbox implements AutoCloseable {
         if (method.equals("POST") && path.equals(CREATE_PATH)) {
             createRequests.incrementAndGet();
             authorize(exchange);
+            Optional<SandboxFaults.Refusal> refusal = faults.nextSubmissionRefusal();
+            if (refusal.isPresent()) {
+                throw ApiError.scripted(refusal.get());
+            }
             create(exchange);
         } else if (method.equals("GET") && path.startsWith(TASKS_PATH)) {
             authorize(exchange);
@@ -174,7 +184,12 @@ public final class UnifiedSandbox implements AutoCloseable {
         Optional<BufferedImage> firstFrame = fetchImage("image_start", request.imageStart());
         Optional<BufferedImage> lastFrame = fetchImage("image_end", request.imageEnd());
         SandboxTask task = register(request);
-        renderThreads.execute(() -> render(task, firstFrame, lastFrame));
+        Optional<SandboxFaults.LateFailure> lateFailure = faults.nextLateFailure();
+        if (lateFailure.isPresent()) {
+            task.failsAfterDelay(lateFailure.get().code(), lateFailure.get().message());
+        } else {
+            renderThreads.execute(() -> render(task, firstFrame, lastFrame));
+        }
         log.info("Accepted {}: {}, {} s, {}, sound {}", task.id(), request.model().id, request.durationSeconds(),
                 request.quality().label, request.sound() ? "on" : "off");
         respondJson(exchange, 200, task.toJson(baseUrl));
