@@ -35,6 +35,7 @@ public final class Launcher {
               reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
                               [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--out DIR]
               reelay serve [--port 3000]
+            Both take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
             """;
 
     private final PrintStream stdout;
@@ -72,8 +73,8 @@ public final class Launcher {
         Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
         return switch (args[0]) {
             case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
-                    "quality", "sound", "aspect-ratio", "out")));
-            case "serve" -> serve(Options.parse(rest, List.of("port")));
+                    "quality", "sound", "aspect-ratio", "out", "render-delay", "progress-steps")));
+            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps")));
             case "help", "--help", "-h" -> {
                 stderr.print(USAGE);
                 yield 0;
@@ -98,8 +99,9 @@ public final class Launcher {
         options.optional("aspect-ratio").ifPresent(ratio -> request.put("aspect_ratio", ratio));
         Path out = Path.of(options.optional("out").orElse("videos")).toAbsolutePath();
 
+        LocalRuntime.Settings settings = userSettings(0, options);
         stderr.println("Starting the local stack (state in .reelay/) ...");
-        try (LocalRuntime runtime = LocalRuntime.start(userSettings(0))) {
+        try (LocalRuntime runtime = LocalRuntime.start(settings)) {
             ApiClient api = new ApiClient(runtime.apiBaseUrl());
             HttpResponse<String> submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
             if (submitted.statusCode() != 200) {
@@ -151,8 +153,8 @@ public final class Launcher {
     }
 
     private int serve(Options options) throws Exception {
-        int port = Integer.parseInt(options.optional("port").orElse("3000"));
-        LocalRuntime runtime = LocalRuntime.start(userSettings(port));
+        int port = (int) options.number("port", 3000, 0);
+        LocalRuntime runtime = LocalRuntime.start(userSettings(port, options));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             runtime.close();
@@ -168,8 +170,12 @@ public final class Launcher {
         return 0;
     }
 
-    private static LocalRuntime.Settings userSettings(int port) {
-        return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), SandboxSettings.forUsers(),
+    private static LocalRuntime.Settings userSettings(int port, Options options) {
+        SandboxSettings defaults = SandboxSettings.forUsers();
+        SandboxSettings sandbox = defaults.withTiming(
+                Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
+                (int) options.number("progress-steps", defaults.progressSteps(), 1));
+        return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), sandbox,
                 new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port);
     }
 
@@ -233,6 +239,19 @@ public final class Launcher {
 
         java.util.Optional<String> optional(String name) {
             return java.util.Optional.ofNullable(values.get(name));
+        }
+
+        double number(String name, double fallback, double minimum) {
+            String value = values.get(name);
+            try {
+                double number = value == null ? fallback : Double.parseDouble(value);
+                if (number < minimum) {
+                    throw new UsageException("--" + name + " must be at least " + minimum);
+                }
+                return number;
+            } catch (NumberFormatException e) {
+                throw new UsageException("--" + name + " takes a number, not '" + value + "'");
+            }
         }
     }
 

@@ -45,6 +45,11 @@ public record SandboxSettings(String apiKey, Duration renderDelay, int progressS
         return new SandboxSettings(randomApiKey(), Duration.ofSeconds(3), 5, 960, 24);
     }
 
+    /** The same settings with another render delay and number of progress steps. */
+    public SandboxSettings withTiming(Duration renderDelay, int progressSteps) {
+        return new SandboxSettings(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond);
+    }
+
     private static String randomApiKey() {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
