@@ -2,8 +2,8 @@ package dev.reelay.application;
 
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.domain.media.ImageFacts;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.request.ImageRules;
@@ -31,19 +31,19 @@ public final class SubmitVideoGeneration {
     private final GenerationRequestParser parser;
     private final ImageSource images;
     private final VideoArchive archive;
-    private final PriceTable prices;
+    private final ProviderTable providers;
     private final TaskStore store;
     private final Workflow workflow;
     private final Clock clock;
     private final Supplier<String> taskIds;
 
     public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, VideoArchive archive,
-                                 PriceTable prices, TaskStore store, Workflow workflow, Clock clock,
+                                 ProviderTable providers, TaskStore store, Workflow workflow, Clock clock,
                                  Supplier<String> taskIds) {
         this.parser = parser;
         this.images = images;
         this.archive = archive;
-        this.prices = prices;
+        this.providers = providers;
         this.store = store;
         this.workflow = workflow;
         this.clock = clock;
@@ -52,7 +52,8 @@ public final class SubmitVideoGeneration {
 
     public Task submit(String ownerKeyId, Object body) {
         GenerationRequest request = parser.parse(body);
-        Quote quote = prices.quote(request.quality(), request.sound(), request.durationSeconds());
+        // The cheapest vendor that can serve the request sets the quote; a request none can serve stops here.
+        Quote quote = providers.candidates(request).get(0).quote();
         byte[] start = images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
         ImageFacts startFacts = ImageRules.check("image_start", start);
         byte[] end = request.imageEnd() == null ? null

@@ -1,6 +1,8 @@
 package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
@@ -22,6 +24,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * The steps of the video generation state machine, one method each. Every step is safe to run
@@ -33,53 +36,85 @@ public final class VideoGenerationSteps {
     private static final Duration INPUT_URL_VALIDITY = Duration.ofHours(1);
 
     private final TaskStore store;
-    private final ProviderClient provider;
+    private final ProviderRouter router;
     private final VideoArchive archive;
     private final PollingPolicy polling;
     private final Clock clock;
 
-    public VideoGenerationSteps(TaskStore store, ProviderClient provider, VideoArchive archive,
+    public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive,
                                 PollingPolicy polling, Clock clock) {
         this.store = store;
-        this.provider = provider;
+        this.router = router;
         this.archive = archive;
         this.polling = polling;
         this.clock = clock;
     }
 
-    /** Hands the job to the provider, once: a retried step reuses the provider task it created. */
+    /**
+     * Hands the job to the cheapest vendor that can serve it. A vendor that is unavailable or
+     * limited before it accepted the job is recorded in the timeline and the next one is tried;
+     * once a vendor has accepted, the job stays there (a retried step reuses it): failing over
+     * after acceptance would pay twice.
+     */
     public WorkflowState submitToProvider(WorkflowState state) {
         Task task = load(state.taskId());
         if (task.status().isTerminal()) {
             throw new PermanentFailureException("task_already_ended", "Task " + task.id() + " is already " + task.status().wire() + ".");
         }
-        String providerTaskId = task.providerTaskId();
-        int estimate = task.estimatedSeconds();
-        if (providerTaskId == null) {
-            ProviderClient.Submission submission = provider.submit(jobOf(task));
-            providerTaskId = submission.providerTaskId();
-            estimate = submission.estimatedSeconds();
-            store.recordProviderSubmission(task.id(), provider.name(), providerTaskId, estimate,
-                    new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), provider.name()));
-            LOG.info("Task {} submitted to {} as {} (estimate {} s)", task.id(), provider.name(), providerTaskId, estimate);
+        if (task.providerTaskId() != null) {
+            return submitted(task.id(), task.provider(), task.providerTaskId(), task.estimatedSeconds());
         }
+        long attempts = task.timeline().stream().filter(e -> e.event().equals(TimelineEvent.PROVIDER_ATTEMPT_FAILED)).count();
+        ProviderException lastRefusal = null;
+        for (ProviderTable.Candidate candidate : router.plan(task.request())) {
+            ProviderClient provider = router.client(candidate.name());
+            ProviderClient.Submission submission;
+            try {
+                submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task)));
+            } catch (ProviderException e) {
+                if (!e.kind().failover()) {
+                    throw e.asStepFailure();
+                }
+                router.failed(candidate.name());
+                attempts++;
+                store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_ATTEMPT_FAILED, clock.instant(),
+                        candidate.name() + ": " + e.getLocalizedMessage(), TimelineEvent.PROVIDER_ATTEMPT_FAILED + "#" + attempts));
+                LOG.warn("Task {}: {} did not take the job ({}); trying the next provider", task.id(), candidate.name(), e.code());
+                lastRefusal = e;
+                continue;
+            }
+            router.succeeded(candidate.name());
+            store.recordProviderSubmission(task.id(), candidate.name(), submission.providerTaskId(),
+                    submission.estimatedSeconds(), candidate.quote(),
+                    new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), candidate.name()));
+            LOG.info("Task {} submitted to {} as {} (estimate {} s, {} USD)", task.id(), candidate.name(),
+                    submission.providerTaskId(), submission.estimatedSeconds(), candidate.quote().costUsd());
+            return submitted(task.id(), candidate.name(), submission.providerTaskId(), submission.estimatedSeconds());
+        }
+        // Every vendor was unavailable: the state machine retries this step after a back-off.
+        throw lastRefusal.asStepFailure();
+    }
+
+    private WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
         Instant deadline = clock.instant().plus(polling.deadline());
-        return new WorkflowState(task.id(), provider.name(), providerTaskId, 0, polling.firstWait(estimate),
+        return new WorkflowState(taskId, provider, providerTaskId, 0, polling.firstWait(estimate),
                 deadline.toString(), WorkflowState.PROCESSING, null, null, null);
     }
 
     /** Asks the provider where the job stands, and decides: wait again, archive, or fail. */
     public WorkflowState checkStatus(WorkflowState state) {
-        JobStatus status = provider.query(state.providerTaskId());
+        JobStatus status = call(() -> router.client(state.provider()).query(state.providerTaskId()));
         int checks = (state.checks() == null ? 0 : state.checks()) + 1;
         switch (status.state()) {
             case SUCCEEDED -> {
                 store.appendEvent(state.taskId(), TimelineEvent.of(TimelineEvent.PROVIDER_COMPLETED, clock.instant()));
                 return state.processing(checks, 0).completed(status.videoUrl().toString());
             }
-            case FAILED -> {
-                return state.processing(checks, 0).failed(new Failure("provider_failed",
-                        status.failureMessage() == null ? "The provider reported the job failed." : status.failureMessage()));
+            case FAILED, CANCELLED -> {
+                return state.processing(checks, 0).failed(new Failure(
+                        status.state() == JobStatus.State.FAILED ? "provider_failed" : "provider_cancelled",
+                        status.failureMessage() == null ? "The provider reported the job " + status.state().name().toLowerCase(java.util.Locale.ROOT) + "."
+                                : status.failureMessage()));
             }
             default -> {
                 store.recordProgress(state.taskId(), status.progress());
@@ -96,7 +131,7 @@ public final class VideoGenerationSteps {
 
     /** Streams the finished video into the archive before the provider's link expires. */
     public WorkflowState archiveVideo(WorkflowState state) {
-        VideoDownload download = provider.download(URI.create(state.videoUrl()));
+        VideoDownload download = call(() -> router.client(state.provider()).download(URI.create(state.videoUrl())));
         ArchivedVideo archived;
         try (InputStream body = download.body()) {
             archived = archive.archive(state.taskId(), body, download.contentLength());
@@ -130,11 +165,24 @@ public final class VideoGenerationSteps {
     }
 
     private ProviderJob jobOf(Task task) {
-        URI start = archive.presignedInputUrl(task.imageStartKey(), INPUT_URL_VALIDITY);
-        URI end = task.imageEndKey() == null ? null : archive.presignedInputUrl(task.imageEndKey(), INPUT_URL_VALIDITY);
         var request = task.request();
-        return new ProviderJob(task.id(), request.model(), request.prompt(), request.negativePrompt(), start, end,
-                request.durationSeconds(), request.quality().wire(), request.sound().wire(), request.aspectRatio());
+        return new ProviderJob(task.id(), request.model(), request.prompt(), request.negativePrompt(),
+                image(task.imageStartKey()), image(task.imageEndKey()), request.durationSeconds(),
+                request.quality().wire(), request.sound().wire(), request.aspectRatio(), null, Map.of());
+    }
+
+    private ProviderClient.ProviderImage image(String key) {
+        return key == null ? null : new ProviderClient.ProviderImage(
+                archive.presignedInputUrl(key, INPUT_URL_VALIDITY), () -> archive.readInput(key));
+    }
+
+    /** Runs a provider call, turning a refusal into what the state machine retries or ends on. */
+    private static <T> T call(java.util.function.Supplier<T> providerCall) {
+        try {
+            return providerCall.get();
+        } catch (ProviderException e) {
+            throw e.asStepFailure();
+        }
     }
 
     private Task load(String taskId) {

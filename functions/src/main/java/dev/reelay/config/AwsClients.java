@@ -1,8 +1,8 @@
 package dev.reelay.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.adapter.provider.UnifiedProviderClient;
+import dev.reelay.adapter.provider.ProviderClients;
+import dev.reelay.adapter.provider.ProviderCredentials;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -11,8 +11,6 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -32,21 +30,21 @@ public final class AwsClients {
     static final S3Presigner PRESIGNER = S3Presigner.create();
     static final SfnClient SFN = SfnClient.builder().httpClient(HTTP).build();
     /**
-     * Read on first use, not at init: only the functions that call the provider need the secret
-     * (and the permission to read it), and a SnapStart snapshot must not hold credentials.
+     * Read on first use, not at init: only the functions that call a vendor need the secret (and
+     * the permission to read it), and a SnapStart snapshot must not hold credentials.
      */
-    static final Supplier<String> PROVIDER_API_KEY = new Supplier<>() {
-        private volatile String key;
+    static final Supplier<ProviderCredentials> PROVIDER_CREDENTIALS = new Supplier<>() {
+        private volatile ProviderCredentials credentials;
 
         @Override
-        public String get() {
-            String read = key;
+        public ProviderCredentials get() {
+            ProviderCredentials read = credentials;
             if (read == null) {
                 synchronized (this) {
-                    if (key == null) {
-                        key = providerApiKey(CONFIG.providerSecretArn());
+                    if (credentials == null) {
+                        credentials = providerCredentials(CONFIG.providerSecretArn());
                     }
-                    read = key;
+                    read = credentials;
                 }
             }
             return read;
@@ -54,23 +52,16 @@ public final class AwsClients {
     };
 
     public static final Wiring WIRING = new Wiring(CONFIG, DYNAMODB, S3, PRESIGNER, SFN, new HttpTransport(HTTP),
-            new UnifiedProviderClient(new HttpTransport(HTTP), CONFIG.providerBaseUrl(), PROVIDER_API_KEY, Wiring.json()),
+            ProviderClients.create(CONFIG.providers(), new HttpTransport(HTTP), PROVIDER_CREDENTIALS, Wiring.json(), Clock.systemUTC()),
             Clock.systemUTC());
 
     private AwsClients() {
     }
 
-    /** Vendor credentials live in Secrets Manager as {@code {"unified": {"api_key": "..."}}}; never in the environment. */
-    private static String providerApiKey(String secretArn) {
+    /** Vendor credentials live in Secrets Manager as one JSON object per vendor; never in the environment. */
+    private static ProviderCredentials providerCredentials(String secretArn) {
         try (SecretsManagerClient secrets = SecretsManagerClient.builder().httpClient(HTTP).build()) {
-            String secret = secrets.getSecretValue(get -> get.secretId(secretArn)).secretString();
-            JsonNode key = Wiring.json().readTree(secret).path(UnifiedProviderClient.NAME).path("api_key");
-            if (!key.isTextual() || key.asText().isBlank()) {
-                throw new IllegalStateException("Secret " + secretArn + " has no " + UnifiedProviderClient.NAME + ".api_key");
-            }
-            return key.asText();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Secret " + secretArn + " is not JSON", e);
+            return ProviderCredentials.parse(secrets.getSecretValue(get -> get.secretId(secretArn)).secretString(), secretArn);
         }
     }
 }

@@ -1,10 +1,17 @@
 package dev.reelay.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.domain.provider.ProviderProfile;
+import dev.reelay.domain.provider.ProviderTable;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,9 +26,8 @@ public record ReelayConfig(
         String archiveBucket,
         String uploadsBucket,
         Optional<String> stateMachineArn,
-        URI providerBaseUrl,
+        ProviderTable providers,
         String providerSecretArn,
-        PriceTable prices,
         PollingPolicy polling,
         Duration resultUrlValidity,
         boolean allowLocalImageSources) {
@@ -33,9 +39,8 @@ public record ReelayConfig(
                 required(env, "ARCHIVE_BUCKET"),
                 required(env, "UPLOADS_BUCKET"),
                 Optional.ofNullable(env.get("STATE_MACHINE_ARN")).filter(arn -> !arn.isBlank()),
-                URI.create(required(env, "PROVIDER_BASE_URL")),
+                providers(required(env, "PROVIDER_ENDPOINTS"), env.get("PROVIDER_PRICES")),
                 required(env, "PROVIDER_SECRET_ARN"),
-                PriceTable.parse(env.getOrDefault("PRICE_TABLE", PriceTable.SEED_004)),
                 new PollingPolicy(
                         integer(env, "POLL_MIN_WAIT_SECONDS", standard.minWaitSeconds()),
                         integer(env, "POLL_MAX_WAIT_SECONDS", standard.maxWaitSeconds()),
@@ -49,6 +54,42 @@ public record ReelayConfig(
     public String requireStateMachineArn() {
         return stateMachineArn.orElseThrow(() -> new IllegalStateException(
                 "Environment variable STATE_MACHINE_ARN is not set; this function starts workflows and needs it."));
+    }
+
+    /**
+     * The enabled vendors, in order, from {@code unified=https://...;kling=https://...}, each with
+     * its known capabilities and default prices, or the prices of {@code PROVIDER_PRICES}, a JSON
+     * object such as {@code {"kling": "base=0.084;min_seconds=3;...;1080p/on=2.0"}}.
+     */
+    static ProviderTable providers(String endpoints, String pricesJson) {
+        Map<String, String> prices;
+        try {
+            prices = pricesJson == null || pricesJson.isBlank() ? Map.of()
+                    : new ObjectMapper().readValue(pricesJson, new TypeReference<Map<String, String>>() {
+            });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Environment variable PROVIDER_PRICES is not a JSON object of strings", e);
+        }
+        List<ProviderProfile> profiles = new ArrayList<>();
+        for (String entry : endpoints.split(";")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] pair = entry.split("=", 2);
+            if (pair.length != 2 || !pair[1].trim().matches("https?://\\S+")) {
+                throw new IllegalStateException("PROVIDER_ENDPOINTS entry '" + entry + "' is not name=https://base-url");
+            }
+            String name = pair[0].trim();
+            ProviderProfile known = ProviderTable.defaults(name, URI.create(pair[1].trim()));
+            profiles.add(prices.containsKey(name)
+                    ? new ProviderProfile(name, known.baseUrl(), known.capabilities(), PriceTable.parse(prices.get(name)))
+                    : known);
+        }
+        prices.keySet().stream().filter(name -> profiles.stream().noneMatch(p -> p.name().equals(name))).findFirst()
+                .ifPresent(name -> {
+                    throw new IllegalStateException("PROVIDER_PRICES names '" + name + "', which PROVIDER_ENDPOINTS does not enable");
+                });
+        return new ProviderTable(profiles);
     }
 
     private static String required(Map<String, String> env, String key) {

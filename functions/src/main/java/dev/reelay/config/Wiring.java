@@ -6,7 +6,9 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
 import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
+import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.ProviderRouter;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
@@ -20,6 +22,7 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -32,23 +35,24 @@ public final class Wiring {
     private final VideoArchive archive;
     private final HttpTransport http;
     private final SfnClient sfn;
-    private final ProviderClient provider;
+    private final ProviderRouter router;
     private final Clock clock;
 
+    /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
-                  HttpTransport http, ProviderClient provider, Clock clock) {
+                  HttpTransport http, Map<String, ProviderClient> providers, Clock clock) {
         this.config = config;
         this.store = new DynamoDbTaskStore(dynamo, config.tasksTable(), clock);
         this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket(), config.uploadsBucket());
         this.http = http;
         this.sfn = sfn;
-        this.provider = provider;
+        this.router = new ProviderRouter(config.providers(), providers, CircuitBreaker.standard(clock));
         this.clock = clock;
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
         return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources()),
-                new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.prices(), store,
+                new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.providers(), store,
                 new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS);
     }
 
@@ -57,7 +61,7 @@ public final class Wiring {
     }
 
     public VideoGenerationSteps videoGenerationSteps() {
-        return new VideoGenerationSteps(store, provider, archive, config.polling(), clock);
+        return new VideoGenerationSteps(store, router, archive, config.polling(), clock);
     }
 
     public static ObjectMapper json() {

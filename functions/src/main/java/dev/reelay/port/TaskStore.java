@@ -20,14 +20,14 @@ public interface TaskStore {
 
     Optional<Task> find(String taskId);
 
-    /** The provider accepted the job: pending → processing. */
+    /** A provider accepted the job: pending → processing, priced at that provider's price. */
     boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
-                                     int estimatedSeconds, TimelineEvent event);
+                                     int estimatedSeconds, Quote quote, TimelineEvent event);
 
     /** Progress reported by the provider while it renders. */
     void recordProgress(String taskId, int progress);
 
-    /** Appends an event (e.g. {@code provider_completed}, {@code archived}) to a task still running. */
+    /** Appends an event (e.g. {@code provider_completed}, {@code archived}) to a task still running, once per {@link TimelineEvent#key()}. */
     boolean appendEvent(String taskId, TimelineEvent event);
 
     /** The video is in the archive. */

@@ -31,6 +31,9 @@ public interface VideoArchive {
     /** A time-limited GET URL of a staged input, for the provider to fetch. */
     URI presignedInputUrl(String key, Duration validity);
 
+    /** The bytes of a staged input, for vendors that take images inline. */
+    byte[] readInput(String key);
+
     /** Reads at most {@code maxBytes + 1} bytes of an object in the given bucket (for s3:// image sources). */
     byte[] read(String bucket, String key, long maxBytes);
 }

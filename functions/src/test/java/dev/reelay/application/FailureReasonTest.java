@@ -10,8 +10,8 @@ class FailureReasonTest {
     @Test
     void recoversReelaysOwnCodeFromALambdaError() {
         Failure failure = FailureReason.from(new WorkflowState.StepError("dev.reelay.domain.error.PermanentFailureException",
-                "{\"errorMessage\":\"provider_auth_failed: unified answered 401\",\"errorType\":\"dev.reelay.domain.error.PermanentFailureException\"}"));
-        assertThat(failure).isEqualTo(new Failure("provider_auth_failed", "unified answered 401"));
+                "{\"errorMessage\":\"provider_auth: unified answered 401\",\"errorType\":\"dev.reelay.domain.error.PermanentFailureException\"}"));
+        assertThat(failure).isEqualTo(new Failure("provider_auth", "unified answered 401"));
     }
 
     @Test

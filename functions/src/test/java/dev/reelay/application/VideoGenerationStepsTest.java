@@ -11,6 +11,15 @@ import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryTaskStore;
+import dev.reelay.testing.Providers;
+import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.error.TransientFailureException;
+import dev.reelay.domain.provider.ProviderErrorKind;
+import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.domain.provider.ProviderTable;
+import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.ProviderClient;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -19,19 +28,23 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The workflow's decisions: submit once, back off, stop at the deadline, fail without charging. */
 class VideoGenerationStepsTest {
     private final InMemoryTaskStore store = new InMemoryTaskStore();
-    private final FakeProvider provider = new FakeProvider();
+    private final FakeProvider provider = new FakeProvider("cheap");
+    private final FakeProvider pricier = new FakeProvider("pricier");
     private final Instant now = Instant.parse("2026-11-23T01:00:00Z");
+    private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     private final PollingPolicy polling = new PollingPolicy(10, 60, 2.0, Duration.ofMinutes(30), 5);
-    private final VideoGenerationSteps steps = new VideoGenerationSteps(store, provider, new InMemoryArchive(), polling,
-            Clock.fixed(now, ZoneOffset.UTC));
+    private final ProviderTable table = new ProviderTable(List.of(Providers.profile("pricier", "0.1"), Providers.profile("cheap", "0.075")));
+    private final VideoGenerationSteps steps = new VideoGenerationSteps(store, Providers.router(table, clock, provider, pricier),
+            new InMemoryArchive(), polling, clock);
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null);
+                "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null);
         Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
         store.create(Task.accepted(id, "default", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
         return id;
@@ -99,6 +112,58 @@ class VideoGenerationStepsTest {
         WorkflowState failed = steps.recordFailure(steps.checkStatus(state));
         assertThat(failed.failure().message()).isEqualTo("content policy violation");
         assertThat(store.find(id).orElseThrow().failure().code()).isEqualTo("provider_failed");
+    }
+
+    @Test
+    void anUnavailableCheapestVendorFailsOverToTheNextAndTheTaskIsPricedThere() {
+        String id = accepted("task-7");
+        provider.refusals.push(new ProviderException("cheap", ProviderErrorKind.PROVIDER_UNAVAILABLE, 503, null, "cheap answered 503"));
+
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+
+        assertThat(state.provider()).isEqualTo("pricier");
+        Task task = store.find(id).orElseThrow();
+        assertThat(task.provider()).isEqualTo("pricier");
+        assertThat(task.quote().costUsd()).isEqualByComparingTo("0.5");
+        assertThat(task.timeline()).extracting(TimelineEvent::event)
+                .containsExactly("accepted", "provider_attempt_failed", "provider_submitted");
+        assertThat(task.timeline().get(1).detail()).startsWith("cheap: provider_unavailable: cheap answered 503");
+    }
+
+    @Test
+    void aRefusalThatIsNotAboutAvailabilityNeverFailsOver() {
+        String id = accepted("task-8");
+        provider.refusals.push(new ProviderException("cheap", ProviderErrorKind.CONTENT_POLICY, 400, "1301", "blocked"));
+
+        assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(id)))
+                .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("provider_content_policy"));
+        assertThat(pricier.submitted).isEmpty();
+    }
+
+    @Test
+    void whenEveryVendorIsLimitedTheStepFailsTransientlyAndEachAttemptIsRecorded() {
+        String id = accepted("task-9");
+        provider.refusals.push(new ProviderException("cheap", ProviderErrorKind.RATE_LIMITED, 429, "1302", "slow down"));
+        pricier.refusals.push(new ProviderException("pricier", ProviderErrorKind.CONCURRENCY_LIMITED, 429, "1303", "too many"));
+
+        assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(id)))
+                .isInstanceOf(TransientFailureException.class);
+        WorkflowState retried = steps.submitToProvider(WorkflowState.start(id));
+
+        assertThat(retried.provider()).isEqualTo("cheap");
+        assertThat(store.find(id).orElseThrow().timeline()).extracting(TimelineEvent::event).containsExactly(
+                "accepted", "provider_attempt_failed", "provider_attempt_failed", "provider_submitted");
+    }
+
+    @Test
+    void aJobTheVendorAlreadyHasUnderTheTaskIdIsReusedNotResubmitted() {
+        String id = accepted("task-10");
+        provider.alreadySubmitted = new ProviderClient.Submission("cheap-earlier", 12);
+
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+
+        assertThat(state.providerTaskId()).isEqualTo("cheap-earlier");
+        assertThat(provider.submitted).isEmpty();
     }
 
     @Test

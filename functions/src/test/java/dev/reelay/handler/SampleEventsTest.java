@@ -9,7 +9,6 @@ import dev.reelay.application.GetTask;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
@@ -18,6 +17,7 @@ import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryTaskStore;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class SampleEventsTest {
 
     private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final InMemoryArchive archive = new InMemoryArchive();
-    private final FakeProvider provider = new FakeProvider();
+    private final FakeProvider provider = new FakeProvider("unified");
     private final List<String> startedWorkflows = new ArrayList<>();
     private SubmitVideoHandler submitHandler;
     private GetTaskHandler getHandler;
@@ -55,9 +55,9 @@ class SampleEventsTest {
     void wire() throws IOException {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(false), images, archive,
-                PriceTable.seed004(), store, startedWorkflows::add, Clock.systemUTC(), () -> TASK));
+                Providers.table(provider), store, startedWorkflows::add, Clock.systemUTC(), () -> TASK));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
-        steps = new VideoGenerationSteps(store, provider, archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
+        steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
                 Clock.systemUTC());
     }
 
@@ -84,7 +84,7 @@ class SampleEventsTest {
         assertThat(submitted.path("status").asText()).isEqualTo("processing");
         assertThat(submitted.path("waitSeconds").asInt()).isEqualTo(30);
         assertThat(provider.submitted).hasSize(1);
-        assertThat(provider.submitted.get(0).imageStart().toString()).contains("inputs/" + TASK);
+        assertThat(provider.submitted.get(0).imageStart().url().toString()).contains("inputs/" + TASK);
 
         provider.status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
         JsonNode stillRunning = step(new CheckStatusHandler(steps), "check-status.json");

@@ -1,32 +1,60 @@
 package dev.reelay.testing;
 
+import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.port.ProviderClient;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 
-/** A scripted provider for unit tests: records jobs, answers with the status it is given. */
+/** A scripted provider for unit tests: records jobs, refuses as told, answers with the status it is given. */
 public final class FakeProvider implements ProviderClient {
+    private final String name;
     public final List<ProviderJob> submitted = new ArrayList<>();
+    public final Deque<ProviderException> refusals = new ArrayDeque<>();
+    public Submission alreadySubmitted;
     public JobStatus status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
     public byte[] video = new byte[0];
 
+    public FakeProvider(String name) {
+        this.name = name;
+    }
+
+    public FakeProvider() {
+        this("fake");
+    }
+
     @Override
     public String name() {
-        return "fake";
+        return name;
     }
 
     @Override
     public Submission submit(ProviderJob job) {
+        if (!refusals.isEmpty()) {
+            throw refusals.pop();
+        }
         submitted.add(job);
-        return new Submission("fake-" + submitted.size(), 30);
+        return new Submission(name + "-" + submitted.size(), 30);
+    }
+
+    @Override
+    public Optional<Submission> findByExternalTaskId(String externalTaskId) {
+        return Optional.ofNullable(alreadySubmitted);
     }
 
     @Override
     public JobStatus query(String providerTaskId) {
         return status;
+    }
+
+    @Override
+    public Optional<CallbackReport> parseCallback(byte[] body) {
+        return Optional.empty();
     }
 
     @Override

@@ -53,6 +53,11 @@ public final class InMemoryArchive implements VideoArchive {
     }
 
     @Override
+    public byte[] readInput(String key) {
+        return read("uploads", key, Long.MAX_VALUE);
+    }
+
+    @Override
     public byte[] read(String bucket, String key, long maxBytes) {
         byte[] bytes = objects.get(key);
         if (bytes == null) {

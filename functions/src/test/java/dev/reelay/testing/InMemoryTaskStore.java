@@ -33,9 +33,11 @@ public final class InMemoryTaskStore implements TaskStore {
     }
 
     @Override
-    public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds, TimelineEvent event) {
-        return update(taskId, event, t -> copy(t, TaskStatus.PROCESSING, t.progress(), t.charged(), estimatedSeconds,
-                provider, providerTaskId, t.result(), t.failure()));
+    public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds,
+                                            Quote quote, TimelineEvent event) {
+        return update(taskId, event, t -> new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(),
+                t.imageEndKey(), TaskStatus.PROCESSING, t.progress(), quote, t.charged(), estimatedSeconds, provider,
+                providerTaskId, t.result(), t.failure(), t.timeline()));
     }
 
     @Override
@@ -74,7 +76,7 @@ public final class InMemoryTaskStore implements TaskStore {
     private synchronized boolean update(String taskId, TimelineEvent event, UnaryOperator<Task> change) {
         Task task = tasks.get(taskId);
         if (task == null || task.status().isTerminal()
-                || task.timeline().stream().anyMatch(e -> e.event().equals(event.event()))) {
+                || task.timeline().stream().anyMatch(e -> e.key().equals(event.key()))) {
             return false;
         }
         Task changed = change.apply(task);

@@ -77,11 +77,14 @@ public final class DynamoDbTaskStore implements TaskStore {
 
     @Override
     public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
-                                            int estimatedSeconds, TimelineEvent event) {
+                                            int estimatedSeconds, Quote quote, TimelineEvent event) {
         return updateRunning(taskId, event,
-                "#status = :processing, provider = :provider, providerTaskId = :providerTaskId, estimatedSeconds = :estimate",
-                Map.of(":provider", s(provider), ":providerTaskId", s(providerTaskId),
-                        ":estimate", n(estimatedSeconds)));
+                "#status = :processing, provider = :provider, providerTaskId = :providerTaskId, estimatedSeconds = :estimate, "
+                        + "quotedSeconds = :quotedSeconds, quotedCostUsd = :quotedCost, quotedCredits = :quotedCredits",
+                Map.of(":provider", s(provider), ":providerTaskId", s(providerTaskId), ":estimate", n(estimatedSeconds),
+                        ":quotedSeconds", n(quote.billedSeconds()),
+                        ":quotedCost", AttributeValue.fromN(quote.costUsd().toPlainString()),
+                        ":quotedCredits", AttributeValue.fromN(quote.credits().toPlainString())));
     }
 
     @Override
@@ -120,7 +123,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                 ":cost", AttributeValue.fromN(charge.costUsd().toPlainString()),
                 ":credits", AttributeValue.fromN(charge.credits().toPlainString()),
                 ":event", TaskItems.eventList(event),
-                ":eventName", AttributeValue.fromSs(List.of(event.event())),
+                ":eventName", AttributeValue.fromSs(List.of(event.key())),
                 ":hundred", n(100),
                 ":now", s(now()))));
         TransactWriteItem completeTask = TransactWriteItem.builder().update(u -> u.tableName(table).key(taskKey(taskId))
@@ -190,8 +193,8 @@ public final class DynamoDbTaskStore implements TaskStore {
     private boolean updateRunning(String taskId, TimelineEvent event, String assignments, Map<String, AttributeValue> extra) {
         Map<String, AttributeValue> values = withStatuses(new HashMap<>(extra));
         values.put(":event", TaskItems.eventList(event));
-        values.put(":eventName", AttributeValue.fromSs(List.of(event.event())));
-        values.put(":eventNameText", s(event.event()));
+        values.put(":eventName", AttributeValue.fromSs(List.of(event.key())));
+        values.put(":eventNameText", s(event.key()));
         values.put(":now", s(now()));
         String set = "SET " + (assignments == null ? "" : assignments + ", ")
                 + "#timeline = list_append(#timeline, :event), updatedAt = :now ADD recordedEvents :eventName";
@@ -252,11 +255,12 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("quality", s(request.quality().wire()));
             item.put("sound", s(request.sound().wire()));
             putIfPresent(item, "aspectRatio", request.aspectRatio());
+            putIfPresent(item, "requestedProvider", request.provider());
             item.put("quotedSeconds", n(task.quote().billedSeconds()));
             item.put("quotedCostUsd", AttributeValue.fromN(task.quote().costUsd().toPlainString()));
             item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
             item.put("timeline", AttributeValue.fromL(task.timeline().stream().map(TaskItems::event).toList()));
-            item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::event).distinct().toList()));
+            item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::key).distinct().toList()));
             return item;
         }
 
@@ -264,7 +268,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             GenerationRequest request = new GenerationRequest(str(item, "model"), str(item, "prompt"),
                     str(item, "negativePrompt"), str(item, "imageStart"), str(item, "imageEnd"),
                     integer(item, "durationSeconds"), Quality.fromWire(str(item, "quality")).orElseThrow(),
-                    Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"));
+                    Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"));
             Quote quote = new Quote(integer(item, "quotedSeconds"), decimal(item, "quotedCostUsd"), decimal(item, "quotedCredits"));
             Quote charged = item.containsKey("chargedCostUsd")
                     ? new Quote(integer(item, "chargedSeconds"), decimal(item, "chargedCostUsd"), decimal(item, "chargedCredits"))

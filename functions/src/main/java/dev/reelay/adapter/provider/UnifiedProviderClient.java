@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.provider.ProviderErrorKind;
+import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.domain.provider.VendorStatus;
 import dev.reelay.port.ProviderClient;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -43,35 +46,59 @@ public final class UnifiedProviderClient implements ProviderClient {
         body.put("model", job.model());
         putIfPresent(body, "prompt", job.prompt());
         putIfPresent(body, "negative_prompt", job.negativePrompt());
-        body.put("image_start", job.imageStart().toString());
+        if (job.imageStart() != null) {
+            body.put("image_start", job.imageStart().url().toString());
+        }
         if (job.imageEnd() != null) {
-            body.put("image_end", job.imageEnd().toString());
+            body.put("image_end", job.imageEnd().url().toString());
         }
         body.put("duration", job.durationSeconds());
         body.put("quality", job.quality());
         body.put("sound", job.sound());
         putIfPresent(body, "aspect_ratio", job.aspectRatio());
+        if (job.callbackUrl() != null) {
+            body.put("callback_url", job.callbackUrl().toString());
+        }
+        if (!job.modelParams().isEmpty()) {
+            body.set("model_params", json.valueToTree(job.modelParams()));
+        }
         JsonNode task = call(SdkHttpMethod.POST, "/v1/videos/generations", body);
         String id = task.path("id").asText(null);
         if (id == null) {
-            throw new PermanentFailureException("provider_bad_answer", NAME + " accepted the job but sent no task id.");
+            throw badAnswer("accepted the job but sent no task id");
         }
         return new Submission(id, task.path("task_info").path("estimated_time").asInt(0));
     }
 
     @Override
     public JobStatus query(String providerTaskId) {
-        JsonNode task = call(SdkHttpMethod.GET, "/v1/tasks/" + providerTaskId, null);
+        return statusOf(call(SdkHttpMethod.GET, "/v1/tasks/" + providerTaskId, null));
+    }
+
+    /** The aggregator calls back once, when the task ends, with the same object a query returns. */
+    @Override
+    public Optional<CallbackReport> parseCallback(byte[] body) {
+        try {
+            JsonNode task = json.readTree(body);
+            if (task == null || !task.path("id").isTextual() || VendorStatus.of(task.path("status").asText(null)).isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new CallbackReport(task.path("id").asText(), statusOf(task)));
+        } catch (IOException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    private JobStatus statusOf(JsonNode task) {
         String status = task.path("status").asText("");
+        JobStatus.State state = VendorStatus.of(status).orElseThrow(() ->
+                badAnswer("reported an unknown status '" + status + "' for " + task.path("id").asText()));
         int progress = task.path("progress").asInt(0);
-        return switch (status) {
-            case "pending" -> new JobStatus(JobStatus.State.QUEUED, progress, null, null);
-            case "processing" -> new JobStatus(JobStatus.State.RUNNING, progress, null, null);
-            case "completed" -> new JobStatus(JobStatus.State.SUCCEEDED, 100, videoUrl(task), null);
-            case "failed", "cancelled" -> new JobStatus(JobStatus.State.FAILED, progress, null,
+        return switch (state) {
+            case SUCCEEDED -> new JobStatus(state, 100, videoUrl(task), null);
+            case FAILED, CANCELLED -> new JobStatus(state, progress, null,
                     task.path("error").path("message").asText("The provider reported the task " + status + "."));
-            default -> throw new PermanentFailureException("provider_bad_answer",
-                    NAME + " reported an unknown status '" + status + "' for " + providerTaskId + ".");
+            default -> new JobStatus(state, progress, null, null);
         };
     }
 
@@ -94,9 +121,13 @@ public final class UnifiedProviderClient implements ProviderClient {
         JsonNode results = task.path("results");
         String url = results.isArray() && !results.isEmpty() ? results.get(0).asText(null) : task.path("video_url").asText(null);
         if (url == null) {
-            throw new PermanentFailureException("provider_bad_answer", NAME + " completed the task but gave no video URL.");
+            throw badAnswer("completed the task but gave no video URL");
         }
         return URI.create(url);
+    }
+
+    private static ProviderException badAnswer(String what) {
+        return new ProviderException(NAME, ProviderErrorKind.PROVIDER_UNAVAILABLE, 200, null, NAME + " " + what + ".");
     }
 
     private JsonNode call(SdkHttpMethod method, String path, JsonNode body) {

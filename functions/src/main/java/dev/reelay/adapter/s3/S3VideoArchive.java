@@ -184,6 +184,11 @@ public final class S3VideoArchive implements VideoArchive {
         return presignGet(uploadsBucket, key, validity);
     }
 
+    @Override
+    public byte[] readInput(String key) {
+        return read(uploadsBucket, key, dev.reelay.domain.request.ImageRules.MAX_BYTES);
+    }
+
     private URI presignGet(String bucket, String key, Duration validity) {
         URI url = URI.create(presigner.presignGetObject(b -> b.signatureDuration(validity)
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());

@@ -2,7 +2,7 @@ package dev.reelay.domain.request;
 
 /**
  * A validated video generation request in Reelay's public dialect (the unified aggregator's).
- * Optional text fields are {@code null} when absent.
+ * Optional text fields are {@code null} when absent; {@code provider} pins one vendor.
  */
 public record GenerationRequest(
         String model,
@@ -13,7 +13,8 @@ public record GenerationRequest(
         int durationSeconds,
         Quality quality,
         Sound sound,
-        String aspectRatio) {
+        String aspectRatio,
+        String provider) {
 
     public static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
 }

@@ -1,6 +1,7 @@
 package dev.reelay.domain.request;
 
 import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.provider.ProviderTable;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -21,7 +22,7 @@ public final class GenerationRequestParser {
 
     private static final Set<String> SUPPORTED_FIELDS = Set.of(
             "model", "prompt", "negative_prompt", "image_start", "image_end",
-            "duration", "quality", "sound", "aspect_ratio");
+            "duration", "quality", "sound", "aspect_ratio", "provider");
     /** Seed fields Reelay will take but does not serve yet: refused rather than silently ignored. */
     private static final Set<String> NOT_YET_SUPPORTED = Set.of("callback_url", "model_params", "external_task_id");
 
@@ -79,8 +80,13 @@ public final class GenerationRequestParser {
             throw new InvalidRequestException("aspect_ratio", "invalid_aspect_ratio",
                     "'aspect_ratio' must be one of 16:9, 9:16, 1:1.");
         }
+        String provider = optionalString(fields, "provider");
+        if (provider != null && !ProviderTable.KNOWN.contains(provider)) {
+            throw new InvalidRequestException("provider", "unknown_provider",
+                    "'provider' must be one of " + String.join(", ", ProviderTable.KNOWN) + ".");
+        }
         return new GenerationRequest(model, prompt, negativePrompt, imageStart, imageEnd,
-                duration, quality, sound, aspectRatio);
+                duration, quality, sound, aspectRatio, provider);
     }
 
     private void checkImageLocation(String field, String location) {

@@ -2,14 +2,23 @@ package dev.reelay.domain.task;
 
 import java.time.Instant;
 
-/** One step in a task's life, e.g. {@code provider_submitted}, with an optional detail. */
-public record TimelineEvent(String event, Instant at, String detail) {
+/**
+ * One step in a task's life, e.g. {@code provider_submitted}, with an optional detail. An event
+ * is recorded once per {@code key}: most events happen once, so their key is their name; events
+ * that may happen several times (a provider attempt) carry a key of their own.
+ */
+public record TimelineEvent(String event, Instant at, String detail, String key) {
     public static final String ACCEPTED = "accepted";
     public static final String PROVIDER_SUBMITTED = "provider_submitted";
     public static final String PROVIDER_COMPLETED = "provider_completed";
     public static final String ARCHIVED = "archived";
     public static final String BILLED = "billed";
     public static final String FAILED = "failed";
+    public static final String PROVIDER_ATTEMPT_FAILED = "provider_attempt_failed";
+
+    public TimelineEvent(String event, Instant at, String detail) {
+        this(event, at, detail, event);
+    }
 
     public static TimelineEvent of(String event, Instant at) {
         return new TimelineEvent(event, at, null);

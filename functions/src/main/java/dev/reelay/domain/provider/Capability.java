@@ -1,0 +1,18 @@
+package dev.reelay.domain.provider;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** What a vendor can do beyond the basics (720p/1080p image-to-video from one image URL). */
+public enum Capability {
+    QUALITY_4K, SOUND, LAST_FRAME, MULTI_SHOT, SUBJECTS, VOICES, TEXT_TO_VIDEO, URL_IMAGES, BASE64_IMAGES;
+
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<Capability> fromWire(String value) {
+        return Arrays.stream(values()).filter(c -> c.wire().equals(value)).findFirst();
+    }
+}
