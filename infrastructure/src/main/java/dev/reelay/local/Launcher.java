@@ -33,8 +33,10 @@ public final class Launcher {
     static final String USAGE = """
             Usage:
               reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
-                              [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--out DIR]
+                              [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--provider kling|unified|apimart|gateway]
+                              [--out DIR]
               reelay serve [--port 3000]
+              reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
             Both take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
             """;
 
@@ -73,8 +75,9 @@ public final class Launcher {
         Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
         return switch (args[0]) {
             case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
-                    "quality", "sound", "aspect-ratio", "out", "render-delay", "progress-steps")));
+                    "quality", "sound", "aspect-ratio", "out", "provider", "render-delay", "progress-steps")));
             case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps")));
+            case "sandbox" -> SandboxCommand.run(rest.toArray(String[]::new), stdout, stderr);
             case "help", "--help", "-h" -> {
                 stderr.print(USAGE);
                 yield 0;
@@ -97,6 +100,7 @@ public final class Launcher {
         options.optional("quality").ifPresent(quality -> request.put("quality", quality));
         options.optional("sound").ifPresent(sound -> request.put("sound", sound));
         options.optional("aspect-ratio").ifPresent(ratio -> request.put("aspect_ratio", ratio));
+        options.optional("provider").ifPresent(provider -> request.put("provider", provider));
         Path out = Path.of(options.optional("out").orElse("videos")).toAbsolutePath();
 
         LocalRuntime.Settings settings = userSettings(0, options);

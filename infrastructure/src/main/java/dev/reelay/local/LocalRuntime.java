@@ -3,12 +3,13 @@ package dev.reelay.local;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.adapter.provider.UnifiedProviderClient;
+import dev.reelay.adapter.provider.ProviderClients;
+import dev.reelay.adapter.provider.ProviderCredentials;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.config.ReelayConfig;
 import dev.reelay.config.Wiring;
-import dev.reelay.domain.pricing.PriceTable;
+import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.handler.ArchiveVideoHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
@@ -22,7 +23,9 @@ import dev.reelay.local.engines.LocalS3;
 import dev.reelay.local.lambda.LambdaInvokeServer;
 import dev.reelay.local.lambda.LocalArns;
 import dev.reelay.local.sandbox.SandboxSettings;
-import dev.reelay.local.sandbox.UnifiedSandbox;
+import dev.reelay.local.sandbox.Dialect;
+import dev.reelay.local.sandbox.Dialects;
+import dev.reelay.local.sandbox.Sandbox;
 import dev.reelay.local.sfn.StepFunctionsGlue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +76,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final LocalDynamoDb dynamo;
     private final LocalS3 s3;
-    private final UnifiedSandbox sandbox;
+    private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
     private final HttpApiServer api;
     private final ReelayConfig config;
 
@@ -87,14 +90,24 @@ public final class LocalRuntime implements AutoCloseable {
             s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3")));
             s3.createBucket(ARCHIVE_BUCKET);
             s3.createBucket(UPLOADS_BUCKET);
-            sandbox = track(UnifiedSandbox.start(settings.sandbox()));
+            for (Function<SandboxSettings, Dialect> dialect : Dialects.ALL) {
+                SandboxSettings own = settings.sandbox().withFreshApiKey();
+                Sandbox started = track(Sandbox.start(dialect.apply(own), own, false));
+                sandboxes.put(started.dialect().name(), started);
+            }
 
             SdkHttpClient httpClient = track(UrlConnectionHttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build());
             HttpTransport http = new HttpTransport(httpClient);
+            // Every vendor at its sandbox, with its known capabilities and default prices.
+            ProviderTable providers = new ProviderTable(sandboxes.values().stream()
+                    .map(sandbox -> ProviderTable.defaults(sandbox.dialect().name(), sandbox.baseUrl())).toList());
+            Map<String, Map<String, String>> keys = new LinkedHashMap<>();
+            sandboxes.forEach((name, sandbox) -> keys.put(name, sandbox.dialect().credentials()));
+            ProviderCredentials credentials = ProviderCredentials.of(keys);
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
-                    Optional.of(LocalArns.stateMachine(STATE_MACHINE)), sandbox.baseUrl(), "local-sandbox",
-                    PriceTable.seed004(), settings.polling(), Duration.ofHours(1), true);
+                    Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
+                    settings.polling(), Duration.ofHours(1), true);
 
             LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();
@@ -107,7 +120,7 @@ public final class LocalRuntime implements AutoCloseable {
                     .httpClient(httpClient).build());
 
             Wiring wiring = new Wiring(config, dynamo.client(), s3.client(), s3.presigner(), sfn, http,
-                    new UnifiedProviderClient(http, sandbox.baseUrl(), sandbox::apiKey, Wiring.json()), Clock.systemUTC());
+                    ProviderClients.create(providers, http, () -> credentials, Wiring.json(), Clock.systemUTC()), Clock.systemUTC());
             VideoGenerationSteps steps = wiring.videoGenerationSteps();
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
             api = track(HttpApiServer.start(settings.apiPort(), List.of(
@@ -150,7 +163,12 @@ public final class LocalRuntime implements AutoCloseable {
         return s3;
     }
 
-    public UnifiedSandbox sandbox() {
+    /** The sandbox of one vendor: {@code kling}, {@code unified}, {@code apimart} or {@code gateway}. */
+    public Sandbox sandbox(String provider) {
+        Sandbox sandbox = sandboxes.get(provider);
+        if (sandbox == null) {
+            throw new IllegalArgumentException("No sandbox for '" + provider + "'; running: " + sandboxes.keySet());
+        }
         return sandbox;
     }
 

@@ -24,13 +24,13 @@ class OrphanedTasksTest {
             dynamo.createTasksTable("TasksTable");
             DynamoDbTaskStore store = new DynamoDbTaskStore(dynamo.client(), "TasksTable", Clock.systemUTC());
             GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                    "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null);
+                    "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null);
             var quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
             for (String id : new String[]{"task-pending", "task-processing", "task-done"}) {
                 store.create(Task.accepted(id, "default", Instant.now(), request, "inputs/" + id, null, quote));
             }
-            store.recordProviderSubmission("task-processing", "unified", "p-1", 3, TimelineEvent.of("provider_submitted", Instant.now()));
-            store.recordProviderSubmission("task-done", "unified", "p-2", 3, TimelineEvent.of("provider_submitted", Instant.now()));
+            store.recordProviderSubmission("task-processing", "unified", "p-1", 3, quote, TimelineEvent.of("provider_submitted", Instant.now()));
+            store.recordProviderSubmission("task-done", "unified", "p-2", 3, quote, TimelineEvent.of("provider_submitted", Instant.now()));
             store.settle("task-done", quote, TimelineEvent.of("billed", Instant.now()));
 
             assertThat(OrphanedTasks.endAll(dynamo.client(), "TasksTable", store, Clock.systemUTC())).isEqualTo(2);

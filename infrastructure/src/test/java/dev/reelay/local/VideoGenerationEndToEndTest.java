@@ -143,7 +143,7 @@ class VideoGenerationEndToEndTest {
     @Test
     void aTooSmallImageIsRefusedBeforeAnyProviderIsCalled() throws Exception {
         Path tiny = image("tiny.jpg", 200, 200, "jpg");
-        int providerCallsBefore = runtime.sandbox().createRequests();
+        int providerCallsBefore = runtime.sandbox("unified").createRequests();
         int tasksBefore = runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count();
 
         HttpResponse<String> refused = post(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
@@ -155,33 +155,35 @@ class VideoGenerationEndToEndTest {
         assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
         assertThat(error.path("param").asText()).isEqualTo("image_start");
         assertThat(error.path("message").asText()).contains("image_start").contains("200x200");
-        assertThat(runtime.sandbox().createRequests()).isEqualTo(providerCallsBefore);
+        assertThat(runtime.sandbox("unified").createRequests()).isEqualTo(providerCallsBefore);
         assertThat(runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count()).isEqualTo(tasksBefore);
     }
 
     @Test
     void aProviderOutageBeforeAcceptanceIsRetriedAndTheTaskCompletesChargedOnce() throws Exception {
-        int callsBefore = runtime.sandbox().createRequests();
-        runtime.sandbox().faults().refuseSubmissions(1, new SandboxFaults.Refusal(503, "service_unavailable",
+        int callsBefore = runtime.sandbox("unified").createRequests();
+        runtime.sandbox("unified").faults().refuseSubmissions(1, new SandboxFaults.Refusal(503, "service_unavailable",
                 "api_error", "Upstream is overloaded"));
 
         JsonNode task = submitAndAwait(Map.of("duration", 3));
 
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
-        assertThat(runtime.sandbox().createRequests() - callsBefore).isEqualTo(2);
+        assertThat(runtime.sandbox("unified").createRequests() - callsBefore).isEqualTo(2);
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
-        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+        assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_submitted",
+                "provider_completed", "archived", "billed");
+        assertThat(task.path("timeline").get(1).path("detail").asText()).startsWith("unified: provider_unavailable");
     }
 
     @Test
     void aRefusalByTheProviderEndsTheTaskFailedAndUncharged() throws Exception {
-        runtime.sandbox().faults().refuseSubmissions(1, new SandboxFaults.Refusal(400, "invalid_parameter",
+        runtime.sandbox("unified").faults().refuseSubmissions(1, new SandboxFaults.Refusal(400, "invalid_parameter",
                 "invalid_request_error", "image_start could not be downloaded"));
 
         JsonNode task = submitAndAwait(Map.of("duration", 3));
 
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("failed");
-        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_rejected_request");
+        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_invalid_request");
         assertThat(task.path("error").path("message").asText()).contains("image_start could not be downloaded");
         assertUncharged(task);
         assertThat(events(task)).containsExactly("accepted", "failed");
@@ -189,7 +191,7 @@ class VideoGenerationEndToEndTest {
 
     @Test
     void aContentPolicyFailureAfterAcceptanceEndsTheTaskFailedWithTheVendorsMessage() throws Exception {
-        runtime.sandbox().faults().failAfterAcceptance(1, new SandboxFaults.LateFailure("content_policy_violation",
+        runtime.sandbox("unified").faults().failAfterAcceptance(1, new SandboxFaults.LateFailure("content_policy_violation",
                 "The generated content violates the content policy"));
 
         JsonNode task = submitAndAwait(Map.of("duration", 3));

@@ -13,9 +13,9 @@ import java.util.Arrays;
 import javax.imageio.ImageIO;
 
 /**
- * Downloads a frame image and holds it to the aggregator's documented limits, so a bad image fails at
- * create time. Every failure becomes an {@code invalid_image} refusal carrying the cause, which the
- * sandbox logs and returns.
+ * Downloads (or takes inline) a frame image and holds it to the limits the vendors document alike (JPEG or
+ * PNG, at most 10 MB, at least 300 px a side, between 1:2.5 and 2.5:1), so a bad image fails at create time.
+ * Every failure becomes an {@code INVALID_IMAGE} refusal carrying the cause, which the sandbox logs and returns.
  */
 final class ImageFetcher {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -30,12 +30,18 @@ final class ImageFetcher {
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
 
-    BufferedImage fetch(String field, URI url) throws ApiError {
-        byte[] bytes = download(field, url);
-        if (!startsWith(bytes, JPEG_SIGNATURE) && !startsWith(bytes, PNG_SIGNATURE)) {
-            throw ApiError.invalidImage(field + " is not a JPEG or PNG image: " + url);
+    BufferedImage fetch(ImageInput input) throws ApiError {
+        String field = input.field();
+        byte[] bytes = input instanceof ImageInput.Inline inline
+                ? inline.bytes()
+                : download(field, ((ImageInput.Remote) input).url());
+        if (bytes.length > MAX_BYTES) {
+            throw ApiError.invalidImage(field + " is larger than 10 MB: " + input.source());
         }
-        BufferedImage image = decode(field, url, bytes);
+        if (!startsWith(bytes, JPEG_SIGNATURE) && !startsWith(bytes, PNG_SIGNATURE)) {
+            throw ApiError.invalidImage(field + " is not a JPEG or PNG image: " + input.source());
+        }
+        BufferedImage image = decode(input, bytes);
         int width = image.getWidth();
         int height = image.getHeight();
         if (Math.min(width, height) < MIN_SIDE_PIXELS) {
@@ -55,11 +61,7 @@ final class ImageFetcher {
                 if (response.statusCode() / 100 != 2) {
                     throw ApiError.invalidImage(field + " could not be downloaded from " + url + ": HTTP " + response.statusCode());
                 }
-                byte[] bytes = body.readNBytes(MAX_BYTES + 1);
-                if (bytes.length > MAX_BYTES) {
-                    throw ApiError.invalidImage(field + " is larger than 10 MB: " + url);
-                }
-                return bytes;
+                return body.readNBytes(MAX_BYTES + 1);
             }
         } catch (IOException e) {
             throw ApiError.invalidImage(field + " could not be downloaded from " + url + ": " + e);
@@ -69,15 +71,15 @@ final class ImageFetcher {
         }
     }
 
-    private static BufferedImage decode(String field, URI url, byte[] bytes) throws ApiError {
+    private static BufferedImage decode(ImageInput input, byte[] bytes) throws ApiError {
         try {
             BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
             if (image == null) {
-                throw ApiError.invalidImage(field + " could not be decoded: " + url);
+                throw ApiError.invalidImage(input.field() + " could not be decoded: " + input.source());
             }
             return image;
         } catch (IOException e) {
-            throw ApiError.invalidImage(field + " could not be decoded (" + e.getMessage() + "): " + url);
+            throw ApiError.invalidImage(input.field() + " could not be decoded (" + e.getMessage() + "): " + input.source());
         }
     }
 

@@ -6,9 +6,9 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * How a {@link UnifiedSandbox} behaves.
+ * How a {@link Sandbox} behaves.
  *
- * @param apiKey          the only bearer token it accepts
+ * @param apiKey          the only API key it accepts, for dialects authenticated by one
  * @param renderDelay     the least time between create and {@code completed}, over which progress rises
  * @param progressSteps   how many distinct {@code processing} progress values a poller can see
  * @param longSidePixels  the longer side of every rendered video (even; {@link Mp4Renderer} checks it)
@@ -48,6 +48,11 @@ public record SandboxSettings(String apiKey, Duration renderDelay, int progressS
     /** The same settings with another render delay and number of progress steps. */
     public SandboxSettings withTiming(Duration renderDelay, int progressSteps) {
         return new SandboxSettings(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond);
+    }
+
+    /** The same settings with a new random API key: each vendor's sandbox has keys of its own. */
+    public SandboxSettings withFreshApiKey() {
+        return new SandboxSettings(randomApiKey(), renderDelay, progressSteps, longSidePixels, framesPerSecond);
     }
 
     private static String randomApiKey() {

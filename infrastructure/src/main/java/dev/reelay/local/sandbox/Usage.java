@@ -11,7 +11,7 @@ record Usage(BigDecimal estimatedCostUsd, BigDecimal creditsReserved) {
     private static final BigDecimal USD_PER_SECOND = new BigDecimal("0.075");
     private static final BigDecimal CREDITS_PER_USD = BigDecimal.valueOf(72);
 
-    static Usage of(GenerationRequest.Quality quality, boolean sound, int durationSeconds) {
+    static Usage of(Quality quality, boolean sound, int durationSeconds) {
         BigDecimal multiplier = new BigDecimal(switch (quality) {
             case HD -> sound ? "1.5" : "1";
             case FULL_HD -> sound ? "2.0" : "1.333";

@@ -52,7 +52,7 @@ class DynamoDbTaskStoreTest {
     private static Task newTask(String owner) {
         Instant now = Instant.now();
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", "blur",
-                "https://example.com/a.jpg", "https://example.com/b.png", 10, Quality.P1080, Sound.ON, "16:9");
+                "https://example.com/a.jpg", "https://example.com/b.png", 10, Quality.P1080, Sound.ON, "16:9", null);
         Quote quote = PriceTable.seed004().quote(Quality.P1080, Sound.ON, 10);
         Task task = Task.accepted("task-store-" + (++counter), owner, now, request, "inputs/a.jpeg", "inputs/b.png", quote);
         store.create(task);
@@ -79,8 +79,8 @@ class DynamoDbTaskStoreTest {
     @Test
     void eachEventIsRecordedOnceAndProgressOnlyMovesForward() {
         Task task = newTask("owner-b");
-        assertThat(store.recordProviderSubmission(task.id(), "unified", "p-1", 42, event("provider_submitted"))).isTrue();
-        assertThat(store.recordProviderSubmission(task.id(), "unified", "p-2", 42, event("provider_submitted"))).isFalse();
+        assertThat(store.recordProviderSubmission(task.id(), "unified", "p-1", 42, task.quote(), event("provider_submitted"))).isTrue();
+        assertThat(store.recordProviderSubmission(task.id(), "unified", "p-2", 42, task.quote(), event("provider_submitted"))).isFalse();
         store.recordProgress(task.id(), 60);
         store.recordProgress(task.id(), 30);
         assertThat(store.appendEvent(task.id(), event("provider_completed"))).isTrue();
@@ -99,7 +99,7 @@ class DynamoDbTaskStoreTest {
     void settlementChargesExactlyOnceEvenWhenRacing() throws Exception {
         String owner = "owner-race";
         Task task = newTask(owner);
-        store.recordProviderSubmission(task.id(), "unified", "p-9", 5, event("provider_submitted"));
+        store.recordProviderSubmission(task.id(), "unified", "p-9", 5, task.quote(), event("provider_submitted"));
         store.recordResult(task.id(), new TaskResult("videos/x.mp4", "ab".repeat(32), 1234, 10.0), event("archived"));
 
         ExecutorService pool = Executors.newFixedThreadPool(4);
