@@ -3,6 +3,7 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.local.sandbox.Sandbox;
 import dev.reelay.local.sandbox.SandboxFaults;
 import org.jcodec.common.DemuxerTrack;
 import org.jcodec.common.DemuxerTrackMeta;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import javax.imageio.ImageIO;
@@ -143,7 +146,7 @@ class VideoGenerationEndToEndTest {
     @Test
     void aTooSmallImageIsRefusedBeforeAnyProviderIsCalled() throws Exception {
         Path tiny = image("tiny.jpg", 200, 200, "jpg");
-        int providerCallsBefore = runtime.sandbox("unified").createRequests();
+        int providerCallsBefore = providerCalls();
         int tasksBefore = runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count();
 
         HttpResponse<String> refused = post(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
@@ -155,24 +158,72 @@ class VideoGenerationEndToEndTest {
         assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
         assertThat(error.path("param").asText()).isEqualTo("image_start");
         assertThat(error.path("message").asText()).contains("image_start").contains("200x200");
-        assertThat(runtime.sandbox("unified").createRequests()).isEqualTo(providerCallsBefore);
+        assertThat(providerCalls()).isEqualTo(providerCallsBefore);
         assertThat(runtime.dynamo().client().scan(s -> s.tableName(LocalRuntime.TASKS_TABLE)).count()).isEqualTo(tasksBefore);
     }
 
+    @ParameterizedTest(name = "{0} generates a video, charged at its own price")
+    @CsvSource({"unified,0.225", "kling,0.252", "apimart,0.24", "gateway,0.27"})
+    void everyVendorGeneratesAnArchivedVideoAtItsOwnPrice(String provider, String cost) throws Exception {
+        int callsBefore = runtime.sandbox(provider).createRequests();
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3, "provider", provider));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(task.path("task_info").path("provider").asText()).isEqualTo(provider);
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo(cost);
+        assertThat(runtime.sandbox(provider).createRequests() - callsBefore).isEqualTo(1);
+        assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 3.0);
+        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+    }
+
     @Test
-    void aProviderOutageBeforeAcceptanceIsRetriedAndTheTaskCompletesChargedOnce() throws Exception {
-        int callsBefore = runtime.sandbox("unified").createRequests();
+    void whenTheCheapestVendorIsDownTheTaskCompletesAtTheNextWithBothAttemptsInItsTimeline() throws Exception {
+        int unifiedBefore = runtime.sandbox("unified").createRequests();
         runtime.sandbox("unified").faults().refuseSubmissions(1, new SandboxFaults.Refusal(503, "service_unavailable",
                 "api_error", "Upstream is overloaded"));
 
         JsonNode task = submitAndAwait(Map.of("duration", 3));
 
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
-        assertThat(runtime.sandbox("unified").createRequests() - callsBefore).isEqualTo(2);
-        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
+        assertThat(task.path("task_info").path("provider").asText()).isEqualTo("apimart");
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.24");
+        assertThat(runtime.sandbox("unified").createRequests() - unifiedBefore).isEqualTo(1);
         assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_submitted",
                 "provider_completed", "archived", "billed");
         assertThat(task.path("timeline").get(1).path("detail").asText()).startsWith("unified: provider_unavailable");
+        assertThat(task.path("timeline").get(2).path("detail").asText()).isEqualTo("apimart");
+    }
+
+    @Test
+    void whenEveryVendorIsLimitedTheStateMachineRetriesAndTheTaskStillCompletesChargedOnce() throws Exception {
+        for (String provider : List.of("unified", "apimart", "kling", "gateway")) {
+            Sandbox sandbox = runtime.sandbox(provider);
+            sandbox.faults().refuseSubmissions(1, sandbox.dialect().typicalRefusal(429));
+        }
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_attempt_failed",
+                "provider_attempt_failed", "provider_attempt_failed", "provider_submitted", "provider_completed", "archived", "billed");
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
+        assertThat(task.path("usage").path("charged").asBoolean()).isTrue();
+    }
+
+    @ParameterizedTest(name = "a late content-policy failure at {0} ends the task failed, uncharged")
+    @CsvSource({"unified", "kling"})
+    void aContentPolicyFailureAfterAcceptanceEndsTheTaskFailedWithTheVendorsMessage(String provider) throws Exception {
+        runtime.sandbox(provider).faults().failAfterAcceptance(1, new SandboxFaults.LateFailure("content_policy_violation",
+                "The generated content violates the content policy"));
+
+        JsonNode task = submitAndAwait(Map.of("duration", 3, "provider", provider));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("failed");
+        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_failed");
+        assertThat(task.path("error").path("message").asText()).contains("The generated content violates the content policy");
+        assertUncharged(task);
+        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "failed");
     }
 
     @Test
@@ -187,20 +238,6 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("error").path("message").asText()).contains("image_start could not be downloaded");
         assertUncharged(task);
         assertThat(events(task)).containsExactly("accepted", "failed");
-    }
-
-    @Test
-    void aContentPolicyFailureAfterAcceptanceEndsTheTaskFailedWithTheVendorsMessage() throws Exception {
-        runtime.sandbox("unified").faults().failAfterAcceptance(1, new SandboxFaults.LateFailure("content_policy_violation",
-                "The generated content violates the content policy"));
-
-        JsonNode task = submitAndAwait(Map.of("duration", 3));
-
-        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("failed");
-        assertThat(task.path("error").path("code").asText()).isEqualTo("provider_failed");
-        assertThat(task.path("error").path("message").asText()).isEqualTo("The generated content violates the content policy");
-        assertUncharged(task);
-        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "failed");
     }
 
     @Test
@@ -241,6 +278,10 @@ class VideoGenerationEndToEndTest {
         HttpResponse<String> submitted = post(body);
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
         return awaitEnd(JSON.readTree(submitted.body()).path("id").asText());
+    }
+
+    private static int providerCalls() {
+        return List.of("unified", "kling", "apimart", "gateway").stream().mapToInt(p -> runtime.sandbox(p).createRequests()).sum();
     }
 
     private static void assertUncharged(JsonNode task) {

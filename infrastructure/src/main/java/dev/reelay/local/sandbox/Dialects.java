@@ -5,7 +5,8 @@ import java.util.function.Function;
 
 /** Every vendor dialect, in the order the sandbox command starts them. A new dialect adds its constructor here. */
 public final class Dialects {
-    public static final List<Function<SandboxSettings, Dialect>> ALL = List.of(UnifiedDialect::new);
+    public static final List<Function<SandboxSettings, Dialect>> ALL = List.of(
+            UnifiedDialect::new, settings -> new KlingDialect(), ApiMartDialect::new, GatewayDialect::new);
 
     private Dialects() {
     }

@@ -63,7 +63,7 @@ class SandboxCommandTest {
 
         assertThat(stdout.size()).isZero();
         assertThat(stderr.toString(StandardCharsets.UTF_8))
-                .contains("PROVIDER one of [unified]", "unknown kind explode", "fast is not a duration", "--render-delay needs a value");
+                .contains("PROVIDER one of [unified, kling, apimart, gateway]", "unknown kind explode", "fast is not a duration", "--render-delay needs a value");
     }
 
     @Test

@@ -1,0 +1,168 @@
+package dev.reelay.local.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.InstanceOfAssertFactories.type;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.adapter.provider.apimart.ApiMartProviderClient;
+import dev.reelay.domain.provider.ProviderErrorKind;
+import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.port.ProviderClient.JobStatus;
+import dev.reelay.port.ProviderClient.JobStatus.State;
+import dev.reelay.port.ProviderClient.ProviderImage;
+import dev.reelay.port.ProviderClient.ProviderJob;
+import dev.reelay.port.ProviderClient.VideoDownload;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+
+/** Reelay's production APIMart adapter, unchanged, against the APIMart sandbox. */
+class ApiMartSandboxContractTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpTransport HTTP = new HttpTransport(UrlConnectionHttpClient.create());
+    private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
+
+    private final SandboxSettings settings = SandboxSettings.forTests();
+    private ApiMartSandbox sandbox;
+    private HttpServer imageHost;
+    private ApiMartProviderClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        sandbox = ApiMartSandbox.start(settings);
+        imageHost = imageHost(Map.of("/first.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
+                "/last.png", TestImages.png(TestImages.solid(Color.BLUE, 640, 360))));
+        client = new ApiMartProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.apiKey(), JSON);
+    }
+
+    @AfterEach
+    void stop() {
+        imageHost.stop(0);
+        sandbox.close();
+    }
+
+    static Stream<Arguments> jobs() {
+        return Stream.of(
+                Arguments.of("first frame", "/first.png", null, "720p", "off", "9:16", new int[] {320, 180}),
+                Arguments.of("first and last frames", "/first.png", "/last.png", "1080p", "on", null, new int[] {320, 180}),
+                Arguments.of("text to video", null, null, "720p", "off", "9:16", new int[] {180, 320}),
+                Arguments.of("text to video in 4k", null, null, "4k", "on", "1:1", new int[] {320, 320}));
+    }
+
+    /** An image's own shape wins over aspect_ratio, as the seed warns it may ("may be overridden by image ratio"). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jobs")
+    void completesAJobAndServesItsVideo(String description, String first, String last, String quality, String sound,
+                                        String aspectRatio, int[] frameSize) throws Exception {
+        String taskId = client.submit(job(image(first), image(last), quality, sound, aspectRatio)).providerTaskId();
+
+        assertThat(taskId).matches("task_[0-9A-HJKMNP-TV-Z]{26}");
+        JobStatus done = awaitFinal(taskId);
+        assertThat(done.state()).isEqualTo(State.SUCCEEDED);
+        assertThat(done.progress()).isEqualTo(100);
+        VideoDownload download = client.download(done.videoUrl());
+        byte[] video;
+        try (InputStream body = download.body()) {
+            video = body.readAllBytes();
+        }
+        assertThat(download.contentLength()).isEqualTo(video.length);
+        assertThat(new String(video, 4, 4, StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+        Mp4Boxes boxes = new Mp4Boxes(video);
+        assertThat(boxes.durationSeconds()).isCloseTo(3.0, within(0.1));
+        assertThat(boxes.sampleEntrySize(boxes.firstSampleEntry())).containsExactly(frameSize);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"503, PROVIDER_UNAVAILABLE", "429, RATE_LIMITED", "402, QUOTA", "401, AUTH"})
+    void aScriptedRefusalSurfacesClassified(int status, ProviderErrorKind kind) {
+        sandbox.faults().refuseSubmissions(1, new ApiMartDialect(settings).typicalRefusal(status));
+
+        assertThatThrownBy(() -> client.submit(job(null, null, "720p", "off", null)))
+                .asInstanceOf(type(ProviderException.class)).satisfies(e -> {
+                    assertThat(e.kind()).isEqualTo(kind);
+                    assertThat(e.httpStatus()).isEqualTo(status);
+                });
+        assertThat(sandbox.createRequests()).isEqualTo(1);
+        assertThat(sandbox.taskIds()).isEmpty();
+    }
+
+    @Test
+    void aLateContentPolicyFailureSurfacesAsFailedWithItsMessage() throws Exception {
+        SandboxFaults.LateFailure blocked = SandboxFaults.LateFailure.contentPolicy();
+        sandbox.faults().failAfterAcceptance(1, blocked);
+
+        JobStatus done = awaitFinal(client.submit(job(null, null, "720p", "off", null)).providerTaskId());
+
+        assertThat(done.state()).isEqualTo(State.FAILED);
+        assertThat(done.failureMessage()).isEqualTo(blocked.message());
+        assertThat(done.videoUrl()).isNull();
+    }
+
+    @Test
+    void anUnknownTaskIsNotFound() {
+        assertThatThrownBy(() -> client.query("task_01K8SGYNNNVBQTXNR4MM964S7K"))
+                .asInstanceOf(type(ProviderException.class))
+                .satisfies(e -> assertThat(e.kind()).isEqualTo(ProviderErrorKind.NOT_FOUND));
+    }
+
+    private static ProviderJob job(ProviderImage first, ProviderImage last, String quality, String sound, String aspectRatio) {
+        return new ProviderJob("task-reelay-1", first == null ? "kling-v3-text-to-video" : "kling-v3-image-to-video",
+                "A paper boat drifts across a pond", null, first, last, 3, quality, sound, aspectRatio, null, Map.of());
+    }
+
+    private ProviderImage image(String path) {
+        return path == null ? null : new ProviderImage(URI.create("http://127.0.0.1:" + imageHost.getAddress().getPort() + path), () -> {
+            throw new AssertionError("APIMart takes image URLs; bytes must not be loaded");
+        });
+    }
+
+    private JobStatus awaitFinal(String taskId) throws InterruptedException {
+        long deadline = System.nanoTime() + COMPLETION_LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JobStatus status = client.query(taskId);
+            if (status.isFinal()) {
+                return status;
+            }
+            assertThat(status.state()).isIn(State.QUEUED, State.RUNNING);
+            Thread.sleep(100);
+        }
+        throw new AssertionError("Task " + taskId + " did not finish within " + COMPLETION_LIMIT);
+    }
+
+    /** Serves fixed files on 127.0.0.1, as the frames' public URLs would be. */
+    static HttpServer imageHost(Map<String, byte[]> files) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                byte[] file = files.get(exchange.getRequestURI().getPath());
+                exchange.sendResponseHeaders(file == null ? 404 : 200, file == null ? -1 : file.length);
+                if (file != null) {
+                    try (OutputStream body = exchange.getResponseBody()) {
+                        body.write(file);
+                    }
+                }
+            }
+        });
+        server.start();
+        return server;
+    }
+}
