@@ -61,7 +61,7 @@ public record ReelayConfig(
      * its known capabilities and default prices, or the prices of {@code PROVIDER_PRICES}, a JSON
      * object such as {@code {"kling": "base=0.084;min_seconds=3;...;1080p/on=2.0"}}.
      */
-    static ProviderTable providers(String endpoints, String pricesJson) {
+    public static ProviderTable providers(String endpoints, String pricesJson) {
         Map<String, String> prices;
         try {
             prices = pricesJson == null || pricesJson.isBlank() ? Map.of()

@@ -180,7 +180,7 @@ public final class Launcher {
                 Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
                 (int) options.number("progress-steps", defaults.progressSteps(), 1));
         return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), sandbox,
-                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port);
+                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv());
     }
 
     private static JsonNode numberOrText(String value) {

@@ -65,11 +65,13 @@ public final class LocalRuntime implements AutoCloseable {
     /**
      * @param stateDir where DynamoDB and S3 keep their data, or null to keep everything in memory
      * @param apiPort  the HTTP API's port, or 0 for any free one
+     * @param environment where {@code REELAY_PROVIDER_*} may point the stack at real vendors
      */
-    public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort) {
-        /** In memory, fast renders and short waits: for tests. */
+    public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
+                           Map<String, String> environment) {
+        /** In memory, fast renders and short waits, sandboxes only: for tests. */
         public static Settings forTests() {
-            return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0);
+            return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0, Map.of());
         }
     }
 
@@ -99,12 +101,16 @@ public final class LocalRuntime implements AutoCloseable {
             SdkHttpClient httpClient = track(UrlConnectionHttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build());
             HttpTransport http = new HttpTransport(httpClient);
-            // Every vendor at its sandbox, with its known capabilities and default prices.
-            ProviderTable providers = new ProviderTable(sandboxes.values().stream()
-                    .map(sandbox -> ProviderTable.defaults(sandbox.dialect().name(), sandbox.baseUrl())).toList());
+            // Every vendor at its sandbox, with its known capabilities and default prices, unless the
+            // environment points the stack at real vendors.
+            Optional<RealProviders> real = RealProviders.fromEnvironment(settings.environment());
+            ProviderTable providers = real.map(RealProviders::table).orElseGet(() -> new ProviderTable(sandboxes.values().stream()
+                    .map(sandbox -> ProviderTable.defaults(sandbox.dialect().name(), sandbox.baseUrl())).toList()));
             Map<String, Map<String, String>> keys = new LinkedHashMap<>();
             sandboxes.forEach((name, sandbox) -> keys.put(name, sandbox.dialect().credentials()));
-            ProviderCredentials credentials = ProviderCredentials.of(keys);
+            ProviderCredentials credentials = real.map(RealProviders::credentials).orElseGet(() -> ProviderCredentials.of(keys));
+            real.ifPresent(r -> LOG.warn("Using real vendors {} instead of the sandboxes", r.table().profiles().stream()
+                    .map(p -> p.name() + "=" + p.baseUrl()).toList()));
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
                     settings.polling(), Duration.ofHours(1), true);
