@@ -2,7 +2,8 @@ package dev.reelay.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.local.sandbox.KlingSandbox;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.Sandboxes;
 import dev.reelay.local.sandbox.SandboxSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,9 +49,9 @@ class RealProvidersTest {
 
     @Test
     void theStackCompletesATaskAtAVendorOutsideIt() throws Exception {
-        try (KlingSandbox outside = KlingSandbox.start(SandboxSettings.forTests())) {
+        try (Sandbox outside = Sandboxes.kling(SandboxSettings.forTests(), false)) {
             Path credentials = Files.writeString(dir.resolve("kling.json"), JSON.writeValueAsString(Map.of("kling",
-                    Map.of("access_key", outside.accessKey(), "secret_key", outside.secretKey()))));
+                    Map.of("access_key", outside.credential("access_key"), "secret_key", outside.credential("secret_key")))));
             Map<String, String> env = Map.of("REELAY_PROVIDER_ENDPOINTS", "kling=" + outside.baseUrl(),
                     "REELAY_PROVIDER_CREDENTIALS_FILE", credentials.toString());
             LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();

@@ -99,6 +99,15 @@ public final class Sandbox implements AutoCloseable {
         return dialect;
     }
 
+    /** One of the credentials a client needs, e.g. {@code api_key} or Kling's {@code access_key}. */
+    public String credential(String field) {
+        String value = dialect.credentials().get(field);
+        if (value == null) {
+            throw new IllegalArgumentException(dialect.name() + " has no credential '" + field + "'");
+        }
+        return value;
+    }
+
     public URI baseUrl() {
         return baseUrl;
     }

@@ -42,16 +42,16 @@ class ApiMartSandboxContractTest {
     private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
 
     private final SandboxSettings settings = SandboxSettings.forTests();
-    private ApiMartSandbox sandbox;
+    private Sandbox sandbox;
     private HttpServer imageHost;
     private ApiMartProviderClient client;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = ApiMartSandbox.start(settings);
+        sandbox = Sandboxes.apimart(settings, false);
         imageHost = imageHost(Map.of("/first.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
                 "/last.png", TestImages.png(TestImages.solid(Color.BLUE, 640, 360))));
-        client = new ApiMartProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.apiKey(), JSON);
+        client = new ApiMartProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.credential("api_key"), JSON);
     }
 
     @AfterEach

@@ -29,11 +29,11 @@ class ApiMartSandboxTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String IMAGE = "http://127.0.0.1:1/first.png";
 
-    private ApiMartSandbox sandbox;
+    private Sandbox sandbox;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = ApiMartSandbox.start(SandboxSettings.forTests().withTiming(Duration.ofMillis(500), 2));
+        sandbox = Sandboxes.apimart(SandboxSettings.forTests().withTiming(Duration.ofMillis(500), 2), false);
     }
 
     @AfterEach
@@ -47,8 +47,8 @@ class ApiMartSandboxTest {
                 .POST(HttpRequest.BodyPublishers.ofString(textToVideo().toString()));
         List<HttpResponse<String>> refused = List.of(
                 send(create),
-                send(create.copy().header("Authorization", "Bearer not-" + sandbox.apiKey())),
-                send(create.copy().header("Authorization", sandbox.apiKey())),
+                send(create.copy().header("Authorization", "Bearer not-" + sandbox.credential("api_key"))),
+                send(create.copy().header("Authorization", sandbox.credential("api_key"))),
                 send(HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/tasks/task_01K8SGYNNNVBQTXNR4MM964S7K"))));
 
         for (HttpResponse<String> response : refused) {
@@ -231,7 +231,7 @@ class ApiMartSandboxTest {
     }
 
     private HttpRequest.Builder authorized(String path) {
-        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.apiKey());
+        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.credential("api_key"));
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

@@ -20,12 +20,12 @@ class CallbacksTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SandboxSettings QUICK = SandboxSettings.forTests().withTiming(Duration.ofMillis(300), 2);
 
-    private UnifiedSandbox sandbox;
+    private Sandbox sandbox;
     private UnifiedClient client;
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = UnifiedSandbox.start(QUICK);
+        sandbox = Sandboxes.unified(QUICK, false);
         client = new UnifiedClient(sandbox);
     }
 

@@ -45,16 +45,16 @@ class GatewaySandboxContractTest {
             Map.of("index", 2, "prompt", "It drifts out of view", "duration", "2")));
 
     private final SandboxSettings settings = SandboxSettings.forTests();
-    private GatewaySandbox sandbox;
+    private Sandbox sandbox;
     private HttpServer imageHost;
     private GatewayProviderClient client;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = GatewaySandbox.start(settings);
+        sandbox = Sandboxes.gateway(settings, false);
         imageHost = ApiMartSandboxContractTest.imageHost(Map.of("/first.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
                 "/last.png", TestImages.png(TestImages.solid(Color.BLUE, 640, 360))));
-        client = new GatewayProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.apiKey(), JSON);
+        client = new GatewayProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.credential("api_key"), JSON);
     }
 
     @AfterEach

@@ -43,11 +43,11 @@ class GatewaySandboxTest {
             }
             }""";
 
-    private GatewaySandbox sandbox;
+    private Sandbox sandbox;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = GatewaySandbox.start(SandboxSettings.forTests().withTiming(Duration.ofMillis(500), 2));
+        sandbox = Sandboxes.gateway(SandboxSettings.forTests().withTiming(Duration.ofMillis(500), 2), false);
     }
 
     @AfterEach
@@ -61,7 +61,7 @@ class GatewaySandboxTest {
                 .POST(HttpRequest.BodyPublishers.ofString(SEED_TEXT_TO_VIDEO));
         List<HttpResponse<String>> refused = List.of(
                 send(create),
-                send(create.copy().header("Authorization", "Bearer sk-not-" + sandbox.apiKey())),
+                send(create.copy().header("Authorization", "Bearer sk-not-" + sandbox.credential("api_key"))),
                 send(HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/videos/task_xxx"))));
 
         for (HttpResponse<String> response : refused) {
@@ -72,7 +72,7 @@ class GatewaySandboxTest {
             assertThat(error.get("message").asText()).isNotBlank();
             assertThat(error.get("param").isNull()).isTrue();
         }
-        assertThat(sandbox.apiKey()).startsWith("sk-");
+        assertThat(sandbox.credential("api_key")).startsWith("sk-");
         assertThat(sandbox.createRequests()).isEqualTo(2);
         assertThat(sandbox.taskIds()).isEmpty();
     }
@@ -209,7 +209,7 @@ class GatewaySandboxTest {
     }
 
     private HttpRequest.Builder authorized(String path) {
-        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.apiKey());
+        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.credential("api_key"));
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

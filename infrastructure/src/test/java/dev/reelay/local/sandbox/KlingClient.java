@@ -22,8 +22,8 @@ record KlingClient(HttpClient http, URI baseUrl, String accessKey, String secret
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
 
-    KlingClient(KlingSandbox sandbox) {
-        this(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.accessKey(), sandbox.secretKey());
+    KlingClient(Sandbox sandbox) {
+        this(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.credential("access_key"), sandbox.credential("secret_key"));
     }
 
     /** A compact JWT with the given header alg and claims, HMAC-SHA256-signed with secret whatever alg says. */

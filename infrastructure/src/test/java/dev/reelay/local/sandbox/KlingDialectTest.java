@@ -28,12 +28,12 @@ class KlingDialectTest {
     private static final String RED_PNG = Base64.getEncoder().encodeToString(TestImages.png(TestImages.solid(Color.RED, 640, 360)));
     private static final String TINY_PNG = Base64.getEncoder().encodeToString(TestImages.png(TestImages.solid(Color.RED, 200, 200)));
 
-    private KlingSandbox sandbox;
+    private Sandbox sandbox;
     private KlingClient client;
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = KlingSandbox.start(SandboxSettings.forTests());
+        sandbox = Sandboxes.kling(SandboxSettings.forTests(), false);
         client = new KlingClient(sandbox);
     }
 
@@ -237,7 +237,7 @@ class KlingDialectTest {
 
     @Test
     void aTaskHoldsAConcurrencySlotUntilItEnds() throws Exception {
-        try (KlingSandbox limited = KlingSandbox.start(SandboxSettings.forTests(), false, 1)) {
+        try (Sandbox limited = Sandboxes.kling(SandboxSettings.forTests(), false, 1)) {
             KlingClient limitedClient = new KlingClient(limited);
             String first = limitedClient.accepted("text2video", KlingClient.textToVideo("First")).get("task_id").asText();
 

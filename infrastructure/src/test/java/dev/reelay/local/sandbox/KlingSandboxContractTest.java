@@ -43,14 +43,14 @@ class KlingSandboxContractTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     private static final byte[] RED_PNG = TestImages.png(TestImages.solid(Color.RED, 640, 360));
 
-    private KlingSandbox sandbox;
+    private Sandbox sandbox;
     private HttpServer imageHost;
     private final AtomicInteger imageDownloads = new AtomicInteger();
     private KlingProviderClient kling;
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = KlingSandbox.start(SandboxSettings.forTests());
+        sandbox = Sandboxes.kling(SandboxSettings.forTests(), false);
         imageHost = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         imageHost.createContext("/red.png", exchange -> {
             imageDownloads.incrementAndGet();
@@ -61,7 +61,7 @@ class KlingSandboxContractTest {
         });
         imageHost.start();
         kling = new KlingProviderClient(new HttpTransport(UrlConnectionHttpClient.create()), sandbox.baseUrl(),
-                () -> KlingCredentials.accessKeys(sandbox.accessKey(), sandbox.secretKey()), JSON, Clock.systemUTC());
+                () -> KlingCredentials.accessKeys(sandbox.credential("access_key"), sandbox.credential("secret_key")), JSON, Clock.systemUTC());
     }
 
     @AfterEach

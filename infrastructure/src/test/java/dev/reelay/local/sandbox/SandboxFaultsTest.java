@@ -21,12 +21,12 @@ class SandboxFaultsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private UnifiedSandbox sandbox;
+    private Sandbox sandbox;
     private UnifiedClient client;
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = UnifiedSandbox.start(SandboxSettings.forTests().withTiming(Duration.ofMillis(300), 2));
+        sandbox = Sandboxes.unified(SandboxSettings.forTests().withTiming(Duration.ofMillis(300), 2), false);
         client = new UnifiedClient(sandbox);
     }
 

@@ -18,11 +18,11 @@ class SandboxTlsTest {
     @Test
     void servesHttpsThatAClientTrustingOnlyTheSandboxPemCanUse() throws Exception {
         Path pem;
-        try (UnifiedSandbox sandbox = UnifiedSandbox.start(SandboxSettings.forTests(), true)) {
+        try (Sandbox sandbox = Sandboxes.unified(SandboxSettings.forTests(), true)) {
             assertThat(sandbox.baseUrl().getScheme()).isEqualTo("https");
             pem = sandbox.caPemPath().orElseThrow();
             assertThat(Files.readString(pem)).startsWith("-----BEGIN CERTIFICATE-----");
-            UnifiedClient trusting = new UnifiedClient(PemTrust.clientTrusting(pem), sandbox.baseUrl(), sandbox.apiKey());
+            UnifiedClient trusting = new UnifiedClient(PemTrust.clientTrusting(pem), sandbox.baseUrl(), sandbox.credential("api_key"));
 
             String id = trusting.accepted(UnifiedClient.textToVideo("A harbour at dusk"));
             HttpResponse<String> queried = trusting.query(id);
@@ -30,7 +30,7 @@ class SandboxTlsTest {
             assertThat(queried.statusCode()).isEqualTo(200);
             JsonNode task = JSON.readTree(queried.body());
             assertThat(task.get("id").asText()).isEqualTo(id);
-            UnifiedClient untrusting = new UnifiedClient(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.apiKey());
+            UnifiedClient untrusting = new UnifiedClient(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.credential("api_key"));
             assertThatThrownBy(() -> untrusting.query(id)).isInstanceOf(SSLHandshakeException.class);
         }
         assertThat(pem).doesNotExist();

@@ -17,8 +17,8 @@ record UnifiedClient(HttpClient http, URI baseUrl, String apiKey) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
 
-    UnifiedClient(UnifiedSandbox sandbox) {
-        this(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.apiKey());
+    UnifiedClient(Sandbox sandbox) {
+        this(HttpClient.newHttpClient(), sandbox.baseUrl(), sandbox.credential("api_key"));
     }
 
     static ObjectNode textToVideo(String prompt) {

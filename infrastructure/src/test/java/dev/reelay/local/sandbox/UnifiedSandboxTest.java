@@ -34,12 +34,12 @@ class UnifiedSandboxTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
 
-    private UnifiedSandbox sandbox;
+    private Sandbox sandbox;
     private HttpServer imageHost;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = UnifiedSandbox.start(SandboxSettings.forTests());
+        sandbox = Sandboxes.unified(SandboxSettings.forTests(), false);
         imageHost = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         Map<String, byte[]> files = Map.of(
                 "/red.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
@@ -71,7 +71,7 @@ class UnifiedSandboxTest {
         HttpResponse<String> missing = send(HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/videos/generations"))
                 .POST(HttpRequest.BodyPublishers.ofString(validBody().toString())));
         HttpResponse<String> wrong = send(HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/videos/generations"))
-                .header("Authorization", "Bearer not-" + sandbox.apiKey())
+                .header("Authorization", "Bearer not-" + sandbox.credential("api_key"))
                 .POST(HttpRequest.BodyPublishers.ofString(validBody().toString())));
         HttpResponse<String> query = send(HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/tasks/task-unified-1-abcdefgh")));
 
@@ -260,7 +260,7 @@ class UnifiedSandboxTest {
     }
 
     private HttpRequest.Builder authorized(String path) {
-        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.apiKey());
+        return HttpRequest.newBuilder(sandbox.baseUrl().resolve(path)).header("Authorization", "Bearer " + sandbox.credential("api_key"));
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

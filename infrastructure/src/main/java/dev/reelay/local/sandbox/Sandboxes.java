@@ -1,0 +1,30 @@
+package dev.reelay.local.sandbox;
+
+import java.io.IOException;
+
+/** Starts one vendor's sandbox on 127.0.0.1 at a free port; with {@code tls}, over HTTPS. */
+public final class Sandboxes {
+    private Sandboxes() {
+    }
+
+    public static Sandbox unified(SandboxSettings settings, boolean tls) throws IOException {
+        return Sandbox.start(new UnifiedDialect(settings), settings, tls);
+    }
+
+    public static Sandbox kling(SandboxSettings settings, boolean tls) throws IOException {
+        return Sandbox.start(new KlingDialect(), settings, tls);
+    }
+
+    /** Kling counts parallel tasks per account: over {@code maxParallelTasks}, a create gets 429 with code 1303. */
+    public static Sandbox kling(SandboxSettings settings, boolean tls, int maxParallelTasks) throws IOException {
+        return Sandbox.start(new KlingDialect(maxParallelTasks), settings, tls);
+    }
+
+    public static Sandbox apimart(SandboxSettings settings, boolean tls) throws IOException {
+        return Sandbox.start(new ApiMartDialect(settings), settings, tls);
+    }
+
+    public static Sandbox gateway(SandboxSettings settings, boolean tls) throws IOException {
+        return Sandbox.start(new GatewayDialect(settings), settings, tls);
+    }
+}
