@@ -97,8 +97,8 @@ public final class VideoGenerationSteps {
 
     private WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
         Instant deadline = clock.instant().plus(polling.deadline());
-        return new WorkflowState(taskId, provider, providerTaskId, 0, polling.firstWait(estimate),
-                deadline.toString(), WorkflowState.PROCESSING, null, null, null);
+        return WorkflowState.submitted(taskId, provider, providerTaskId, polling.firstWait(estimate),
+                deadline.toString(), polling.callbackWait(estimate));
     }
 
     /** Asks the provider where the job stands, and decides: wait again, archive, or fail. */

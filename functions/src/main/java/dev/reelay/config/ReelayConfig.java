@@ -30,7 +30,8 @@ public record ReelayConfig(
         String providerSecretArn,
         PollingPolicy polling,
         Duration resultUrlValidity,
-        boolean allowLocalImageSources) {
+        boolean allowLocalImageSources,
+        boolean allowLocalWebhooks) {
 
     public static ReelayConfig fromEnvironment(Map<String, String> env) {
         PollingPolicy standard = PollingPolicy.standard();
@@ -48,6 +49,7 @@ public record ReelayConfig(
                         Duration.ofSeconds(integer(env, "GENERATION_DEADLINE_SECONDS", (int) standard.deadline().toSeconds())),
                         integer(env, "POLL_MAX_CHECKS", standard.maxChecks())),
                 Duration.ofSeconds(integer(env, "RESULT_URL_VALIDITY_SECONDS", 3600)),
+                false,
                 false);
     }
 

@@ -12,6 +12,7 @@ import dev.reelay.application.ProviderRouter;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
+import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.VideoArchive;
@@ -51,7 +52,8 @@ public final class Wiring {
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
-        return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources()),
+        return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
+                        new WebhookUrlRules(config.allowLocalWebhooks())),
                 new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.providers(), store,
                 new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS);
     }

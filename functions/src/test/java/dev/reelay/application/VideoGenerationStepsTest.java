@@ -44,7 +44,7 @@ class VideoGenerationStepsTest {
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null);
+                "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null);
         Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
         store.create(Task.accepted(id, "default", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
         return id;
@@ -99,8 +99,8 @@ class VideoGenerationStepsTest {
     void givesUpAtTheDeadline() {
         String id = accepted("task-4");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
-        WorkflowState late = new WorkflowState(id, state.provider(), state.providerTaskId(), 1, 10,
-                now.minusSeconds(1).toString(), WorkflowState.PROCESSING, null, null, null);
+        WorkflowState late = WorkflowState.submitted(id, state.provider(), state.providerTaskId(), 10,
+                now.minusSeconds(1).toString(), 30).processing(1, 10);
         assertThat(steps.checkStatus(late).failure().code()).isEqualTo("generation_timed_out");
     }
 

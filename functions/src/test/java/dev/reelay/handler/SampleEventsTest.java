@@ -54,7 +54,7 @@ class SampleEventsTest {
     @BeforeEach
     void wire() throws IOException {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
-        submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(false), images, archive,
+        submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
                 Providers.table(provider), store, startedWorkflows::add, Clock.systemUTC(), () -> TASK));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),

@@ -30,12 +30,15 @@ import java.util.concurrent.CountDownLatch;
 public final class Launcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
+    /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
+    static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
+    private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS);
     static final String USAGE = """
             Usage:
               reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
                               [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--provider kling|unified|apimart|gateway]
-                              [--out DIR]
-              reelay serve [--port 3000]
+                              [--callback-url URL] [--allow-local-webhooks] [--out DIR]
+              reelay serve [--port 3000] [--allow-local-webhooks]
               reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
             Both take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
             """;
@@ -75,8 +78,9 @@ public final class Launcher {
         Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
         return switch (args[0]) {
             case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
-                    "quality", "sound", "aspect-ratio", "out", "provider", "render-delay", "progress-steps")));
-            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps")));
+                    "quality", "sound", "aspect-ratio", "out", "provider", "callback-url", "render-delay", "progress-steps",
+                    ALLOW_LOCAL_WEBHOOKS)));
+            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps", ALLOW_LOCAL_WEBHOOKS)));
             case "sandbox" -> SandboxCommand.run(rest.toArray(String[]::new), stdout, stderr);
             case "help", "--help", "-h" -> {
                 stderr.print(USAGE);
@@ -101,6 +105,7 @@ public final class Launcher {
         options.optional("sound").ifPresent(sound -> request.put("sound", sound));
         options.optional("aspect-ratio").ifPresent(ratio -> request.put("aspect_ratio", ratio));
         options.optional("provider").ifPresent(provider -> request.put("provider", provider));
+        options.optional("callback-url").ifPresent(url -> request.put("callback_url", url));
         Path out = Path.of(options.optional("out").orElse("videos")).toAbsolutePath();
 
         LocalRuntime.Settings settings = userSettings(0, options);
@@ -180,7 +185,7 @@ public final class Launcher {
                 Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
                 (int) options.number("progress-steps", defaults.progressSteps(), 1));
         return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), sandbox,
-                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv());
+                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.flag("allow-local-webhooks"));
     }
 
     private static JsonNode numberOrText(String value) {
@@ -225,6 +230,10 @@ public final class Launcher {
                 if (name == null || !known.contains(name)) {
                     throw new UsageException("unknown option '" + flag + "'");
                 }
+                if (FLAGS.contains(name)) {
+                    values.put(name, "true");
+                    continue;
+                }
                 if (args.isEmpty()) {
                     throw new UsageException("option " + flag + " needs a value");
                 }
@@ -239,6 +248,10 @@ public final class Launcher {
                 throw new UsageException("--" + name + " is required");
             }
             return value;
+        }
+
+        boolean flag(String name) {
+            return values.containsKey(name);
         }
 
         java.util.Optional<String> optional(String name) {

@@ -66,12 +66,14 @@ public final class LocalRuntime implements AutoCloseable {
      * @param stateDir where DynamoDB and S3 keep their data, or null to keep everything in memory
      * @param apiPort  the HTTP API's port, or 0 for any free one
      * @param environment where {@code REELAY_PROVIDER_*} may point the stack at real vendors
+     * @param allowLocalWebhooks let {@code callback_url} be {@code http://localhost}: local mode only, never in AWS
      */
     public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
-                           Map<String, String> environment) {
-        /** In memory, fast renders and short waits, sandboxes only: for tests. */
+                           Map<String, String> environment, boolean allowLocalWebhooks) {
+        /** In memory, fast renders and short waits, sandboxes only, local webhook receivers allowed: for tests. */
         public static Settings forTests() {
-            return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0, Map.of());
+            return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0,
+                    Map.of(), true);
         }
     }
 
@@ -113,7 +115,7 @@ public final class LocalRuntime implements AutoCloseable {
                     .map(p -> p.name() + "=" + p.baseUrl()).toList()));
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
-                    settings.polling(), Duration.ofHours(1), true);
+                    settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks());
 
             LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();

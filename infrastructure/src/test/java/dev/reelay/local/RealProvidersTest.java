@@ -55,7 +55,7 @@ class RealProvidersTest {
             Map<String, String> env = Map.of("REELAY_PROVIDER_ENDPOINTS", "kling=" + outside.baseUrl(),
                     "REELAY_PROVIDER_CREDENTIALS_FILE", credentials.toString());
             LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();
-            try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, env))) {
+            try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, env, false))) {
                 Path image = dir.resolve("frame.png");
                 ImageIO.write(new BufferedImage(640, 360, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
                 HttpClient http = HttpClient.newHttpClient();

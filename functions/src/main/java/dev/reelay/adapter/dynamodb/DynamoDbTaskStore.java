@@ -256,6 +256,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("sound", s(request.sound().wire()));
             putIfPresent(item, "aspectRatio", request.aspectRatio());
             putIfPresent(item, "requestedProvider", request.provider());
+            putIfPresent(item, "callbackUrl", request.callbackUrl());
             item.put("quotedSeconds", n(task.quote().billedSeconds()));
             item.put("quotedCostUsd", AttributeValue.fromN(task.quote().costUsd().toPlainString()));
             item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
@@ -268,7 +269,8 @@ public final class DynamoDbTaskStore implements TaskStore {
             GenerationRequest request = new GenerationRequest(str(item, "model"), str(item, "prompt"),
                     str(item, "negativePrompt"), str(item, "imageStart"), str(item, "imageEnd"),
                     integer(item, "durationSeconds"), Quality.fromWire(str(item, "quality")).orElseThrow(),
-                    Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"));
+                    Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"),
+                    str(item, "callbackUrl"));
             Quote quote = new Quote(integer(item, "quotedSeconds"), decimal(item, "quotedCostUsd"), decimal(item, "quotedCredits"));
             Quote charged = item.containsKey("chargedCostUsd")
                     ? new Quote(integer(item, "chargedSeconds"), decimal(item, "chargedCostUsd"), decimal(item, "chargedCredits"))

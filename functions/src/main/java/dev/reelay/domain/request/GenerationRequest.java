@@ -2,7 +2,8 @@ package dev.reelay.domain.request;
 
 /**
  * A validated video generation request in Reelay's public dialect (the unified aggregator's).
- * Optional text fields are {@code null} when absent; {@code provider} pins one vendor.
+ * Optional text fields are {@code null} when absent; {@code provider} pins one vendor;
+ * {@code callbackUrl} receives the signed webhook when the task ends.
  */
 public record GenerationRequest(
         String model,
@@ -14,7 +15,8 @@ public record GenerationRequest(
         Quality quality,
         Sound sound,
         String aspectRatio,
-        String provider) {
+        String provider,
+        String callbackUrl) {
 
     public static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
 }

@@ -2,6 +2,7 @@ package dev.reelay.domain.request;
 
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.provider.ProviderTable;
+import dev.reelay.domain.webhook.WebhookUrlRules;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -22,15 +23,25 @@ public final class GenerationRequestParser {
 
     private static final Set<String> SUPPORTED_FIELDS = Set.of(
             "model", "prompt", "negative_prompt", "image_start", "image_end",
-            "duration", "quality", "sound", "aspect_ratio", "provider");
+            "duration", "quality", "sound", "aspect_ratio", "provider", "callback_url");
     /** Seed fields Reelay will take but does not serve yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET_SUPPORTED = Set.of("callback_url", "model_params", "external_task_id");
+    private static final Set<String> NOT_YET_SUPPORTED = Set.of("model_params", "external_task_id");
 
     private final boolean allowLocalImageSources;
+    private final WebhookUrlRules webhookRules;
 
-    /** @param allowLocalImageSources local mode: {@code file:} paths and {@code s3://} objects are allowed too */
-    public GenerationRequestParser(boolean allowLocalImageSources) {
+    /**
+     * @param allowLocalImageSources local mode: {@code file:} paths and {@code s3://} objects are allowed too
+     * @param webhookRules           what a {@code callback_url} must be
+     */
+    public GenerationRequestParser(boolean allowLocalImageSources, WebhookUrlRules webhookRules) {
         this.allowLocalImageSources = allowLocalImageSources;
+        this.webhookRules = webhookRules;
+    }
+
+    /** AWS rules: no local image sources, HTTPS webhooks to public addresses only. */
+    public GenerationRequestParser() {
+        this(false, WebhookUrlRules.STRICT);
     }
 
     public GenerationRequest parse(Object body) {
@@ -85,8 +96,12 @@ public final class GenerationRequestParser {
             throw new InvalidRequestException("provider", "unknown_provider",
                     "'provider' must be one of " + String.join(", ", ProviderTable.KNOWN) + ".");
         }
+        String callbackUrl = optionalString(fields, "callback_url");
+        if (callbackUrl != null) {
+            webhookRules.check("callback_url", callbackUrl);
+        }
         return new GenerationRequest(model, prompt, negativePrompt, imageStart, imageEnd,
-                duration, quality, sound, aspectRatio, provider);
+                duration, quality, sound, aspectRatio, provider, callbackUrl);
     }
 
     private void checkImageLocation(String field, String location) {

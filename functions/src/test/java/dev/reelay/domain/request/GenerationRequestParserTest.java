@@ -1,6 +1,7 @@
 package dev.reelay.domain.request;
 
 import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.webhook.WebhookUrlRules;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -17,8 +18,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every request rule of seeds 000 and 004 that holds before images are fetched: one refusal and one acceptance each. */
 class GenerationRequestParserTest {
-    private static final GenerationRequestParser AWS = new GenerationRequestParser(false);
-    private static final GenerationRequestParser LOCAL = new GenerationRequestParser(true);
+    private static final GenerationRequestParser AWS = new GenerationRequestParser();
+    private static final GenerationRequestParser LOCAL = new GenerationRequestParser(true, new WebhookUrlRules(true));
 
     private static Map<String, Object> valid() {
         Map<String, Object> body = new HashMap<>();
@@ -41,7 +42,20 @@ class GenerationRequestParserTest {
     static Stream<Arguments> refusals() {
         return Stream.of(
                 Arguments.of("unknown field", with("colour", "red"), "colour", "unknown_parameter"),
-                Arguments.of("seed field not served yet", with("callback_url", "https://x.example/hook"), "callback_url", "unsupported_parameter"),
+                Arguments.of("seed field not served yet", with("model_params", Map.of("multi_shot", true)), "model_params", "unsupported_parameter"),
+                Arguments.of("plain HTTP webhook", with("callback_url", "http://hooks.example.com/done"), "callback_url", "invalid_callback_url"),
+                Arguments.of("webhook over 2048 characters", with("callback_url", "https://hooks.example.com/" + "a".repeat(2040)), "callback_url", "invalid_callback_url"),
+                Arguments.of("webhook to loopback", with("callback_url", "https://127.0.0.1/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to localhost", with("callback_url", "https://localhost:8443/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to a private range", with("callback_url", "https://10.1.2.3/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to 172.16/12", with("callback_url", "https://172.20.0.5/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to 192.168/16", with("callback_url", "https://192.168.1.10/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to the metadata address", with("callback_url", "https://169.254.169.254/latest"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to IPv6 loopback", with("callback_url", "https://[::1]/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to IPv6 unique-local", with("callback_url", "https://[fd12:3456::1]/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to IPv6 link-local", with("callback_url", "https://[fe80::1]/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook to IPv4-mapped loopback", with("callback_url", "https://[::ffff:127.0.0.1]/hook"), "callback_url", "internal_callback_url"),
+                Arguments.of("webhook with credentials", with("callback_url", "https://user:pw@hooks.example.com/"), "callback_url", "invalid_callback_url"),
                 Arguments.of("model missing", with("model", null), "model", "missing_model"),
                 Arguments.of("model unknown", with("model", "kling-v2"), "model", "unsupported_model"),
                 Arguments.of("model not text", with("model", 3), "model", "invalid_model"),
@@ -93,7 +107,9 @@ class GenerationRequestParserTest {
                 Arguments.of("quality 1080p", with("quality", "1080p")),
                 Arguments.of("quality 4k (priced later)", with("quality", "4k")),
                 Arguments.of("sound on", with("sound", "on")),
-                Arguments.of("aspect ratio 9:16", with("aspect_ratio", "9:16")));
+                Arguments.of("aspect ratio 9:16", with("aspect_ratio", "9:16")),
+                Arguments.of("a public HTTPS webhook", with("callback_url", "https://hooks.example.com/reelay?x=1")),
+                Arguments.of("a webhook to a public IP", with("callback_url", "https://93.184.215.14/hook")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,6 +132,16 @@ class GenerationRequestParserTest {
         assertThat(request.sound()).isEqualTo(Sound.OFF);
         assertThat(request.aspectRatio()).isNull();
         assertThat(request.imageEnd()).isNull();
+    }
+
+    @Test
+    void localModeMayAllowLocalWebhookReceiversButAwsNever() {
+        assertThat(LOCAL.parse(with("callback_url", "http://127.0.0.1:9000/hook")).callbackUrl()).isEqualTo("http://127.0.0.1:9000/hook");
+        assertThat(LOCAL.parse(with("callback_url", "http://localhost:9000/hook")).callbackUrl()).isNotNull();
+        assertThatThrownBy(() -> LOCAL.parse(with("callback_url", "http://hooks.example.com/hook")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("invalid_callback_url"));
+        assertThatThrownBy(() -> AWS.parse(with("callback_url", "http://127.0.0.1:9000/hook")))
+                .isInstanceOf(InvalidRequestException.class);
     }
 
     @Test
