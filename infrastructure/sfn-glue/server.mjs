@@ -69,6 +69,25 @@ function loadDefinition(file, substitutions) {
   return { definition, tasks };
 }
 
+// AWS reads TimeoutSecondsPath from the state's raw input; the engine reads it from the effective input
+// (after Parameters). When Parameters passes the whole input on under some key ("state.$": "$"), the
+// path is rewritten through that key, so one definition behaves the same in both.
+function throughParameters(path, parameters, file, name) {
+  const search = (node, prefix) => {
+    for (const [key, value] of Object.entries(node ?? {})) {
+      if (key.endsWith('.$') && value === '$') return `${prefix}.${key.slice(0, -2)}`;
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        const found = search(value, `${prefix}.${key}`);
+        if (found) return found;
+      }
+    }
+    return null;
+  };
+  const carrier = search(parameters, '$');
+  if (!carrier) throw new Error(`${file}: state ${name}: TimeoutSecondsPath needs Parameters to pass the whole input on ("key.$": "$")`);
+  return carrier + path.slice(1);
+}
+
 // Walks the machine including Parallel branches and Map processors: patches timeouts, collects
 // Task states by name (the engine looks up task handlers by state name only).
 function patchStates(machine, tasks, file) {
@@ -80,6 +99,7 @@ function patchStates(machine, tasks, file) {
       // The engine defaults a Task to 60 s; AWS has no default.
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       state.TimeoutSeconds &&= Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS);
+      if (state.TimeoutSecondsPath && state.Parameters) state.TimeoutSecondsPath = throughParameters(state.TimeoutSecondsPath, state.Parameters, file, name);
       if (tasks.has(name)) throw new Error(`${file}: duplicate Task state name ${name}`);
       tasks.set(name, state);
     }

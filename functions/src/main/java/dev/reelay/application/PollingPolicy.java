@@ -27,11 +27,11 @@ public record PollingPolicy(int minWaitSeconds, int maxWaitSeconds, double backo
 
     /**
      * How long to wait for the provider's callback before falling back to polling: twice its
-     * estimate (a callback can only come once the job ends), at least {@code maxWait}, and never
-     * past the deadline.
+     * estimate plus the longest poll interval (a lost callback then costs about that much
+     * latency, never the task), never past the deadline.
      */
     public int callbackWait(int providerEstimateSeconds) {
-        long wait = Math.max(2L * Math.max(providerEstimateSeconds, minWaitSeconds), maxWaitSeconds);
+        long wait = 2L * Math.max(providerEstimateSeconds, minWaitSeconds) + maxWaitSeconds;
         return (int) Math.min(wait, deadline.toSeconds());
     }
 

@@ -1,6 +1,7 @@
 package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.provider.Capability;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.task.Failure;
@@ -8,6 +9,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.ArchivedVideo;
+import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.port.ProviderClient.ProviderJob;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The steps of the video generation state machine, one method each. Every step is safe to run
@@ -39,14 +42,21 @@ public final class VideoGenerationSteps {
     private final ProviderRouter router;
     private final VideoArchive archive;
     private final PollingPolicy polling;
+    private final ProviderCallbacks callbacks;
+    private final Optional<URI> callbackBaseUrl;
     private final Clock clock;
 
-    public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive,
-                                PollingPolicy polling, Clock clock) {
+    /**
+     * @param callbackBaseUrl where vendors reach {@code /callbacks/{provider}/{secret}}; empty: polling only
+     */
+    public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive, PollingPolicy polling,
+                                ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, Clock clock) {
         this.store = store;
         this.router = router;
         this.archive = archive;
         this.polling = polling;
+        this.callbacks = callbacks;
+        this.callbackBaseUrl = callbackBaseUrl;
         this.clock = clock;
     }
 
@@ -70,7 +80,8 @@ public final class VideoGenerationSteps {
             ProviderClient provider = router.client(candidate.name());
             ProviderClient.Submission submission;
             try {
-                submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task)));
+                URI callbackUrl = callbackUrl(task, candidate.name());
+                submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task, callbackUrl)));
             } catch (ProviderException e) {
                 if (!e.kind().failover()) {
                     throw e.asStepFailure();
@@ -97,13 +108,29 @@ public final class VideoGenerationSteps {
 
     private WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
         Instant deadline = clock.instant().plus(polling.deadline());
+        int callbackWait = callsBack(provider) ? polling.callbackWait(estimate) : 0;
         return WorkflowState.submitted(taskId, provider, providerTaskId, polling.firstWait(estimate),
-                deadline.toString(), polling.callbackWait(estimate));
+                deadline.toString(), callbackWait);
+    }
+
+    private boolean callsBack(String provider) {
+        return callbackBaseUrl.isPresent()
+                && router.table().profile(provider).map(p -> p.can(Capability.CALLBACKS)).orElse(false);
+    }
+
+    /** The URL a vendor that calls back is given: the task's secret is its only credential. */
+    private URI callbackUrl(Task task, String provider) {
+        return callsBack(provider)
+                ? callbackBaseUrl.get().resolve("/callbacks/" + provider + "/" + callbacks.secretFor(task.id())) : null;
     }
 
     /** Asks the provider where the job stands, and decides: wait again, archive, or fail. */
     public WorkflowState checkStatus(WorkflowState state) {
-        JobStatus status = call(() -> router.client(state.provider()).query(state.providerTaskId()));
+        return afterStatus(state, call(() -> router.client(state.provider()).query(state.providerTaskId())));
+    }
+
+    /** What the workflow does next, given where the job stands (from a check or a verified callback). */
+    WorkflowState afterStatus(WorkflowState state, JobStatus status) {
         int checks = (state.checks() == null ? 0 : state.checks()) + 1;
         switch (status.state()) {
             case SUCCEEDED -> {
@@ -164,11 +191,11 @@ public final class VideoGenerationSteps {
         return state.failed(failure);
     }
 
-    private ProviderJob jobOf(Task task) {
+    private ProviderJob jobOf(Task task, URI callbackUrl) {
         var request = task.request();
         return new ProviderJob(task.id(), request.model(), request.prompt(), request.negativePrompt(),
                 image(task.imageStartKey()), image(task.imageEndKey()), request.durationSeconds(),
-                request.quality().wire(), request.sound().wire(), request.aspectRatio(), null, Map.of());
+                request.quality().wire(), request.sound().wire(), request.aspectRatio(), callbackUrl, Map.of());
     }
 
     private ProviderClient.ProviderImage image(String key) {

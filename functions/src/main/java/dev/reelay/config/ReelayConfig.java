@@ -31,7 +31,8 @@ public record ReelayConfig(
         PollingPolicy polling,
         Duration resultUrlValidity,
         boolean allowLocalImageSources,
-        boolean allowLocalWebhooks) {
+        boolean allowLocalWebhooks,
+        Optional<URI> callbackBaseUrl) {
 
     public static ReelayConfig fromEnvironment(Map<String, String> env) {
         PollingPolicy standard = PollingPolicy.standard();
@@ -50,7 +51,8 @@ public record ReelayConfig(
                         integer(env, "POLL_MAX_CHECKS", standard.maxChecks())),
                 Duration.ofSeconds(integer(env, "RESULT_URL_VALIDITY_SECONDS", 3600)),
                 false,
-                false);
+                false,
+                Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create));
     }
 
     public String requireStateMachineArn() {

@@ -1,18 +1,28 @@
 package dev.reelay.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
+import dev.reelay.adapter.webhook.HttpWebhookSender;
+import dev.reelay.application.DeliverWebhook;
+import dev.reelay.domain.webhook.WebhookSchedule;
+import dev.reelay.port.WebhookSecrets;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import java.time.Duration;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
 import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderRouter;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.VideoArchive;
@@ -38,6 +48,9 @@ public final class Wiring {
     private final SfnClient sfn;
     private final ProviderRouter router;
     private final Clock clock;
+    private final ProviderCallbacks callbacks;
+    private final VideoGenerationSteps steps;
+    private final WebhookSecrets webhookSecrets;
 
     /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
@@ -49,6 +62,9 @@ public final class Wiring {
         this.sfn = sfn;
         this.router = new ProviderRouter(config.providers(), providers, CircuitBreaker.standard(clock));
         this.clock = clock;
+        this.callbacks = new DynamoDbProviderCallbacks(dynamo, config.tasksTable(), RANDOM, clock);
+        this.webhookSecrets = new DynamoDbWebhookSecrets(dynamo, config.tasksTable(), RANDOM);
+        this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), clock);
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
@@ -63,7 +79,28 @@ public final class Wiring {
     }
 
     public VideoGenerationSteps videoGenerationSteps() {
-        return new VideoGenerationSteps(store, router, archive, config.polling(), clock);
+        return steps;
+    }
+
+    public ProviderCallbackReception providerCallbackReception() {
+        return new ProviderCallbackReception(callbacks, router, store,
+                new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")), steps, clock);
+    }
+
+    /** Webhooks get a client of their own: the seed's 10 s timeout, shorter than the shared client's. */
+    public DeliverWebhook deliverWebhook() {
+        WebhookUrlRules rules = new WebhookUrlRules(config.allowLocalWebhooks());
+        HttpTransport webhookHttp = new HttpTransport(UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
+                .socketTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
+                .build());
+        return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
+                new HttpWebhookSender(webhookHttp, rules), rules, WebhookSchedule.SEED, json(), clock);
+    }
+
+    /** For the local launcher, which shows a newly created secret once. */
+    public WebhookSecrets webhookSecrets() {
+        return webhookSecrets;
     }
 
     public static ObjectMapper json() {

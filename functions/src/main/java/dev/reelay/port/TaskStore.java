@@ -30,6 +30,13 @@ public interface TaskStore {
     /** Appends an event (e.g. {@code provider_completed}, {@code archived}) to a task still running, once per {@link TimelineEvent#key()}. */
     boolean appendEvent(String taskId, TimelineEvent event);
 
+    /**
+     * Appends an event (e.g. {@code webhook_delivered}) to a task that has ENDED (completed or
+     * failed), once per {@link TimelineEvent#key()}. Returns false when the task is missing, still
+     * running, or already has that key. Nothing else of an ended task ever changes.
+     */
+    boolean appendEventToEndedTask(String taskId, TimelineEvent event);
+
     /** The video is in the archive. */
     boolean recordResult(String taskId, TaskResult result, TimelineEvent event);
 

@@ -5,4 +5,10 @@ public interface Workflow {
 
     /** Starts the workflow for a task; starting it again for the same task is harmless. */
     void start(String taskId);
+
+    /**
+     * Resumes a step waiting on {@code taskToken} with its output. False when that wait is already
+     * over (it timed out, or another callback resumed it): a late or duplicate callback is harmless.
+     */
+    boolean resume(String taskToken, String outputJson);
 }

@@ -10,6 +10,7 @@ import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryProviderCallbacks;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.Providers;
 import dev.reelay.domain.error.PermanentFailureException;
@@ -40,7 +41,7 @@ class VideoGenerationStepsTest {
     private final PollingPolicy polling = new PollingPolicy(10, 60, 2.0, Duration.ofMinutes(30), 5);
     private final ProviderTable table = new ProviderTable(List.of(Providers.profile("pricier", "0.1"), Providers.profile("cheap", "0.075")));
     private final VideoGenerationSteps steps = new VideoGenerationSteps(store, Providers.router(table, clock, provider, pricier),
-            new InMemoryArchive(), polling, clock);
+            new InMemoryArchive(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,

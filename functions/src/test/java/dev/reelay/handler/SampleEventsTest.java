@@ -16,7 +16,9 @@ import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryProviderCallbacks;
 import dev.reelay.testing.InMemoryTaskStore;
+import dev.reelay.testing.RecordingWorkflow;
 import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,7 @@ class SampleEventsTest {
     private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final InMemoryArchive archive = new InMemoryArchive();
     private final FakeProvider provider = new FakeProvider("unified");
-    private final List<String> startedWorkflows = new ArrayList<>();
+    private final RecordingWorkflow workflow = new RecordingWorkflow();
     private SubmitVideoHandler submitHandler;
     private GetTaskHandler getHandler;
     private VideoGenerationSteps steps;
@@ -55,10 +57,10 @@ class SampleEventsTest {
     void wire() throws IOException {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
-                Providers.table(provider), store, startedWorkflows::add, Clock.systemUTC(), () -> TASK));
+                Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
-                Clock.systemUTC());
+                new InMemoryProviderCallbacks(), java.util.Optional.empty(), Clock.systemUTC());
     }
 
     @Test
@@ -72,7 +74,7 @@ class SampleEventsTest {
         assertThat(task.path("object").asText()).isEqualTo("video.generation.task");
         assertThat(task.path("status").asText()).isEqualTo("pending");
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.375");
-        assertThat(startedWorkflows).containsExactly(TASK);
+        assertThat(workflow.started).containsExactly(TASK);
         assertThat(archive.objects).containsKey("inputs/" + TASK + "/image_start.jpeg");
     }
 

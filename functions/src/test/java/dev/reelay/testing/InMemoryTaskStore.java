@@ -52,6 +52,21 @@ public final class InMemoryTaskStore implements TaskStore {
     }
 
     @Override
+    public synchronized boolean appendEventToEndedTask(String taskId, TimelineEvent event) {
+        Task task = tasks.get(taskId);
+        if (task == null || !task.status().isTerminal()
+                || task.timeline().stream().anyMatch(e -> e.key().equals(event.key()))) {
+            return false;
+        }
+        List<TimelineEvent> timeline = new ArrayList<>(task.timeline());
+        timeline.add(event);
+        tasks.put(taskId, new Task(task.id(), task.ownerKeyId(), task.createdAt(), task.request(), task.imageStartKey(),
+                task.imageEndKey(), task.status(), task.progress(), task.quote(), task.charged(), task.estimatedSeconds(),
+                task.provider(), task.providerTaskId(), task.result(), task.failure(), timeline));
+        return true;
+    }
+
+    @Override
     public boolean recordResult(String taskId, TaskResult result, TimelineEvent event) {
         return update(taskId, event, t -> copy(t, t.status(), t.progress(), t.charged(), t.estimatedSeconds(),
                 t.provider(), t.providerTaskId(), result, t.failure()));

@@ -10,7 +10,12 @@ import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.config.ReelayConfig;
 import dev.reelay.config.Wiring;
 import dev.reelay.domain.provider.ProviderTable;
+import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.handler.ArchiveVideoHandler;
+import dev.reelay.handler.AwaitProviderCallbackHandler;
+import dev.reelay.handler.DeliverWebhookHandler;
+import dev.reelay.port.WebhookSecrets;
+import dev.reelay.handler.ProviderCallbackHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
 import dev.reelay.handler.RecordFailureHandler;
@@ -18,6 +23,7 @@ import dev.reelay.handler.SettleBillingHandler;
 import dev.reelay.handler.SubmitToProviderHandler;
 import dev.reelay.handler.SubmitVideoHandler;
 import dev.reelay.local.api.HttpApiServer;
+import dev.reelay.local.engines.FreePorts;
 import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.local.engines.LocalS3;
 import dev.reelay.local.lambda.LambdaInvokeServer;
@@ -36,6 +42,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +65,8 @@ public final class LocalRuntime implements AutoCloseable {
     public static final String ARCHIVE_BUCKET = "reelay-archive";
     public static final String UPLOADS_BUCKET = "reelay-uploads";
     public static final String STATE_MACHINE = "VideoGenerationStateMachine";
+    static final String AWAIT_CALLBACK_FUNCTION = "AwaitProviderCallbackFunction";
+    static final String DELIVER_WEBHOOK_FUNCTION = "DeliverWebhookFunction";
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -83,6 +92,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
     private final HttpApiServer api;
     private final ReelayConfig config;
+    private WebhookSecrets.CreatedSecret webhookSecret;
 
     private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
         try {
@@ -113,13 +123,18 @@ public final class LocalRuntime implements AutoCloseable {
             ProviderCredentials credentials = real.map(RealProviders::credentials).orElseGet(() -> ProviderCredentials.of(keys));
             real.ifPresent(r -> LOG.warn("Using real vendors {} instead of the sandboxes", r.table().profiles().stream()
                     .map(p -> p.name() + "=" + p.baseUrl()).toList()));
+            // The API's port is fixed first: vendors' callback URLs point at it.
+            int apiPort = settings.apiPort() != 0 ? settings.apiPort() : FreePorts.pick();
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
-                    settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks());
+                    settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
+                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)));
 
             LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
+            substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
+            substitutions.put(DELIVER_WEBHOOK_FUNCTION + "Arn", LocalArns.function(DELIVER_WEBHOOK_FUNCTION));
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
             StepFunctionsGlue glue = track(StepFunctionsGlue.start(layout.sfnGlue(), STATE_MACHINE,
                     layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), workDir));
@@ -131,7 +146,13 @@ public final class LocalRuntime implements AutoCloseable {
                     ProviderClients.create(providers, http, () -> credentials, Wiring.json(), Clock.systemUTC()), Clock.systemUTC());
             VideoGenerationSteps steps = wiring.videoGenerationSteps();
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
-            api = track(HttpApiServer.start(settings.apiPort(), List.of(
+            ProviderCallbackReception callbacks = wiring.providerCallbackReception();
+            lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
+            lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(wiring.deliverWebhook()));
+            webhookSecret = wiring.webhookSecrets().ensure("default");
+            api = track(HttpApiServer.start(apiPort, List.of(
+                    new HttpApiServer.Route("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",
+                            new ProviderCallbackHandler(callbacks)),
                     new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
                             new SubmitVideoHandler(wiring.submitVideoGeneration())),
                     new HttpApiServer.Route("GET", "/v1/tasks/{id}", "GetTaskFunction",
@@ -178,6 +199,11 @@ public final class LocalRuntime implements AutoCloseable {
             throw new IllegalArgumentException("No sandbox for '" + provider + "'; running: " + sandboxes.keySet());
         }
         return sandbox;
+    }
+
+    /** The secret that signs the default owner's webhooks, and whether this start created it (to show it once). */
+    public WebhookSecrets.CreatedSecret webhookSecret() {
+        return webhookSecret;
     }
 
     public ReelayConfig config() {

@@ -107,7 +107,7 @@ class VideoGenerationEndToEndTest {
             assertThat(Instant.parse(at)).isAfterOrEqualTo(previous);
             previous = Instant.parse(at);
         }
-        assertThat(events).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+        assertThat(events).containsExactly("accepted", "provider_submitted", "provider_callback", "provider_completed", "archived", "billed");
 
         var dynamo = runtime.dynamo().client();
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
@@ -174,7 +174,12 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo(cost);
         assertThat(runtime.sandbox(provider).createRequests() - callsBefore).isEqualTo(1);
         assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 3.0);
-        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
+        // Kling and the unified aggregator call back; APIMart and the gateway are polled.
+        List<String> expected = new ArrayList<>(List.of("accepted", "provider_submitted", "provider_completed", "archived", "billed"));
+        if (provider.equals("unified") || provider.equals("kling")) {
+            expected.add(2, "provider_callback");
+        }
+        assertThat(events(task)).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -206,7 +211,8 @@ class VideoGenerationEndToEndTest {
 
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
         assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_attempt_failed",
-                "provider_attempt_failed", "provider_attempt_failed", "provider_submitted", "provider_completed", "archived", "billed");
+                "provider_attempt_failed", "provider_attempt_failed", "provider_submitted", "provider_callback", "provider_completed",
+                "archived", "billed");
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
         assertThat(task.path("usage").path("charged").asBoolean()).isTrue();
     }
@@ -223,7 +229,7 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("error").path("code").asText()).isEqualTo("provider_failed");
         assertThat(task.path("error").path("message").asText()).contains("The generated content violates the content policy");
         assertUncharged(task);
-        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "failed");
+        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_callback", "failed");
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
     private static final int MAX_SETTLE_ATTEMPTS = 5;
     private static final String RUNNING = "#status IN (:pending, :processing)";
+    private static final String ENDED = "#status IN (:completed, :failed)";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -103,6 +104,12 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public boolean appendEvent(String taskId, TimelineEvent event) {
         return updateRunning(taskId, event, null, Map.of());
+    }
+
+    @Override
+    public boolean appendEventToEndedTask(String taskId, TimelineEvent event) {
+        return appendOnce(taskId, event, null, ENDED, Map.of(":completed", s(TaskStatus.COMPLETED.wire()),
+                ":failed", s(TaskStatus.FAILED.wire())));
     }
 
     @Override
@@ -191,7 +198,13 @@ public final class DynamoDbTaskStore implements TaskStore {
      * event appended to the timeline unless it was recorded before.
      */
     private boolean updateRunning(String taskId, TimelineEvent event, String assignments, Map<String, AttributeValue> extra) {
-        Map<String, AttributeValue> values = withStatuses(new HashMap<>(extra));
+        return appendOnce(taskId, event, assignments, RUNNING, withStatuses(extra));
+    }
+
+    /** Appends the event, with optional other assignments, when {@code statusCondition} holds and the event's key is new. */
+    private boolean appendOnce(String taskId, TimelineEvent event, String assignments, String statusCondition,
+                               Map<String, AttributeValue> extra) {
+        Map<String, AttributeValue> values = new HashMap<>(extra);
         values.put(":event", TaskItems.eventList(event));
         values.put(":eventName", AttributeValue.fromSs(List.of(event.key())));
         values.put(":eventNameText", s(event.key()));
@@ -200,7 +213,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                 + "#timeline = list_append(#timeline, :event), updatedAt = :now ADD recordedEvents :eventName";
         UpdateItemRequest request = UpdateItemRequest.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression(set)
-                .conditionExpression(RUNNING + " AND NOT contains(recordedEvents, :eventNameText)")
+                .conditionExpression(statusCondition + " AND NOT contains(recordedEvents, :eventNameText)")
                 .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
         try {

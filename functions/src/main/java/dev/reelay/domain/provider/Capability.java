@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /** What a vendor can do beyond the basics (720p/1080p image-to-video from one image URL). */
 public enum Capability {
-    QUALITY_4K, SOUND, LAST_FRAME, MULTI_SHOT, SUBJECTS, VOICES, TEXT_TO_VIDEO, URL_IMAGES, BASE64_IMAGES;
+    QUALITY_4K, SOUND, LAST_FRAME, MULTI_SHOT, SUBJECTS, VOICES, TEXT_TO_VIDEO, URL_IMAGES, BASE64_IMAGES,
+    /** The vendor calls a URL back when a job changes or ends. */
+    CALLBACKS;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

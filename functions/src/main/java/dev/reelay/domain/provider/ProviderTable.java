@@ -134,11 +134,11 @@ public final class ProviderTable {
     public static ProviderProfile defaults(String name, URI baseUrl) {
         return switch (name) {
             case "unified" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES),
+                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES, Capability.CALLBACKS),
                     PriceTable.seed004());
             case "kling" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.VOICES, Capability.TEXT_TO_VIDEO,
-                    Capability.URL_IMAGES, Capability.BASE64_IMAGES),
+                    Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS),
                     PriceTable.parse("base=0.084;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
             case "apimart" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.QUALITY_4K, Capability.SOUND,
                     Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO,

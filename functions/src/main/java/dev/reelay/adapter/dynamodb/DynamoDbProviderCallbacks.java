@@ -1,0 +1,98 @@
+package dev.reelay.adapter.dynamodb;
+
+import dev.reelay.port.ProviderCallbacks;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Callback registrations in the tasks table: {@code pk=CALLBACK#<secret>, sk=CALLBACK}, found by
+ * the secret; the task item keeps its secret in {@code callbackSecret}. Registrations expire by
+ * TTL ({@code expiresAt}) a week after creation, long after any late callback matters.
+ */
+public final class DynamoDbProviderCallbacks implements ProviderCallbacks {
+    private static final Duration KEEP = Duration.ofDays(7);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final SecureRandom random;
+    private final Clock clock;
+
+    public DynamoDbProviderCallbacks(DynamoDbClient dynamo, String table, SecureRandom random, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.random = random;
+        this.clock = clock;
+    }
+
+    private static Map<String, AttributeValue> key(String secret) {
+        return Map.of("pk", AttributeValue.fromS("CALLBACK#" + secret), "sk", AttributeValue.fromS("CALLBACK"));
+    }
+
+    @Override
+    public String secretFor(String taskId) {
+        Map<String, AttributeValue> task = dynamo.getItem(get -> get.tableName(table)
+                .key(DynamoDbTaskStore.taskKey(taskId)).consistentRead(true)).item();
+        if (task != null && task.containsKey("callbackSecret")) {
+            return task.get("callbackSecret").s();
+        }
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        dynamo.putItem(put -> put.tableName(table).item(Map.of(
+                "pk", key(secret).get("pk"), "sk", key(secret).get("sk"),
+                "taskId", AttributeValue.fromS(taskId),
+                "expiresAt", AttributeValue.fromN(Long.toString(clock.instant().plus(KEEP).getEpochSecond())))));
+        try {
+            dynamo.updateItem(update -> update.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
+                    .updateExpression("SET callbackSecret = :secret")
+                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(callbackSecret)")
+                    .expressionAttributeValues(Map.of(":secret", AttributeValue.fromS(secret))));
+            return secret;
+        } catch (ConditionalCheckFailedException anotherWon) {
+            // A concurrent first call registered its secret first: use that one (ours expires unused).
+            return dynamo.getItem(get -> get.tableName(table).key(DynamoDbTaskStore.taskKey(taskId)).consistentRead(true))
+                    .item().get("callbackSecret").s();
+        }
+    }
+
+    @Override
+    public Optional<Registration> find(String secret) {
+        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(key(secret)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(registration(secret, item));
+    }
+
+    @Override
+    public Registration await(String secret, String taskToken, String waitingStateJson) {
+        return registration(secret, dynamo.updateItem(update -> update.tableName(table).key(key(secret))
+                .updateExpression("SET taskToken = :token, waitingState = :state")
+                .conditionExpression("attribute_exists(pk)")
+                .expressionAttributeValues(Map.of(":token", AttributeValue.fromS(taskToken),
+                        ":state", AttributeValue.fromS(waitingStateJson)))
+                .returnValues(ReturnValue.ALL_NEW)).attributes());
+    }
+
+    @Override
+    public Registration finish(String secret) {
+        return registration(secret, dynamo.updateItem(update -> update.tableName(table).key(key(secret))
+                .updateExpression("SET finished = :yes")
+                .conditionExpression("attribute_exists(pk)")
+                .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true)))
+                .returnValues(ReturnValue.ALL_NEW)).attributes());
+    }
+
+    private static Registration registration(String secret, Map<String, AttributeValue> item) {
+        return new Registration(secret, item.get("taskId").s(),
+                item.containsKey("taskToken") ? item.get("taskToken").s() : null,
+                item.containsKey("waitingState") ? item.get("waitingState").s() : null,
+                item.containsKey("finished") && Boolean.TRUE.equals(item.get("finished").bool()));
+    }
+}

@@ -1,0 +1,63 @@
+package dev.reelay.adapter.dynamodb;
+
+import dev.reelay.domain.webhook.StandardWebhookSigner;
+import dev.reelay.port.WebhookSecrets;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Webhook secrets in the tasks table, one item per owner: {@code pk=WEBHOOK_SECRET#<owner>,
+ * sk=WEBHOOK_SECRET}. The first use creates it with a conditional put, so concurrent first uses
+ * agree on one secret: the losers read the winner's.
+ * <p>
+ * The secret is stored as is, not hashed: it is a shared HMAC signing key that Reelay itself must
+ * use on every delivery, not a password it only has to recognise (API keys, which Reelay only
+ * verifies, will be hashed). Reading this item therefore lets one sign webhooks as Reelay; the
+ * table's access policy is what protects it.
+ */
+public final class DynamoDbWebhookSecrets implements WebhookSecrets {
+    static final String SK = "WEBHOOK_SECRET";
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final SecureRandom random;
+
+    public DynamoDbWebhookSecrets(DynamoDbClient dynamo, String table, SecureRandom random) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.random = random;
+    }
+
+    public static Map<String, AttributeValue> secretKey(String ownerKeyId) {
+        return Map.of("pk", AttributeValue.fromS("WEBHOOK_SECRET#" + ownerKeyId), "sk", AttributeValue.fromS(SK));
+    }
+
+    @Override
+    public CreatedSecret ensure(String ownerKeyId) {
+        Optional<String> existing = read(ownerKeyId);
+        if (existing.isPresent()) {
+            return new CreatedSecret(existing.get(), false);
+        }
+        String secret = StandardWebhookSigner.newSecret(random);
+        Map<String, AttributeValue> item = new HashMap<>(secretKey(ownerKeyId));
+        item.put("ownerKeyId", AttributeValue.fromS(ownerKeyId));
+        item.put("secret", AttributeValue.fromS(secret));
+        try {
+            dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+            return new CreatedSecret(secret, true);
+        } catch (ConditionalCheckFailedException anotherCallWon) {
+            return new CreatedSecret(read(ownerKeyId).orElseThrow(() -> new IllegalStateException(
+                    "The webhook secret of " + ownerKeyId + " exists by its put condition but cannot be read")), false);
+        }
+    }
+
+    private Optional<String> read(String ownerKeyId) {
+        var item = dynamo.getItem(get -> get.tableName(table).key(secretKey(ownerKeyId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item.get("secret").s());
+    }
+}

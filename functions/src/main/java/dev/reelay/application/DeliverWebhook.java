@@ -1,0 +1,144 @@
+package dev.reelay.application;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.domain.webhook.StandardWebhookSigner;
+import dev.reelay.domain.webhook.WebhookSchedule;
+import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.port.TaskStore;
+import dev.reelay.port.WebhookSecrets;
+import dev.reelay.port.WebhookSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.OptionalInt;
+
+/**
+ * The webhook step of the state machine, after billing: one delivery attempt per run. It POSTs the
+ * task object exactly as {@code GET /v1/tasks/{id}} shows it, signed with the owner's secret, to the
+ * task's {@code callback_url}, records the attempt in the task's timeline and tells the state
+ * machine what next: {@code none}, {@code delivered}, {@code retry} after a wait from the
+ * {@link WebhookSchedule}, or {@code gave_up}.
+ * <p>
+ * Safe to run again: each attempt's event has its own key, so a re-run records nothing twice, and
+ * a task whose webhook was already delivered or given up is not sent again. A re-run of an attempt
+ * whose answer was lost does send again, with the same {@code webhook-id}: receivers deduplicate.
+ */
+public final class DeliverWebhook {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliverWebhook.class);
+
+    public static final String NONE = "none";
+    public static final String DELIVERED = "delivered";
+    public static final String RETRY = "retry";
+    public static final String GAVE_UP = "gave_up";
+    public static final String WEBHOOK_ATTEMPT_FAILED = "webhook_attempt_failed";
+    public static final String WEBHOOK_DELIVERED = "webhook_delivered";
+    public static final String WEBHOOK_GAVE_UP = "webhook_gave_up";
+
+    /**
+     * Appends an event, once per {@link TimelineEvent#key()}, to a task that has already ended
+     * (which {@link TaskStore#appendEvent} refuses): {@code TaskStore::appendEventToEndedTask}.
+     */
+    @FunctionalInterface
+    public interface EndedTaskTimeline {
+        boolean append(String taskId, TimelineEvent event);
+    }
+
+    private final TaskStore store;
+    private final EndedTaskTimeline timeline;
+    private final GetTask getTask;
+    private final WebhookSecrets secrets;
+    private final WebhookSender sender;
+    private final WebhookUrlRules rules;
+    private final WebhookSchedule schedule;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final StandardWebhookSigner signer = new StandardWebhookSigner();
+
+    public DeliverWebhook(TaskStore store, EndedTaskTimeline timeline, GetTask getTask, WebhookSecrets secrets,
+                          WebhookSender sender, WebhookUrlRules rules, WebhookSchedule schedule, ObjectMapper json, Clock clock) {
+        this.store = store;
+        this.timeline = timeline;
+        this.getTask = getTask;
+        this.secrets = secrets;
+        this.sender = sender;
+        this.rules = rules;
+        this.schedule = schedule;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public WorkflowState deliver(WorkflowState state) {
+        Task task = store.find(state.taskId()).orElseThrow(() ->
+                new PermanentFailureException("task_not_found", "Task " + state.taskId() + " is not in the task store."));
+        String callbackUrl = task.request().callbackUrl();
+        if (callbackUrl == null) {
+            return state.webhook(NONE, 0, null);
+        }
+        if (!task.status().isTerminal()) {
+            throw new IllegalStateException("Task " + task.id() + " is " + task.status().wire()
+                    + ": its webhook goes out only once it has ended");
+        }
+        int attempt = (state.webhookAttempts() == null ? 0 : state.webhookAttempts()) + 1;
+        if (recorded(task, WEBHOOK_DELIVERED)) {
+            return state.webhook(DELIVERED, attempt, null);
+        }
+        if (recorded(task, WEBHOOK_GAVE_UP)) {
+            return state.webhook(GAVE_UP, attempt, null);
+        }
+        URI url;
+        try {
+            url = rules.check("callback_url", callbackUrl);
+        } catch (InvalidRequestException refused) {
+            // The rules are the same on every attempt: retrying cannot help.
+            return giveUp(state, task, attempt, "attempt " + attempt + ": callback_url refused: " + refused.getMessage());
+        }
+        byte[] body = body(task);
+        StandardWebhookSigner.Signature signature = signer.sign(secrets.secretFor(task.ownerKeyId()),
+                StandardWebhookSigner.messageId(task.id()), clock.instant().getEpochSecond(), body);
+        WebhookSender.Result result = sender.send(url, signature.headers(), body);
+        String detail = "attempt " + attempt + ": " + result.describe();
+        LOG.info("Task {} webhook attempt {} to {}: {}", task.id(), attempt, url.getHost(), result.describe());
+        if (result.delivered()) {
+            timeline.append(task.id(), new TimelineEvent(WEBHOOK_DELIVERED, clock.instant(), detail));
+            return state.webhook(DELIVERED, attempt, null);
+        }
+        OptionalInt wait = schedule.delayAfter(attempt);
+        if (wait.isEmpty()) {
+            return giveUp(state, task, attempt, detail);
+        }
+        recordFailedAttempt(task, attempt, detail);
+        return state.webhook(RETRY, attempt, wait.getAsInt());
+    }
+
+    private WorkflowState giveUp(WorkflowState state, Task task, int attempt, String detail) {
+        recordFailedAttempt(task, attempt, detail);
+        timeline.append(task.id(), new TimelineEvent(WEBHOOK_GAVE_UP, clock.instant(), "after " + attempt + " attempts"));
+        LOG.warn("Task {} webhook given up after {} attempts ({})", task.id(), attempt, detail);
+        return state.webhook(GAVE_UP, attempt, null);
+    }
+
+    private void recordFailedAttempt(Task task, int attempt, String detail) {
+        timeline.append(task.id(), new TimelineEvent(WEBHOOK_ATTEMPT_FAILED, clock.instant(), detail,
+                WEBHOOK_ATTEMPT_FAILED + "#" + attempt));
+    }
+
+    /** The task object as GET shows it, serialised once: these exact bytes are signed and sent. */
+    private byte[] body(Task task) {
+        try {
+            return json.writeValueAsBytes(TaskRepresentation.of(getTask.get(task.ownerKeyId(), task.id())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Task " + task.id() + " is not serialisable as JSON", e);
+        }
+    }
+
+    private static boolean recorded(Task task, String key) {
+        return task.timeline().stream().anyMatch(event -> event.key().equals(key));
+    }
+}

@@ -1,0 +1,167 @@
+package dev.reelay.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The user's webhook on the local stack: delivered after billing, signed, retried, every attempt on the timeline. */
+class WebhooksEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    record Delivery(int answered, Map<String, String> headers, byte[] body) {
+    }
+
+    @TempDir
+    static Path dir;
+    private static LocalRuntime runtime;
+    private static HttpServer receiver;
+    private static final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+    private static final AtomicInteger failuresToGo = new AtomicInteger();
+    private static Path image;
+
+    @BeforeAll
+    static void start() throws Exception {
+        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hooks", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            int status = failuresToGo.getAndDecrement() > 0 ? 500 : 204;
+            deliveries.add(new Delivery(status, Map.of(
+                    "webhook-id", exchange.getRequestHeaders().getFirst("webhook-id"),
+                    "webhook-timestamp", exchange.getRequestHeaders().getFirst("webhook-timestamp"),
+                    "webhook-signature", exchange.getRequestHeaders().getFirst("webhook-signature")), body));
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        receiver.start();
+        image = dir.resolve("frame.png");
+        ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+    }
+
+    @AfterAll
+    static void stop() {
+        receiver.stop(0);
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void aReceiverThatFailsTwiceGetsExactlyOneSuccessfulSignedDeliveryOfTheTaskObject() throws Exception {
+        deliveries.clear();
+        failuresToGo.set(2);
+        String callbackUrl = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks";
+
+        String taskId = submit(Map.of("callback_url", callbackUrl));
+        JsonNode task = awaitWebhookOutcome(taskId);
+
+        assertThat(deliveries).extracting(Delivery::answered).containsExactly(500, 500, 204);
+        Delivery delivered = deliveries.get(2);
+        assertThat(verify(runtime.webhookSecret().secret(), delivered)).as("signature").isTrue();
+        JsonNode body = JSON.readTree(delivered.body());
+        assertThat(body.path("id").asText()).isEqualTo(taskId);
+        assertThat(body.path("status").asText()).isEqualTo("completed");
+        assertThat(body.path("result").path("sha256").asText()).isEqualTo(task.path("result").path("sha256").asText());
+        assertThat(delivered.headers().get("webhook-id")).isEqualTo("msg_" + taskId);
+        assertThat(events(task)).endsWith("billed", "webhook_attempt_failed", "webhook_attempt_failed", "webhook_delivered");
+    }
+
+    @Test
+    void aFailedTaskIsReportedToo() throws Exception {
+        deliveries.clear();
+        failuresToGo.set(0);
+        runtime.sandbox("unified").faults().failAfterAcceptance(1, new dev.reelay.local.sandbox.SandboxFaults.LateFailure(
+                "content_policy_violation", "Blocked by the content policy"));
+
+        String taskId = submit(Map.of("callback_url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks"));
+        JsonNode task = awaitWebhookOutcome(taskId);
+
+        assertThat(task.path("status").asText()).isEqualTo("failed");
+        assertThat(deliveries).hasSize(1);
+        assertThat(verify(runtime.webhookSecret().secret(), deliveries.get(0))).isTrue();
+        assertThat(JSON.readTree(deliveries.get(0).body()).path("error").path("message").asText()).contains("Blocked by the content policy");
+    }
+
+    @Test
+    void internalPlainHttpAndOverLongCallbackUrlsAreRefusedOnAStrictStack() throws Exception {
+        LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();
+        // Only the parser's rules differ with allowLocalWebhooks off: checked through the same HTTP API.
+        try (LocalRuntime strict = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, Map.of(), false))) {
+            for (String url : List.of("https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://[::1]/x",
+                    "http://hooks.example.com/done", "https://hooks.example.com/" + "a".repeat(2100))) {
+                HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(strict.apiBaseUrl().resolve("/v1/videos/generations"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                                Map.of("model", "kling-v3-image-to-video", "image_start", image.toUri().toString(), "callback_url", url))))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as(url).isEqualTo(400);
+                assertThat(JSON.readTree(refused.body()).path("error").path("param").asText()).isEqualTo("callback_url");
+            }
+        }
+    }
+
+    /** An independent Standard Webhooks verifier: v1,base64(HMAC-SHA256(key, id.timestamp.body)), key = base64 after whsec_. */
+    private static boolean verify(String secret, Delivery delivery) throws Exception {
+        byte[] key = Base64.getDecoder().decode(secret.substring("whsec_".length()));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        mac.update((delivery.headers().get("webhook-id") + "." + delivery.headers().get("webhook-timestamp") + ".")
+                .getBytes(StandardCharsets.UTF_8));
+        String expected = "v1," + Base64.getEncoder().encodeToString(mac.doFinal(delivery.body()));
+        return List.of(delivery.headers().get("webhook-signature").split(" ")).contains(expected);
+    }
+
+    private static String submit(Map<String, String> extra) throws Exception {
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("model", "kling-v3-image-to-video", "prompt", "webhooks",
+                "image_start", image.toUri().toString(), "duration", 3, "provider", "unified"));
+        body.putAll(extra);
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body()).path("id").asText();
+    }
+
+    /** Until the webhook was delivered or given up (the task itself ends before its webhook goes out). */
+    private static JsonNode awaitWebhookOutcome(String taskId) throws Exception {
+        for (int i = 0; i < 240; i++) {
+            JsonNode task = JSON.readTree(HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            if (events(task).contains("webhook_delivered") || events(task).contains("webhook_gave_up")) {
+                return task;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("No webhook outcome for " + taskId);
+    }
+
+    private static List<String> events(JsonNode task) {
+        List<String> events = new ArrayList<>();
+        task.path("timeline").forEach(event -> events.add(event.path("event").asText()));
+        return events;
+    }
+}
