@@ -7,6 +7,7 @@ import dev.reelay.application.PollingPolicy;
 import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.provider.ProviderProfile;
 import dev.reelay.domain.provider.ProviderTable;
+import dev.reelay.domain.webhook.WebhookSchedule;
 
 import java.net.URI;
 import java.time.Duration;
@@ -32,7 +33,8 @@ public record ReelayConfig(
         Duration resultUrlValidity,
         boolean allowLocalImageSources,
         boolean allowLocalWebhooks,
-        Optional<URI> callbackBaseUrl) {
+        Optional<URI> callbackBaseUrl,
+        WebhookSchedule webhookSchedule) {
 
     public static ReelayConfig fromEnvironment(Map<String, String> env) {
         PollingPolicy standard = PollingPolicy.standard();
@@ -52,7 +54,9 @@ public record ReelayConfig(
                 Duration.ofSeconds(integer(env, "RESULT_URL_VALIDITY_SECONDS", 3600)),
                 false,
                 false,
-                Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create));
+                Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create),
+                Optional.ofNullable(env.get("WEBHOOK_RETRY_SCHEDULE")).filter(v -> !v.isBlank())
+                        .map(WebhookSchedule::parse).orElse(WebhookSchedule.SEED));
     }
 
     public String requireStateMachineArn() {

@@ -95,7 +95,7 @@ public final class Wiring {
                 .socketTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
                 .build());
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
-                new HttpWebhookSender(webhookHttp, rules), rules, WebhookSchedule.SEED, json(), clock);
+                new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock);
     }
 
     /** For the local launcher, which shows a newly created secret once. */

@@ -5,7 +5,13 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.ProviderCallbackReception;
+import dev.reelay.domain.webhook.WebhookSchedule;
+import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.port.WebhookSecrets;
+import dev.reelay.port.WebhookSender;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
@@ -49,6 +55,7 @@ class SampleEventsTest {
     private final InMemoryArchive archive = new InMemoryArchive();
     private final FakeProvider provider = new FakeProvider("unified");
     private final RecordingWorkflow workflow = new RecordingWorkflow();
+    private final InMemoryProviderCallbacks callbacks = new InMemoryProviderCallbacks();
     private SubmitVideoHandler submitHandler;
     private GetTaskHandler getHandler;
     private VideoGenerationSteps steps;
@@ -60,7 +67,7 @@ class SampleEventsTest {
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
-                new InMemoryProviderCallbacks(), java.util.Optional.empty(), Clock.systemUTC());
+                callbacks, java.util.Optional.empty(), Clock.systemUTC());
     }
 
     @Test
@@ -130,6 +137,50 @@ class SampleEventsTest {
         assertThat(task.failure().message()).contains("524288");
         assertThat(task.charged().costUsd()).isZero();
         assertThat(store.settlements).isEmpty();
+    }
+
+    @Test
+    void providerCallbackEventOnAnUnknownSecretIsA404AndChangesNothing() throws IOException {
+        ProviderCallbackReception reception = new ProviderCallbackReception(callbacks, Providers.router(provider), store,
+                workflow, steps, Clock.systemUTC());
+        APIGatewayV2HTTPResponse response = new ProviderCallbackHandler(reception).handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/provider-callback.json"), null);
+        assertThat(response.getStatusCode()).isEqualTo(404);
+        assertThat(workflow.resumed).isEmpty();
+    }
+
+    @Test
+    void awaitProviderCallbackEventRegistersTheTaskTokenUnderTheTasksSecret() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        ProviderCallbackReception reception = new ProviderCallbackReception(callbacks, Providers.router(provider), store,
+                workflow, steps, Clock.systemUTC());
+
+        JsonNode state = step(new AwaitProviderCallbackHandler(reception), "await-provider-callback.json");
+
+        assertThat(state.path("taskId").asText()).isEqualTo(TASK);
+        assertThat(callbacks.find(callbacks.secretFor(TASK)).orElseThrow().taskToken()).startsWith("AQCEAAAA");
+    }
+
+    @Test
+    void deliverWebhookEventForATaskWithoutCallbackUrlSendsNothing() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        step(new SubmitToProviderHandler(steps), "submit-to-provider.json");
+        provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
+        step(new ArchiveVideoHandler(steps), "archive-video.json");
+        step(new SettleBillingHandler(steps), "settle-billing.json");
+        List<String> sent = new ArrayList<>();
+        DeliverWebhook deliver = new DeliverWebhook(store, store::appendEventToEndedTask,
+                new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()),
+                owner -> new WebhookSecrets.CreatedSecret("whsec_" + "A".repeat(44), false),
+                (url, headers, body) -> {
+                    sent.add(url.toString());
+                    return WebhookSender.Result.delivered(204);
+                }, WebhookUrlRules.STRICT, WebhookSchedule.SEED, new ObjectMapper(), Clock.systemUTC());
+
+        JsonNode state = step(new DeliverWebhookHandler(deliver), "deliver-webhook.json");
+
+        assertThat(state.path("webhookStatus").asText()).isEqualTo("none");
+        assertThat(sent).isEmpty();
     }
 
     @Test

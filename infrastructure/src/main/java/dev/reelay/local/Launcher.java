@@ -111,6 +111,7 @@ public final class Launcher {
         LocalRuntime.Settings settings = userSettings(0, options);
         stderr.println("Starting the local stack (state in .reelay/) ...");
         try (LocalRuntime runtime = LocalRuntime.start(settings)) {
+            showNewWebhookSecret(runtime);
             ApiClient api = new ApiClient(runtime.apiBaseUrl());
             HttpResponse<String> submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
             if (submitted.statusCode() != 200) {
@@ -169,6 +170,7 @@ public final class Launcher {
             runtime.close();
             stopped.countDown();
         }));
+        showNewWebhookSecret(runtime);
         URI base = runtime.apiBaseUrl();
         stdout.println(base);
         stdout.println("curl -s " + base + "/v1/videos/generations -H 'Content-Type: application/json' -d '"
@@ -177,6 +179,13 @@ public final class Launcher {
         stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C).");
         stopped.await();
         return 0;
+    }
+
+    /** The webhook signing secret is shown once, when it is created; it is kept in the local tasks table. */
+    private void showNewWebhookSecret(LocalRuntime runtime) {
+        if (runtime.webhookSecret().created()) {
+            stderr.println("Webhook signing secret (shown once; keep it to verify webhooks): " + runtime.webhookSecret().secret());
+        }
     }
 
     private static LocalRuntime.Settings userSettings(int port, Options options) {

@@ -15,6 +15,7 @@ import dev.reelay.handler.ArchiveVideoHandler;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
 import dev.reelay.handler.DeliverWebhookHandler;
 import dev.reelay.port.WebhookSecrets;
+import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.handler.ProviderCallbackHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
@@ -128,7 +129,7 @@ public final class LocalRuntime implements AutoCloseable {
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
-                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)));
+                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
 
             LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();

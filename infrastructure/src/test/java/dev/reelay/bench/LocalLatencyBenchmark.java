@@ -19,13 +19,14 @@ import java.util.Map;
 /**
  * Runs tasks one after another on the local stack (test settings: 1 s sandbox render delay, 320 px
  * renders, polls every 1 to 2 s) and reports where the time goes, from each task's own timeline.
- * Usage: {@code LocalLatencyBenchmark <tasks>}.
+ * Usage: {@code LocalLatencyBenchmark <tasks> [provider...]}: the unified aggregator calls back, APIMart is polled.
  */
 public final class LocalLatencyBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        java.util.List<String> providers = args.length > 1 ? java.util.List.of(args).subList(1, args.length) : java.util.List.of("unified", "apimart");
         Path image = Files.createTempFile("reelay-bench", ".png");
         ImageIO.write(new BufferedImage(1280, 720, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
         HttpClient http = HttpClient.newHttpClient();
@@ -33,9 +34,10 @@ public final class LocalLatencyBenchmark {
         long startup = System.nanoTime();
         try (LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Settings.forTests())) {
             System.out.printf("local stack start: %d ms%n", (System.nanoTime() - startup) / 1_000_000);
+            for (String provider : providers) {
             for (int i = 0; i < tasks; i++) {
                 String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "bench",
-                        "image_start", image.toUri().toString(), "duration", 5));
+                        "image_start", image.toUri().toString(), "duration", 5, "provider", provider));
                 HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -48,15 +50,19 @@ public final class LocalLatencyBenchmark {
                 } while (!task.path("status").asText().matches("completed|failed"));
                 Map<String, Instant> at = new HashMap<>();
                 task.path("timeline").forEach(e -> at.put(e.path("event").asText(), Instant.parse(e.path("at").asText())));
-                add(totals, "accepted -> provider_submitted", at.get("accepted"), at.get("provider_submitted"));
-                add(totals, "provider_submitted -> provider_completed", at.get("provider_submitted"), at.get("provider_completed"));
-                add(totals, "provider_completed -> billed (archive + settle)", at.get("provider_completed"), at.get("billed"));
-                add(totals, "accepted -> billed", at.get("accepted"), at.get("billed"));
+                add(totals, provider + ": accepted -> provider_submitted", at.get("accepted"), at.get("provider_submitted"));
+                add(totals, provider + ": provider_submitted -> provider_completed", at.get("provider_submitted"), at.get("provider_completed"));
+                add(totals, provider + ": provider_completed -> billed (archive + settle)", at.get("provider_completed"), at.get("billed"));
+                add(totals, provider + ": accepted -> billed", at.get("accepted"), at.get("billed"));
+                if (at.containsKey("provider_callback")) {
+                    add(totals, provider + ": provider_callback -> billed (render done -> completed)", at.get("provider_callback"), at.get("billed"));
+                }
+            }
             }
         } finally {
             Files.deleteIfExists(image);
         }
-        totals.forEach((phase, millis) -> System.out.printf("%-48s mean %6d ms over %d tasks%n", phase, millis / tasks, tasks));
+        new java.util.TreeMap<>(totals).forEach((phase, millis) -> System.out.printf("%-66s mean %6d ms over %d tasks%n", phase, millis / tasks, tasks));
         System.exit(0); // DynamoDB Local leaves a thread behind
     }
 
