@@ -8,6 +8,7 @@ import dev.reelay.adapter.webhook.HttpWebhookSender;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.port.WebhookSecrets;
+import software.amazon.awssdk.http.TlsTrustManagersProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import java.time.Duration;
 import dev.reelay.adapter.http.HttpTransport;
@@ -34,6 +35,7 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -89,11 +91,17 @@ public final class Wiring {
 
     /** Webhooks get a client of their own: the seed's 10 s timeout, shorter than the shared client's. */
     public DeliverWebhook deliverWebhook() {
+        return deliverWebhook(Optional.empty());
+    }
+
+    /** @param trust the certificates webhook receivers may present, when not the JVM's own (local mode only) */
+    public DeliverWebhook deliverWebhook(Optional<TlsTrustManagersProvider> trust) {
         WebhookUrlRules rules = new WebhookUrlRules(config.allowLocalWebhooks());
-        HttpTransport webhookHttp = new HttpTransport(UrlConnectionHttpClient.builder()
+        UrlConnectionHttpClient.Builder client = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
-                .socketTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
-                .build());
+                .socketTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS));
+        trust.ifPresent(client::tlsTrustManagersProvider);
+        HttpTransport webhookHttp = new HttpTransport(client.build());
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
                 new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock);
     }

@@ -149,7 +149,8 @@ public final class LocalRuntime implements AutoCloseable {
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
             ProviderCallbackReception callbacks = wiring.providerCallbackReception();
             lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
-            lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(wiring.deliverWebhook()));
+            lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
+                    wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
             webhookSecret = wiring.webhookSecrets().ensure("default");
             api = track(HttpApiServer.start(apiPort, List.of(
                     new HttpApiServer.Route("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",

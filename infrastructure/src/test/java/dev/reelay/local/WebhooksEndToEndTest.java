@@ -3,6 +3,9 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.reelay.local.sandbox.SelfSignedTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,6 +92,45 @@ class WebhooksEndToEndTest {
         assertThat(body.path("result").path("sha256").asText()).isEqualTo(task.path("result").path("sha256").asText());
         assertThat(delivered.headers().get("webhook-id")).isEqualTo("msg_" + taskId);
         assertThat(events(task)).endsWith("billed", "webhook_attempt_failed", "webhook_attempt_failed", "webhook_delivered");
+    }
+
+    @Test
+    void anHttpsReceiverGetsExactlyOneValidSignedDelivery() throws Exception {
+        SelfSignedTls certificate = SelfSignedTls.generate();
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.sslContext()));
+        List<Delivery> received = new CopyOnWriteArrayList<>();
+        https.createContext("/hooks", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(new Delivery(200, Map.of(
+                    "webhook-id", exchange.getRequestHeaders().getFirst("webhook-id"),
+                    "webhook-timestamp", exchange.getRequestHeaders().getFirst("webhook-timestamp"),
+                    "webhook-signature", exchange.getRequestHeaders().getFirst("webhook-signature")), body));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        https.start();
+        LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();
+        Map<String, String> env = Map.of("REELAY_WEBHOOK_CA_PEM", certificate.certificatePem().toString());
+        try (LocalRuntime trusting = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, env, true))) {
+            String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "https webhook",
+                    "image_start", image.toUri().toString(), "duration", 3, "provider", "unified",
+                    "callback_url", "https://127.0.0.1:" + https.getAddress().getPort() + "/hooks"));
+            String taskId = JSON.readTree(HTTP.send(HttpRequest.newBuilder(trusting.apiBaseUrl().resolve("/v1/videos/generations"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("id").asText();
+            for (int i = 0; i < 240 && received.isEmpty(); i++) {
+                Thread.sleep(250);
+            }
+            Thread.sleep(1500); // a second delivery, if any, would come within the retry schedule's first step
+            assertThat(received).hasSize(1);
+            assertThat(verify(trusting.webhookSecret().secret(), received.get(0))).isTrue();
+            assertThat(JSON.readTree(received.get(0).body()).path("id").asText()).isEqualTo(taskId);
+            assertThat(JSON.readTree(received.get(0).body()).path("status").asText()).isEqualTo("completed");
+        } finally {
+            https.stop(0);
+            certificate.delete();
+        }
     }
 
     @Test

@@ -20,7 +20,7 @@ import javax.net.ssl.SSLContext;
  * A self-signed certificate for {@code 127.0.0.1} and {@code localhost}, made at start by the running JDK's
  * own {@code keytool} (no extra dependency) in a temporary directory, with its PEM for clients to trust.
  */
-final class SelfSignedTls {
+public final class SelfSignedTls {
     private static final String ALIAS = "reelay-sandbox";
     private static final String PASSWORD_VARIABLE = "REELAY_SANDBOX_STOREPASS";
     private static final long KEYTOOL_TIMEOUT_SECONDS = 60;
@@ -35,7 +35,7 @@ final class SelfSignedTls {
         this.sslContext = sslContext;
     }
 
-    static SelfSignedTls generate() throws IOException {
+    public static SelfSignedTls generate() throws IOException {
         Path directory = Files.createTempDirectory("reelay-sandbox-tls-");
         try {
             byte[] secret = new byte[18];
@@ -54,15 +54,15 @@ final class SelfSignedTls {
         }
     }
 
-    SSLContext sslContext() {
+    public SSLContext sslContext() {
         return sslContext;
     }
 
-    Path certificatePem() {
+    public Path certificatePem() {
         return certificatePem;
     }
 
-    void delete() {
+    public void delete() {
         Sandbox.deleteTree(directory);
     }
 
