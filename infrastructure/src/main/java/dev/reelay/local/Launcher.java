@@ -120,7 +120,7 @@ public final class Launcher {
             }
             String taskId = JSON.readTree(submitted.body()).path("id").asText();
             stderr.println("Task " + taskId + " accepted; generating ...");
-            String finalBody = waitForEnd(api, taskId);
+            String finalBody = waitForEnd(api, taskId, request.has("callback_url"));
             JsonNode task = JSON.readTree(finalBody);
             if ("completed".equals(task.path("status").asText())) {
                 Path video = out.resolve(taskId + ".mp4");
@@ -138,8 +138,11 @@ public final class Launcher {
         }
     }
 
-    /** Polls the task as any API client would, showing progress on stderr, until it ends. */
-    private String waitForEnd(ApiClient api, String taskId) throws IOException, InterruptedException {
+    /**
+     * Polls the task as any API client would, showing progress on stderr, until it ends, and with a
+     * callback URL until its webhook was delivered or given up (the stack stops when this returns).
+     */
+    private String waitForEnd(ApiClient api, String taskId, boolean awaitWebhook) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String lastShown = "";
         while (System.nanoTime() - began < GENERATE_TIMEOUT.toNanos()) {
@@ -154,7 +157,8 @@ public final class Launcher {
                 stderr.printf("[%5.1fs] %s%n", (System.nanoTime() - began) / 1e9, shown);
                 lastShown = shown;
             }
-            if (status.equals("completed") || status.equals("failed")) {
+            boolean ended = status.equals("completed") || status.equals("failed");
+            if (ended && (!awaitWebhook || answer.body().contains("\"webhook_delivered\"") || answer.body().contains("\"webhook_gave_up\""))) {
                 return answer.body();
             }
             Thread.sleep(500);
