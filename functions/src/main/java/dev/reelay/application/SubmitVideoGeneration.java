@@ -54,14 +54,16 @@ public final class SubmitVideoGeneration {
         GenerationRequest request = parser.parse(body);
         // The cheapest vendor that can serve the request sets the quote; a request none can serve stops here.
         Quote quote = providers.candidates(request).get(0).quote();
-        byte[] start = images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
-        ImageFacts startFacts = ImageRules.check("image_start", start);
+        byte[] start = request.imageStart() == null ? null
+                : images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
+        ImageFacts startFacts = start == null ? null : ImageRules.check("image_start", start);
         byte[] end = request.imageEnd() == null ? null
                 : images.fetch("image_end", request.imageEnd(), ImageRules.MAX_BYTES);
         ImageFacts endFacts = end == null ? null : ImageRules.check("image_end", end);
 
         String taskId = taskIds.get();
-        String startKey = archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
+        String startKey = start == null ? null
+                : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
         String endKey = end == null ? null
                 : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
         Task task = Task.accepted(taskId, ownerKeyId, clock.instant(), request, startKey, endKey, quote);

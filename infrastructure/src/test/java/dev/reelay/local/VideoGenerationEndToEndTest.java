@@ -182,6 +182,21 @@ class VideoGenerationEndToEndTest {
         assertThat(events(task)).containsExactlyElementsOf(expected);
     }
 
+    @ParameterizedTest(name = "{0} generates a video from text alone")
+    @CsvSource({"unified", "kling", "apimart", "gateway"})
+    void everyVendorGeneratesAVideoFromTextAlone(String provider) throws Exception {
+        HttpResponse<String> submitted = post(Map.of("model", "kling-v3-text-to-video", "prompt", "a lighthouse at dusk",
+                "duration", 3, "aspect_ratio", "9:16", "provider", provider));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
+
+        JsonNode task = awaitEnd(JSON.readTree(submitted.body()).path("id").asText());
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(task.path("model").asText()).isEqualTo("kling-v3-text-to-video");
+        assertThat(task.path("task_info").path("provider").asText()).isEqualTo(provider);
+        assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 3.0);
+    }
+
     @Test
     void whenTheCheapestVendorIsDownTheTaskCompletesAtTheNextWithBothAttemptsInItsTimeline() throws Exception {
         int unifiedBefore = runtime.sandbox("unified").createRequests();

@@ -260,9 +260,9 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("model", s(request.model()));
             putIfPresent(item, "prompt", request.prompt());
             putIfPresent(item, "negativePrompt", request.negativePrompt());
-            item.put("imageStart", s(request.imageStart()));
+            putIfPresent(item, "imageStart", request.imageStart());
             putIfPresent(item, "imageEnd", request.imageEnd());
-            item.put("imageStartKey", s(task.imageStartKey()));
+            putIfPresent(item, "imageStartKey", task.imageStartKey());
             putIfPresent(item, "imageEndKey", task.imageEndKey());
             item.put("durationSeconds", n(request.durationSeconds()));
             item.put("quality", s(request.quality().wire()));

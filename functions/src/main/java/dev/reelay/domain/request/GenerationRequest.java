@@ -19,4 +19,9 @@ public record GenerationRequest(
         String callbackUrl) {
 
     public static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
+    public static final String TEXT_TO_VIDEO = "kling-v3-text-to-video";
+
+    public boolean isTextToVideo() {
+        return TEXT_TO_VIDEO.equals(model);
+    }
 }

@@ -59,25 +59,36 @@ public final class GenerationRequestParser {
             }
         }
         String model = requiredString(fields, "model");
-        if (!GenerationRequest.IMAGE_TO_VIDEO.equals(model)) {
-            throw new InvalidRequestException("model", "unsupported_model",
-                    "'model' must be '" + GenerationRequest.IMAGE_TO_VIDEO + "', got '" + model + "'.");
+        if (!GenerationRequest.IMAGE_TO_VIDEO.equals(model) && !GenerationRequest.TEXT_TO_VIDEO.equals(model)) {
+            throw new InvalidRequestException("model", "unsupported_model", "'model' must be '" + GenerationRequest.IMAGE_TO_VIDEO
+                    + "' or '" + GenerationRequest.TEXT_TO_VIDEO + "', got '" + model + "'.");
         }
         String prompt = boundedText(fields, "prompt");
         String negativePrompt = boundedText(fields, "negative_prompt");
         String imageStart = optionalString(fields, "image_start");
         String imageEnd = optionalString(fields, "image_end");
-        if (imageStart == null && imageEnd != null) {
-            throw new InvalidRequestException("image_end", "image_end_without_image_start",
-                    "'image_end' can only be given together with 'image_start'.");
-        }
-        if (imageStart == null) {
-            throw new InvalidRequestException("image_start", "missing_image_start",
-                    "'image_start' is required for " + GenerationRequest.IMAGE_TO_VIDEO + ".");
-        }
-        checkImageLocation("image_start", imageStart);
-        if (imageEnd != null) {
-            checkImageLocation("image_end", imageEnd);
+        if (GenerationRequest.TEXT_TO_VIDEO.equals(model)) {
+            if (prompt == null) {
+                throw new InvalidRequestException("prompt", "missing_prompt", "'prompt' is required for " + GenerationRequest.TEXT_TO_VIDEO + ".");
+            }
+            String image = imageStart != null ? "image_start" : imageEnd != null ? "image_end" : null;
+            if (image != null) {
+                throw new InvalidRequestException(image, "images_not_allowed",
+                        "'" + image + "' cannot be used with " + GenerationRequest.TEXT_TO_VIDEO + "; use " + GenerationRequest.IMAGE_TO_VIDEO + ".");
+            }
+        } else {
+            if (imageStart == null && imageEnd != null) {
+                throw new InvalidRequestException("image_end", "image_end_without_image_start",
+                        "'image_end' can only be given together with 'image_start'.");
+            }
+            if (imageStart == null) {
+                throw new InvalidRequestException("image_start", "missing_image_start",
+                        "'image_start' is required for " + GenerationRequest.IMAGE_TO_VIDEO + ".");
+            }
+            checkImageLocation("image_start", imageStart);
+            if (imageEnd != null) {
+                checkImageLocation("image_end", imageEnd);
+            }
         }
         int duration = duration(fields.get("duration"));
         Quality quality = Quality.fromWire(stringOr(fields, "quality", Quality.P720.wire()))

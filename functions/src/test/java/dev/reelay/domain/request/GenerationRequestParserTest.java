@@ -39,8 +39,21 @@ class GenerationRequestParserTest {
         return body;
     }
 
+    private static Map<String, Object> textToVideo(String field, Object value) {
+        Map<String, Object> body = new HashMap<>(Map.of("model", "kling-v3-text-to-video", "prompt", "a lighthouse at dusk"));
+        if (value == null) {
+            body.remove(field);
+        } else {
+            body.put(field, value);
+        }
+        return body;
+    }
+
     static Stream<Arguments> refusals() {
         return Stream.of(
+                Arguments.of("text-to-video without a prompt", textToVideo("prompt", null), "prompt", "missing_prompt"),
+                Arguments.of("text-to-video with a first frame", textToVideo("image_start", "https://example.com/a.jpg"), "image_start", "images_not_allowed"),
+                Arguments.of("text-to-video with a last frame", textToVideo("image_end", "https://example.com/b.jpg"), "image_end", "images_not_allowed"),
                 Arguments.of("unknown field", with("colour", "red"), "colour", "unknown_parameter"),
                 Arguments.of("seed field not served yet", with("model_params", Map.of("multi_shot", true)), "model_params", "unsupported_parameter"),
                 Arguments.of("plain HTTP webhook", with("callback_url", "http://hooks.example.com/done"), "callback_url", "invalid_callback_url"),
@@ -108,6 +121,7 @@ class GenerationRequestParserTest {
                 Arguments.of("quality 4k (priced later)", with("quality", "4k")),
                 Arguments.of("sound on", with("sound", "on")),
                 Arguments.of("aspect ratio 9:16", with("aspect_ratio", "9:16")),
+                Arguments.of("text-to-video from a prompt alone", textToVideo("duration", 10)),
                 Arguments.of("a public HTTPS webhook", with("callback_url", "https://hooks.example.com/reelay?x=1")),
                 Arguments.of("a webhook to a public IP", with("callback_url", "https://93.184.215.14/hook")));
     }
@@ -115,7 +129,7 @@ class GenerationRequestParserTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptances")
     void accepts(String rule, Map<String, Object> body) {
-        assertThat(AWS.parse(body).model()).isEqualTo(GenerationRequest.IMAGE_TO_VIDEO);
+        assertThat(AWS.parse(body).model()).isEqualTo(body.get("model"));
     }
 
     @Test
