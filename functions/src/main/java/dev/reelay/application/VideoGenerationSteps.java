@@ -195,7 +195,7 @@ public final class VideoGenerationSteps {
         var request = task.request();
         return new ProviderJob(task.id(), request.model(), request.prompt(), request.negativePrompt(),
                 image(task.imageStartKey()), image(task.imageEndKey()), request.durationSeconds(),
-                request.quality().wire(), request.sound().wire(), request.aspectRatio(), callbackUrl, Map.of());
+                request.quality().wire(), request.sound().wire(), request.aspectRatio(), callbackUrl, request.modelParams());
     }
 
     private ProviderClient.ProviderImage image(String key) {

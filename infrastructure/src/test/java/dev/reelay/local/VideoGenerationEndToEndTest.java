@@ -197,6 +197,30 @@ class VideoGenerationEndToEndTest {
         assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 3.0);
     }
 
+    @ParameterizedTest(name = "{0} takes a customized multi-shot storyboard")
+    @CsvSource({"unified", "kling", "apimart", "gateway"})
+    void everyVendorTakesAStoryboard(String provider) throws Exception {
+        Map<String, Object> storyboard = Map.of("multi_shot", true, "shot_type", "customize", "multi_prompt", List.of(
+                Map.of("index", 1, "prompt", "waves roll in", "duration", 2),
+                Map.of("index", 2, "prompt", "the sun sets", "duration", 2)));
+
+        JsonNode task = submitAndAwait(Map.of("duration", 4, "provider", provider, "model_params", storyboard));
+
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+        assertThat(task.path("task_info").path("provider").asText()).isEqualTo(provider);
+    }
+
+    @Test
+    void aParameterNoEnabledVendorSupportsIsRefusedBeforeAnyProviderCall() throws Exception {
+        int before = providerCalls();
+        HttpResponse<String> refused = post(Map.of("model", "kling-v3-image-to-video", "prompt", "waves", "provider", "apimart",
+                "image_start", image("camera.jpg", 1280, 720, "jpg").toUri().toString(),
+                "model_params", Map.of("camera_control", Map.of("type", "forward_up"))));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.body()).path("error").path("code").asText()).isEqualTo("no_provider_available");
+        assertThat(providerCalls()).isEqualTo(before);
+    }
+
     @Test
     void whenTheCheapestVendorIsDownTheTaskCompletesAtTheNextWithBothAttemptsInItsTimeline() throws Exception {
         int unifiedBefore = runtime.sandbox("unified").createRequests();

@@ -243,6 +243,31 @@ public final class DynamoDbTaskStore implements TaskStore {
         return AttributeValue.fromN(Long.toString(value));
     }
 
+    /** Model parameters are kept as one JSON string: nested lists and maps, read back as written. */
+    static final class ModelParamsJson {
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        private ModelParamsJson() {
+        }
+
+        static String write(Map<String, Object> params) {
+            try {
+                return JSON.writeValueAsString(params);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("Model parameters not serialisable", e);
+            }
+        }
+
+        static Map<String, Object> read(String json) {
+            try {
+                return json == null ? Map.of() : JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
+                });
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("Stored model parameters unreadable", e);
+            }
+        }
+    }
+
     /** The mapping between the domain's Task and the table's item. */
     static final class TaskItems {
         private TaskItems() {
@@ -270,6 +295,9 @@ public final class DynamoDbTaskStore implements TaskStore {
             putIfPresent(item, "aspectRatio", request.aspectRatio());
             putIfPresent(item, "requestedProvider", request.provider());
             putIfPresent(item, "callbackUrl", request.callbackUrl());
+            if (!request.modelParams().isEmpty()) {
+                item.put("modelParams", s(ModelParamsJson.write(request.modelParams())));
+            }
             item.put("quotedSeconds", n(task.quote().billedSeconds()));
             item.put("quotedCostUsd", AttributeValue.fromN(task.quote().costUsd().toPlainString()));
             item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
@@ -283,7 +311,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                     str(item, "negativePrompt"), str(item, "imageStart"), str(item, "imageEnd"),
                     integer(item, "durationSeconds"), Quality.fromWire(str(item, "quality")).orElseThrow(),
                     Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"),
-                    str(item, "callbackUrl"));
+                    str(item, "callbackUrl"), ModelParamsJson.read(str(item, "modelParams")));
             Quote quote = new Quote(integer(item, "quotedSeconds"), decimal(item, "quotedCostUsd"), decimal(item, "quotedCredits"));
             Quote charged = item.containsKey("chargedCostUsd")
                     ? new Quote(integer(item, "chargedSeconds"), decimal(item, "chargedCostUsd"), decimal(item, "chargedCredits"))

@@ -8,7 +8,9 @@ import java.util.Optional;
 public enum Capability {
     QUALITY_4K, SOUND, LAST_FRAME, MULTI_SHOT, SUBJECTS, VOICES, TEXT_TO_VIDEO, URL_IMAGES, BASE64_IMAGES,
     /** The vendor calls a URL back when a job changes or ends. */
-    CALLBACKS;
+    CALLBACKS,
+    /** {@code model_params.watermark_info}, {@code cfg_scale} and {@code camera_control}. */
+    WATERMARK, CFG_SCALE, CAMERA_CONTROL;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

@@ -102,6 +102,25 @@ public final class ProviderTable {
         if (!GenerationRequest.IMAGE_TO_VIDEO.equals(request.model())) {
             needed.add(Capability.TEXT_TO_VIDEO);
         }
+        Map<String, Object> params = request.modelParams();
+        if (params.containsKey("multi_shot")) {
+            needed.add(Capability.MULTI_SHOT);
+        }
+        if (params.containsKey("element_list")) {
+            needed.add(Capability.SUBJECTS);
+        }
+        if (params.containsKey("voice_list")) {
+            needed.add(Capability.VOICES);
+        }
+        if (params.containsKey("watermark_info")) {
+            needed.add(Capability.WATERMARK);
+        }
+        if (params.containsKey("cfg_scale")) {
+            needed.add(Capability.CFG_SCALE);
+        }
+        if (params.containsKey("camera_control")) {
+            needed.add(Capability.CAMERA_CONTROL);
+        }
         return needed;
     }
 
@@ -115,7 +134,11 @@ public final class ProviderTable {
         if (needed.contains(Capability.SOUND)) {
             return "sound";
         }
-        return needed.contains(Capability.TEXT_TO_VIDEO) ? "model" : "quality";
+        if (needed.contains(Capability.TEXT_TO_VIDEO)) {
+            return "model";
+        }
+        return needed.stream().anyMatch(c -> c.ordinal() >= Capability.MULTI_SHOT.ordinal() && c != Capability.TEXT_TO_VIDEO)
+                ? "model_params" : "quality";
     }
 
     private static Optional<Quote> quote(PriceTable prices, GenerationRequest request) {
@@ -134,18 +157,21 @@ public final class ProviderTable {
     public static ProviderProfile defaults(String name, URI baseUrl) {
         return switch (name) {
             case "unified" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES, Capability.CALLBACKS),
-                    PriceTable.seed004());
+                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES, Capability.CALLBACKS,
+                    Capability.WATERMARK), PriceTable.seed004());
             case "kling" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.VOICES, Capability.TEXT_TO_VIDEO,
-                    Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS),
+                    Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS, Capability.WATERMARK,
+                    Capability.CFG_SCALE, Capability.CAMERA_CONTROL),
                     PriceTable.parse("base=0.084;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
+            // APIMart's subjects are made on the fly from images, not element ids: no SUBJECTS here yet.
             case "apimart" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.QUALITY_4K, Capability.SOUND,
-                    Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO,
-                    Capability.URL_IMAGES),
+                    Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
+                    Capability.WATERMARK),
                     PriceTable.parse("base=0.08;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0;4k/off=2.667;4k/on=3.333"));
             case "gateway" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES),
+                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
+                    Capability.CFG_SCALE),
                     PriceTable.parse("base=0.09;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
             default -> throw new IllegalArgumentException("Unknown provider '" + name + "'; known: " + String.join(", ", KNOWN));
         };

@@ -1,9 +1,12 @@
 package dev.reelay.domain.request;
 
+import java.util.Map;
+
 /**
  * A validated video generation request in Reelay's public dialect (the unified aggregator's).
  * Optional text fields are {@code null} when absent; {@code provider} pins one vendor;
- * {@code callbackUrl} receives the signed webhook when the task ends.
+ * {@code callbackUrl} receives the signed webhook when the task ends; {@code modelParams} holds the
+ * validated advanced parameters by their seed names (empty when none).
  */
 public record GenerationRequest(
         String model,
@@ -16,7 +19,12 @@ public record GenerationRequest(
         Sound sound,
         String aspectRatio,
         String provider,
-        String callbackUrl) {
+        String callbackUrl,
+        Map<String, Object> modelParams) {
+
+    public GenerationRequest {
+        modelParams = modelParams == null ? Map.of() : Map.copyOf(modelParams);
+    }
 
     public static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
     public static final String TEXT_TO_VIDEO = "kling-v3-text-to-video";

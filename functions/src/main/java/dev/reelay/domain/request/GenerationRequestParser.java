@@ -23,9 +23,9 @@ public final class GenerationRequestParser {
 
     private static final Set<String> SUPPORTED_FIELDS = Set.of(
             "model", "prompt", "negative_prompt", "image_start", "image_end",
-            "duration", "quality", "sound", "aspect_ratio", "provider", "callback_url");
+            "duration", "quality", "sound", "aspect_ratio", "provider", "callback_url", "model_params");
     /** Seed fields Reelay will take but does not serve yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET_SUPPORTED = Set.of("model_params", "external_task_id");
+    private static final Set<String> NOT_YET_SUPPORTED = Set.of("external_task_id");
 
     private final boolean allowLocalImageSources;
     private final WebhookUrlRules webhookRules;
@@ -68,9 +68,6 @@ public final class GenerationRequestParser {
         String imageStart = optionalString(fields, "image_start");
         String imageEnd = optionalString(fields, "image_end");
         if (GenerationRequest.TEXT_TO_VIDEO.equals(model)) {
-            if (prompt == null) {
-                throw new InvalidRequestException("prompt", "missing_prompt", "'prompt' is required for " + GenerationRequest.TEXT_TO_VIDEO + ".");
-            }
             String image = imageStart != null ? "image_start" : imageEnd != null ? "image_end" : null;
             if (image != null) {
                 throw new InvalidRequestException(image, "images_not_allowed",
@@ -102,6 +99,12 @@ public final class GenerationRequestParser {
             throw new InvalidRequestException("aspect_ratio", "invalid_aspect_ratio",
                     "'aspect_ratio' must be one of 16:9, 9:16, 1:1.");
         }
+        Map<String, Object> modelParams = ModelParamsParser.parse(fields.get("model_params"), prompt, duration, sound);
+        boolean storyboard = "customize".equals(modelParams.get("shot_type"));
+        if (GenerationRequest.TEXT_TO_VIDEO.equals(model) && prompt == null && !storyboard) {
+            throw new InvalidRequestException("prompt", "missing_prompt", "'prompt' is required for " + GenerationRequest.TEXT_TO_VIDEO
+                    + " (unless a customized multi-shot storyboard gives each shot its own).");
+        }
         String provider = optionalString(fields, "provider");
         if (provider != null && !ProviderTable.KNOWN.contains(provider)) {
             throw new InvalidRequestException("provider", "unknown_provider",
@@ -112,7 +115,7 @@ public final class GenerationRequestParser {
             webhookRules.check("callback_url", callbackUrl);
         }
         return new GenerationRequest(model, prompt, negativePrompt, imageStart, imageEnd,
-                duration, quality, sound, aspectRatio, provider, callbackUrl);
+                duration, quality, sound, aspectRatio, provider, callbackUrl, modelParams);
     }
 
     private void checkImageLocation(String field, String location) {

@@ -55,7 +55,7 @@ class GenerationRequestParserTest {
                 Arguments.of("text-to-video with a first frame", textToVideo("image_start", "https://example.com/a.jpg"), "image_start", "images_not_allowed"),
                 Arguments.of("text-to-video with a last frame", textToVideo("image_end", "https://example.com/b.jpg"), "image_end", "images_not_allowed"),
                 Arguments.of("unknown field", with("colour", "red"), "colour", "unknown_parameter"),
-                Arguments.of("seed field not served yet", with("model_params", Map.of("multi_shot", true)), "model_params", "unsupported_parameter"),
+                Arguments.of("seed field not served yet", with("external_task_id", "job-1"), "external_task_id", "unsupported_parameter"),
                 Arguments.of("plain HTTP webhook", with("callback_url", "http://hooks.example.com/done"), "callback_url", "invalid_callback_url"),
                 Arguments.of("webhook over 2048 characters", with("callback_url", "https://hooks.example.com/" + "a".repeat(2040)), "callback_url", "invalid_callback_url"),
                 Arguments.of("webhook to loopback", with("callback_url", "https://127.0.0.1/hook"), "callback_url", "internal_callback_url"),
