@@ -1,6 +1,7 @@
 package dev.reelay.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbIdempotencyKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
@@ -23,6 +24,7 @@ import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.TaskStore;
@@ -51,6 +53,7 @@ public final class Wiring {
     private final ProviderRouter router;
     private final Clock clock;
     private final ProviderCallbacks callbacks;
+    private final IdempotencyKeys idempotency;
     private final VideoGenerationSteps steps;
     private final WebhookSecrets webhookSecrets;
 
@@ -66,6 +69,7 @@ public final class Wiring {
         this.clock = clock;
         this.callbacks = new DynamoDbProviderCallbacks(dynamo, config.tasksTable(), RANDOM, clock);
         this.webhookSecrets = new DynamoDbWebhookSecrets(dynamo, config.tasksTable(), RANDOM);
+        this.idempotency = new DynamoDbIdempotencyKeys(dynamo, config.tasksTable(), clock);
         this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), clock);
     }
 
@@ -73,7 +77,8 @@ public final class Wiring {
         return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
                         new WebhookUrlRules(config.allowLocalWebhooks())),
                 new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.providers(), store,
-                new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS);
+                new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
+                idempotency);
     }
 
     public GetTask getTask() {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.PermanentFailureException;
@@ -45,6 +46,16 @@ final class HttpExchange {
     }
 
     /** The API key the authorizer resolved, or the default owner while keys are not enforced. */
+    /** The {@code Idempotency-Key} header (API Gateway lower-cases header names), or null. */
+    static String idempotencyKey(APIGatewayV2HTTPEvent event) {
+        String key = event.getHeaders() == null ? null : event.getHeaders().get("idempotency-key");
+        if (key != null && !key.matches("[\\x21-\\x7e]{1,255}")) {
+            throw new InvalidRequestException("Idempotency-Key", "invalid_idempotency_key",
+                    "The Idempotency-Key header must be 1 to 255 visible ASCII characters.");
+        }
+        return key;
+    }
+
     static String ownerKeyId(APIGatewayV2HTTPEvent event) {
         return Optional.ofNullable(event.getRequestContext())
                 .map(APIGatewayV2HTTPEvent.RequestContext::getAuthorizer)
@@ -69,6 +80,10 @@ final class HttpExchange {
         if (failure instanceof InvalidRequestException invalid) {
             log.info("{} refused: {} {}", route, invalid.code(), invalid.getMessage());
             return errorBody(400, invalid, "invalid_request_error", invalid.field());
+        }
+        if (failure instanceof ConflictException conflict) {
+            log.info("{} refused: {} {}", route, conflict.code(), conflict.getMessage());
+            return errorBody(409, conflict, "conflict_error", null);
         }
         if (failure instanceof NotFoundException notFound) {
             return errorBody(404, notFound, "not_found_error", null);

@@ -28,7 +28,7 @@ public final class SubmitVideoHandler implements RequestHandler<APIGatewayV2HTTP
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
         try {
-            Task task = submit.submit(HttpExchange.ownerKeyId(event), HttpExchange.jsonBody(event));
+            Task task = submit.submit(HttpExchange.ownerKeyId(event), HttpExchange.jsonBody(event), HttpExchange.idempotencyKey(event));
             return HttpExchange.json(200, TaskRepresentation.of(new TaskView(task, null, null)));
         } catch (RuntimeException e) {
             return HttpExchange.error(e, LOG, "POST /v1/videos/generations");

@@ -79,7 +79,7 @@ class DeliverWebhookTest {
 
     private Task completedTask(String id, String callbackUrl) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, callbackUrl, null);
+                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, callbackUrl, null, null);
         Quote quote = PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5);
         store.create(Task.accepted(id, "owner-1", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
         store.recordProviderSubmission(id, "cheap", "job-" + id, 60, quote, new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, now, "cheap"));
@@ -181,7 +181,7 @@ class DeliverWebhookTest {
     @Test
     void aFailedTaskGetsItsWebhookToo() {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null);
+                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null, null);
         store.create(Task.accepted("task-failed", "owner-1", now, request, "inputs/x.jpeg", null,
                 PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5)));
         store.markFailed("task-failed", new Failure("provider_failed", "No."), new TimelineEvent(TimelineEvent.FAILED, now, "provider_failed"));
@@ -234,7 +234,7 @@ class DeliverWebhookTest {
     @Test
     void aTaskStillRunningIsAProgrammingErrorNotAWebhook() {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null);
+                "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null, null);
         store.create(Task.accepted("task-running", "owner-1", now, request, "inputs/x.jpeg", null,
                 PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5)));
 

@@ -22,6 +22,7 @@ import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryProviderCallbacks;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.RecordingWorkflow;
@@ -64,7 +65,8 @@ class SampleEventsTest {
     void wire() throws IOException {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
-                Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK));
+                Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
+                new InMemoryIdempotencyKeys()));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
                 callbacks, java.util.Optional.empty(), Clock.systemUTC());

@@ -24,7 +24,7 @@ class OrphanedTasksTest {
             dynamo.createTasksTable("TasksTable");
             DynamoDbTaskStore store = new DynamoDbTaskStore(dynamo.client(), "TasksTable", Clock.systemUTC());
             GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
-                    "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null);
+                    "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
             var quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
             for (String id : new String[]{"task-pending", "task-processing", "task-done"}) {
                 store.create(Task.accepted(id, "default", Instant.now(), request, "inputs/" + id, null, quote));

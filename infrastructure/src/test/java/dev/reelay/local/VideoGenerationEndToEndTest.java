@@ -222,6 +222,51 @@ class VideoGenerationEndToEndTest {
     }
 
     @Test
+    void twentyConcurrentDuplicatesMakeOneTaskOneProviderCallAndOneCharge() throws Exception {
+        String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "once",
+                "image_start", image("once.jpg", 1280, 720, "jpg").toUri().toString(), "duration", 3, "provider", "unified"));
+        int callsBefore = providerCalls();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            answers.add(pool.submit(() -> HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                    .header("Content-Type", "application/json").header("Idempotency-Key", "order-20-threads")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())));
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (var answer : answers) {
+            HttpResponse<String> response = answer.get();
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            ids.add(JSON.readTree(response.body()).path("id").asText());
+        }
+        pool.shutdown();
+
+        assertThat(ids).hasSize(1);
+        String taskId = ids.iterator().next();
+        assertThat(awaitEnd(taskId).path("status").asText()).isEqualTo("completed");
+        assertThat(providerCalls() - callsBefore).isEqualTo(1);
+        assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
+                .key(DynamoDbTaskStore.billingKey(taskId))).item().get("costMicros").n()).isEqualTo("225000");
+
+        HttpResponse<String> otherBody = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Content-Type", "application/json").header("Idempotency-Key", "order-20-threads")
+                .POST(HttpRequest.BodyPublishers.ofString(body.replace("\"once\"", "\"twice\""))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(otherBody.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(otherBody.body()).path("error").path("code").asText()).isEqualTo("idempotency_key_reused");
+    }
+
+    @Test
+    void theSameExternalTaskIdReturnsTheOriginalTask() throws Exception {
+        Map<String, Object> body = Map.of("model", "kling-v3-image-to-video", "prompt", "external",
+                "image_start", image("external.jpg", 1280, 720, "jpg").toUri().toString(), "duration", 3, "external_task_id", "clip-7");
+        String first = JSON.readTree(post(body).body()).path("id").asText();
+        HttpResponse<String> again = post(body);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).path("id").asText()).isEqualTo(first);
+        awaitEnd(first);
+    }
+
+    @Test
     void whenTheCheapestVendorIsDownTheTaskCompletesAtTheNextWithBothAttemptsInItsTimeline() throws Exception {
         int unifiedBefore = runtime.sandbox("unified").createRequests();
         runtime.sandbox("unified").faults().refuseSubmissions(1, new SandboxFaults.Refusal(503, "service_unavailable",

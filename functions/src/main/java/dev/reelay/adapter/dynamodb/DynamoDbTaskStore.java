@@ -295,6 +295,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             putIfPresent(item, "aspectRatio", request.aspectRatio());
             putIfPresent(item, "requestedProvider", request.provider());
             putIfPresent(item, "callbackUrl", request.callbackUrl());
+            putIfPresent(item, "externalTaskId", request.externalTaskId());
             if (!request.modelParams().isEmpty()) {
                 item.put("modelParams", s(ModelParamsJson.write(request.modelParams())));
             }
@@ -311,7 +312,8 @@ public final class DynamoDbTaskStore implements TaskStore {
                     str(item, "negativePrompt"), str(item, "imageStart"), str(item, "imageEnd"),
                     integer(item, "durationSeconds"), Quality.fromWire(str(item, "quality")).orElseThrow(),
                     Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"),
-                    str(item, "callbackUrl"), ModelParamsJson.read(str(item, "modelParams")));
+                    str(item, "callbackUrl"), ModelParamsJson.read(str(item, "modelParams")),
+                    str(item, "externalTaskId"));
             Quote quote = new Quote(integer(item, "quotedSeconds"), decimal(item, "quotedCostUsd"), decimal(item, "quotedCredits"));
             Quote charged = item.containsKey("chargedCostUsd")
                     ? new Quote(integer(item, "chargedSeconds"), decimal(item, "chargedCostUsd"), decimal(item, "chargedCredits"))

@@ -20,7 +20,8 @@ public record GenerationRequest(
         String aspectRatio,
         String provider,
         String callbackUrl,
-        Map<String, Object> modelParams) {
+        Map<String, Object> modelParams,
+        String externalTaskId) {
 
     public GenerationRequest {
         modelParams = modelParams == null ? Map.of() : Map.copyOf(modelParams);

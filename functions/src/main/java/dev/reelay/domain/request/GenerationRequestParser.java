@@ -23,9 +23,7 @@ public final class GenerationRequestParser {
 
     private static final Set<String> SUPPORTED_FIELDS = Set.of(
             "model", "prompt", "negative_prompt", "image_start", "image_end",
-            "duration", "quality", "sound", "aspect_ratio", "provider", "callback_url", "model_params");
-    /** Seed fields Reelay will take but does not serve yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET_SUPPORTED = Set.of("external_task_id");
+            "duration", "quality", "sound", "aspect_ratio", "provider", "callback_url", "model_params", "external_task_id");
 
     private final boolean allowLocalImageSources;
     private final WebhookUrlRules webhookRules;
@@ -49,10 +47,6 @@ public final class GenerationRequestParser {
             throw new InvalidRequestException(null, "invalid_body", "The request body must be a JSON object.");
         }
         for (Object name : fields.keySet()) {
-            if (NOT_YET_SUPPORTED.contains(name)) {
-                throw new InvalidRequestException((String) name, "unsupported_parameter",
-                        "'" + name + "' is not supported by this Reelay version yet.");
-            }
             if (!SUPPORTED_FIELDS.contains(name)) {
                 throw new InvalidRequestException(String.valueOf(name), "unknown_parameter",
                         "'" + name + "' is not a parameter of this API.");
@@ -115,7 +109,17 @@ public final class GenerationRequestParser {
             webhookRules.check("callback_url", callbackUrl);
         }
         return new GenerationRequest(model, prompt, negativePrompt, imageStart, imageEnd,
-                duration, quality, sound, aspectRatio, provider, callbackUrl, modelParams);
+                duration, quality, sound, aspectRatio, provider, callbackUrl, modelParams, externalTaskId(fields));
+    }
+
+    /** The caller's own id for the task: a repeat with the same one returns the original task. */
+    private static String externalTaskId(Map<?, ?> fields) {
+        String id = optionalString(fields, "external_task_id");
+        if (id != null && !id.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new InvalidRequestException("external_task_id", "invalid_external_task_id",
+                    "'external_task_id' must be 1 to 64 letters, digits or . _ : - characters.");
+        }
+        return id;
     }
 
     private void checkImageLocation(String field, String location) {

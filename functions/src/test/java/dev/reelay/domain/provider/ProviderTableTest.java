@@ -18,7 +18,7 @@ class ProviderTableTest {
 
     private static GenerationRequest request(Quality quality, Sound sound, String imageEnd, String provider) {
         return new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null, "https://x.test/a.jpg", imageEnd,
-                5, quality, sound, null, provider, null, null);
+                5, quality, sound, null, provider, null, null, null);
     }
 
     @Test

@@ -55,7 +55,8 @@ class GenerationRequestParserTest {
                 Arguments.of("text-to-video with a first frame", textToVideo("image_start", "https://example.com/a.jpg"), "image_start", "images_not_allowed"),
                 Arguments.of("text-to-video with a last frame", textToVideo("image_end", "https://example.com/b.jpg"), "image_end", "images_not_allowed"),
                 Arguments.of("unknown field", with("colour", "red"), "colour", "unknown_parameter"),
-                Arguments.of("seed field not served yet", with("external_task_id", "job-1"), "external_task_id", "unsupported_parameter"),
+                Arguments.of("an external_task_id with spaces", with("external_task_id", "my job 1"), "external_task_id", "invalid_external_task_id"),
+                Arguments.of("an external_task_id over 64 characters", with("external_task_id", "x".repeat(65)), "external_task_id", "invalid_external_task_id"),
                 Arguments.of("plain HTTP webhook", with("callback_url", "http://hooks.example.com/done"), "callback_url", "invalid_callback_url"),
                 Arguments.of("webhook over 2048 characters", with("callback_url", "https://hooks.example.com/" + "a".repeat(2040)), "callback_url", "invalid_callback_url"),
                 Arguments.of("webhook to loopback", with("callback_url", "https://127.0.0.1/hook"), "callback_url", "internal_callback_url"),
@@ -122,6 +123,7 @@ class GenerationRequestParserTest {
                 Arguments.of("sound on", with("sound", "on")),
                 Arguments.of("aspect ratio 9:16", with("aspect_ratio", "9:16")),
                 Arguments.of("text-to-video from a prompt alone", textToVideo("duration", 10)),
+                Arguments.of("an external_task_id", with("external_task_id", "order-42:clip.1")),
                 Arguments.of("a public HTTPS webhook", with("callback_url", "https://hooks.example.com/reelay?x=1")),
                 Arguments.of("a webhook to a public IP", with("callback_url", "https://93.184.215.14/hook")));
     }

@@ -52,7 +52,7 @@ class DynamoDbTaskStoreTest {
     private static Task newTask(String owner) {
         Instant now = Instant.now();
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", "blur",
-                "https://example.com/a.jpg", "https://example.com/b.png", 10, Quality.P1080, Sound.ON, "16:9", null, null, null);
+                "https://example.com/a.jpg", "https://example.com/b.png", 10, Quality.P1080, Sound.ON, "16:9", null, null, null, null);
         Quote quote = PriceTable.seed004().quote(Quality.P1080, Sound.ON, 10);
         Task task = Task.accepted("task-store-" + (++counter), owner, now, request, "inputs/a.jpeg", "inputs/b.png", quote);
         store.create(task);

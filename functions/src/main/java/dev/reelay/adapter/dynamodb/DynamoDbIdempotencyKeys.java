@@ -1,0 +1,45 @@
+package dev.reelay.adapter.dynamodb;
+
+import dev.reelay.port.IdempotencyKeys;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Idempotency keys in the tasks table ({@code pk=IDEMPOTENCY#<owner>#<key>}), claimed with one
+ * conditional put so that concurrent duplicates agree on one task; they expire by TTL after a day.
+ */
+public final class DynamoDbIdempotencyKeys implements IdempotencyKeys {
+    private static final Duration KEEP = Duration.ofDays(1);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    public DynamoDbIdempotencyKeys(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    @Override
+    public Claim claim(String ownerKeyId, String key, String requestHash, String taskId) {
+        Map<String, AttributeValue> itemKey = Map.of("pk", AttributeValue.fromS("IDEMPOTENCY#" + ownerKeyId + "#" + key),
+                "sk", AttributeValue.fromS("IDEMPOTENCY"));
+        try {
+            dynamo.putItem(put -> put.tableName(table).item(Map.of(
+                            "pk", itemKey.get("pk"), "sk", itemKey.get("sk"),
+                            "taskId", AttributeValue.fromS(taskId), "requestHash", AttributeValue.fromS(requestHash),
+                            "expiresAt", AttributeValue.fromN(Long.toString(clock.instant().plus(KEEP).getEpochSecond()))))
+                    .conditionExpression("attribute_not_exists(pk)"));
+            return new Claim(taskId, requestHash, true);
+        } catch (ConditionalCheckFailedException claimedBefore) {
+            Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(itemKey).consistentRead(true)).item();
+            return new Claim(item.get("taskId").s(), item.get("requestHash").s(), false);
+        }
+    }
+}

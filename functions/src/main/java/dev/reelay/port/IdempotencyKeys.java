@@ -1,0 +1,15 @@
+package dev.reelay.port;
+
+/**
+ * Idempotency keys, per owner: the first request to claim a key owns it; later ones with the same
+ * key are told which task it was made for, and for which request.
+ */
+public interface IdempotencyKeys {
+
+    /** What a key belongs to; {@code claimedNow} is true for the request that just claimed it. */
+    record Claim(String taskId, String requestHash, boolean claimedNow) {
+    }
+
+    /** Claims {@code key} for {@code taskId} unless it is claimed already, atomically. */
+    Claim claim(String ownerKeyId, String key, String requestHash, String taskId);
+}
