@@ -104,16 +104,7 @@ public final class UnifiedProviderClient implements ProviderClient {
 
     @Override
     public VideoDownload download(URI videoUrl) {
-        try {
-            HttpTransport.Streamed streamed = http.get(videoUrl, Map.of());
-            if (streamed.status() / 100 != 2) {
-                streamed.body().close();
-                throw ProviderErrors.fromHttp(NAME, streamed.status(), null, "video download failed");
-            }
-            return new VideoDownload(streamed.body(), streamed.contentLength());
-        } catch (IOException e) {
-            throw ProviderErrors.unreachable(NAME, e);
-        }
+        return VideoDownloads.open(http, NAME, videoUrl);
     }
 
     /** Completed tasks list their videos in {@code results}; older answers used {@code video_url}. */

@@ -15,7 +15,6 @@ import dev.reelay.port.ProviderClient.VideoDownload;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -149,18 +148,7 @@ public final class VendorHttp {
     }
 
     public VideoDownload download(URI videoUrl) {
-        try {
-            // No Authorization header: the link points at the vendor's storage, which may be a third party.
-            HttpTransport.Streamed streamed = http.get(videoUrl, Map.of());
-            if (streamed.status() / 100 != 2) {
-                try (InputStream ignored = streamed.body()) {
-                    throw ProviderErrors.fromHttp(provider, streamed.status(), null, "video download failed");
-                }
-            }
-            return new VideoDownload(streamed.body(), streamed.contentLength());
-        } catch (IOException e) {
-            throw ProviderErrors.unreachable(provider, e);
-        }
+        return VideoDownloads.open(http, provider, videoUrl);
     }
 
     /**

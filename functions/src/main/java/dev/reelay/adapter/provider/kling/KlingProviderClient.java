@@ -3,10 +3,10 @@ package dev.reelay.adapter.provider.kling;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderErrors;
+import dev.reelay.adapter.provider.VideoDownloads;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.VendorStatus;
@@ -354,16 +354,7 @@ public final class KlingProviderClient implements ProviderClient {
 
     @Override
     public VideoDownload download(URI videoUrl) {
-        try {
-            HttpTransport.Streamed streamed = http.get(videoUrl, Map.of());
-            if (streamed.status() / 100 != 2) {
-                streamed.body().close();
-                throw ProviderErrors.fromHttp(NAME, streamed.status(), null, "video download failed");
-            }
-            return new VideoDownload(streamed.body(), streamed.contentLength());
-        } catch (IOException e) {
-            throw ProviderErrors.unreachable(NAME, e);
-        }
+        return VideoDownloads.open(http, NAME, videoUrl);
     }
 
     /** One call, with one fresh-token retry when Kling says the JWT is expired or not yet valid. */
