@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -59,13 +58,7 @@ final class ApiMartDialect implements Dialect {
 
     @Override
     public void authenticate(Call call) throws ApiError {
-        Optional<String> authorization = call.header("Authorization");
-        if (authorization.isEmpty()) {
-            throw ApiError.unauthenticated("Missing API key: send Authorization: Bearer <api key>");
-        }
-        if (!authorization.get().equals("Bearer " + apiKey)) {
-            throw ApiError.unauthenticated("Invalid API key");
-        }
+        call.requireBearer(apiKey, "Missing API key: send Authorization: Bearer <api key>", "Invalid API key");
     }
 
     @Override

@@ -41,6 +41,20 @@ public final class Call {
         return value;
     }
 
+    /**
+     * The bearer-key check of the vendors that take a plain API key; each vendor words its refusals
+     * its own way.
+     */
+    public void requireBearer(String apiKey, String missingMessage, String invalidMessage) throws ApiError {
+        Optional<String> authorization = header("Authorization");
+        if (authorization.isEmpty()) {
+            throw ApiError.unauthenticated(missingMessage);
+        }
+        if (!authorization.get().equals("Bearer " + apiKey)) {
+            throw ApiError.unauthenticated(invalidMessage);
+        }
+    }
+
     public Optional<String> header(String name) {
         return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name));
     }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -48,13 +47,7 @@ final class GatewayDialect implements Dialect {
 
     @Override
     public void authenticate(Call call) throws ApiError {
-        Optional<String> authorization = call.header("Authorization");
-        if (authorization.isEmpty()) {
-            throw ApiError.unauthenticated("You didn't provide an API key: send Authorization: Bearer sk-...");
-        }
-        if (!authorization.get().equals("Bearer " + apiKey)) {
-            throw ApiError.unauthenticated("Incorrect API key provided");
-        }
+        call.requireBearer(apiKey, "You didn't provide an API key: send Authorization: Bearer sk-...", "Incorrect API key provided");
     }
 
     @Override

@@ -50,9 +50,8 @@ final class UnifiedDialect implements Dialect {
 
     @Override
     public void authenticate(Call call) throws ApiError {
-        if (!call.header("Authorization").filter(("Bearer " + apiKey)::equals).isPresent()) {
-            throw ApiError.unauthenticated("Missing or invalid API key: send Authorization: Bearer <api key>");
-        }
+        String refusal = "Missing or invalid API key: send Authorization: Bearer <api key>";
+        call.requireBearer(apiKey, refusal, refusal);
     }
 
     @Override
