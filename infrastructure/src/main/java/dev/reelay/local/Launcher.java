@@ -158,12 +158,23 @@ public final class Launcher {
                 lastShown = shown;
             }
             boolean ended = status.equals("completed") || status.equals("failed");
-            if (ended && (!awaitWebhook || answer.body().contains("\"webhook_delivered\"") || answer.body().contains("\"webhook_gave_up\""))) {
+            if (ended && (!awaitWebhook || webhookSettled(task))) {
                 return answer.body();
             }
             Thread.sleep(500);
         }
         throw new IllegalStateException("Task " + taskId + " did not end within " + GENERATE_TIMEOUT.toMinutes() + " minutes");
+    }
+
+    /** Whether the task's webhook was delivered or given up, by its timeline. */
+    private static boolean webhookSettled(JsonNode task) {
+        for (JsonNode event : task.path("timeline")) {
+            String name = event.path("event").asText();
+            if (name.equals("webhook_delivered") || name.equals("webhook_gave_up")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int serve(Options options) throws Exception {
