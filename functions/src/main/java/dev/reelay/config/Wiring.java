@@ -1,6 +1,7 @@
 package dev.reelay.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbIdempotencyKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
@@ -24,6 +25,7 @@ import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.port.ApiKeys;
 import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
@@ -56,6 +58,7 @@ public final class Wiring {
     private final IdempotencyKeys idempotency;
     private final VideoGenerationSteps steps;
     private final WebhookSecrets webhookSecrets;
+    private final ApiKeys apiKeys;
 
     /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
@@ -70,6 +73,7 @@ public final class Wiring {
         this.callbacks = new DynamoDbProviderCallbacks(dynamo, config.tasksTable(), RANDOM, clock);
         this.webhookSecrets = new DynamoDbWebhookSecrets(dynamo, config.tasksTable(), RANDOM);
         this.idempotency = new DynamoDbIdempotencyKeys(dynamo, config.tasksTable(), clock);
+        this.apiKeys = new DynamoDbApiKeys(dynamo, config.tasksTable(), RANDOM, clock);
         this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), clock);
     }
 
@@ -109,6 +113,10 @@ public final class Wiring {
         HttpTransport webhookHttp = new HttpTransport(client.build());
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
                 new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock);
+    }
+
+    public ApiKeys apiKeys() {
+        return apiKeys;
     }
 
     /** For the local launcher, which shows a newly created secret once. */

@@ -1,0 +1,134 @@
+package dev.reelay.adapter.dynamodb;
+
+import dev.reelay.domain.apikey.ApiKey;
+import dev.reelay.domain.apikey.ApiKeySecrets;
+import dev.reelay.domain.error.ConflictException;
+import dev.reelay.port.ApiKeys;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * API keys in the tasks table. Each key has two items, written in one transaction:
+ * <ul>
+ *   <li>{@code pk=APIKEYS, sk=NAME#<name>}: the key itself (hash, creation, budget, revocation).
+ *   All keys share one partition, so listing them is one query; a team has few keys.</li>
+ *   <li>{@code pk=APIKEY#<sha256>, sk=APIKEY}: the lookup from a presented secret to its name.</li>
+ * </ul>
+ */
+public final class DynamoDbApiKeys implements ApiKeys {
+    static final String KEYS_PK = "APIKEYS";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final SecureRandom random;
+    private final Clock clock;
+
+    public DynamoDbApiKeys(DynamoDbClient dynamo, String table, SecureRandom random, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.random = random;
+        this.clock = clock;
+    }
+
+    static Map<String, AttributeValue> nameKey(String name) {
+        return Map.of("pk", s(KEYS_PK), "sk", s("NAME#" + name));
+    }
+
+    static Map<String, AttributeValue> hashKey(String hash) {
+        return Map.of("pk", s("APIKEY#" + hash), "sk", s("APIKEY"));
+    }
+
+    @Override
+    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+        ApiKeySecrets.checkName(name);
+        ApiKeySecrets.checkBudget(monthlyBudgetUsd);
+        String secret = ApiKeySecrets.generate(random);
+        String hash = ApiKeySecrets.hash(secret);
+        Instant now = clock.instant();
+        Map<String, AttributeValue> key = new HashMap<>(nameKey(name));
+        key.put("name", s(name));
+        key.put("secretSha256", s(hash));
+        key.put("createdAt", s(DynamoDbTaskStore.TaskItems.iso(now)));
+        if (monthlyBudgetUsd != null) {
+            key.put("monthlyBudgetMicros", AttributeValue.fromN(monthlyBudgetUsd.movePointRight(6).toBigIntegerExact().toString()));
+        }
+        Map<String, AttributeValue> lookup = new HashMap<>(hashKey(hash));
+        lookup.put("name", s(name));
+        try {
+            dynamo.transactWriteItems(t -> t.transactItems(
+                    TransactWriteItem.builder().put(p -> p.tableName(table).item(key).conditionExpression("attribute_not_exists(pk)")).build(),
+                    TransactWriteItem.builder().put(p -> p.tableName(table).item(lookup).conditionExpression("attribute_not_exists(pk)")).build()));
+        } catch (TransactionCanceledException e) {
+            if (e.cancellationReasons().stream().map(CancellationReason::code).anyMatch("ConditionalCheckFailed"::equals)) {
+                throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed; names are never reused.");
+            }
+            throw e;
+        }
+        return new CreatedApiKey(new ApiKey(name, now, Optional.ofNullable(monthlyBudgetUsd), Optional.empty()), secret);
+    }
+
+    @Override
+    public Optional<ApiKey> findBySecret(String presentedSecret) {
+        if (!ApiKeySecrets.wellFormed(presentedSecret)) {
+            return Optional.empty();
+        }
+        var lookup = dynamo.getItem(get -> get.tableName(table).key(hashKey(ApiKeySecrets.hash(presentedSecret)))).item();
+        if (lookup == null || lookup.isEmpty()) {
+            return Optional.empty();
+        }
+        return findByName(lookup.get("name").s());
+    }
+
+    @Override
+    public Optional<ApiKey> findByName(String name) {
+        var item = dynamo.getItem(get -> get.tableName(table).key(nameKey(name)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    @Override
+    public List<ApiKey> list() {
+        List<ApiKey> keys = new ArrayList<>();
+        dynamo.queryPaginator(q -> q.tableName(table).keyConditionExpression("pk = :pk")
+                        .expressionAttributeValues(Map.of(":pk", s(KEYS_PK))).consistentRead(true))
+                .items().forEach(item -> keys.add(fromItem(item)));
+        return keys;
+    }
+
+    @Override
+    public boolean revoke(String name) {
+        try {
+            dynamo.updateItem(u -> u.tableName(table).key(nameKey(name))
+                    .updateExpression("SET revokedAt = :now")
+                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revokedAt)")
+                    .expressionAttributeValues(Map.of(":now", s(DynamoDbTaskStore.TaskItems.iso(clock.instant())))));
+            return true;
+        } catch (ConditionalCheckFailedException missingOrRevoked) {
+            return false;
+        }
+    }
+
+    private static ApiKey fromItem(Map<String, AttributeValue> item) {
+        Optional<BigDecimal> budget = Optional.ofNullable(item.get("monthlyBudgetMicros"))
+                .map(v -> BigDecimal.valueOf(Long.parseLong(v.n()), 6).stripTrailingZeros());
+        return new ApiKey(item.get("name").s(), Instant.parse(item.get("createdAt").s()), budget,
+                Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.reelay.testing;
+
+import dev.reelay.domain.apikey.ApiKey;
+import dev.reelay.domain.apikey.ApiKeySecrets;
+import dev.reelay.domain.error.ConflictException;
+import dev.reelay.port.ApiKeys;
+
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** API keys in memory, by name and by secret hash, with the DynamoDB adapter's rules. */
+public final class InMemoryApiKeys implements ApiKeys {
+    private final Map<String, ApiKey> byName = new ConcurrentSkipListMap<>();
+    private final Map<String, String> nameByHash = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+
+    @Override
+    public synchronized CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+        ApiKeySecrets.checkName(name);
+        ApiKeySecrets.checkBudget(monthlyBudgetUsd);
+        if (byName.containsKey(name)) {
+            throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed.");
+        }
+        String secret = ApiKeySecrets.generate(random);
+        ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty());
+        byName.put(name, key);
+        nameByHash.put(ApiKeySecrets.hash(secret), name);
+        return new CreatedApiKey(key, secret);
+    }
+
+    @Override
+    public Optional<ApiKey> findBySecret(String presentedSecret) {
+        return presentedSecret == null ? Optional.empty()
+                : Optional.ofNullable(nameByHash.get(ApiKeySecrets.hash(presentedSecret))).flatMap(this::findByName);
+    }
+
+    @Override
+    public Optional<ApiKey> findByName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    @Override
+    public List<ApiKey> list() {
+        return List.copyOf(byName.values());
+    }
+
+    @Override
+    public synchronized boolean revoke(String name) {
+        ApiKey key = byName.get(name);
+        if (key == null || !key.active()) {
+            return false;
+        }
+        byName.put(name, new ApiKey(key.name(), key.createdAt(), key.monthlyBudgetUsd(), Optional.of(Instant.now())));
+        return true;
+    }
+}
