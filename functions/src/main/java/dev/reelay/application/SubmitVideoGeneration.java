@@ -20,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -76,6 +78,15 @@ public final class SubmitVideoGeneration {
         throw new ConflictException("request_in_progress", "The original request with this idempotency key is still being processed; retry shortly.");
     }
 
+    /** The pictures of on-the-fly subjects: the vendor fetches them, but Reelay vouches for where they point. */
+    private static List<String> subjectPictures(GenerationRequest request) {
+        if (!(request.modelParams().get("subjects") instanceof List<?> subjects)) {
+            return List.of();
+        }
+        return subjects.stream().flatMap(subject -> ((List<?>) ((Map<?, ?>) subject).get("element_input_urls")).stream())
+                .map(String.class::cast).toList();
+    }
+
     public Task submit(String ownerKeyId, Object body) {
         return submit(ownerKeyId, body, null);
     }
@@ -95,6 +106,7 @@ public final class SubmitVideoGeneration {
         byte[] end = request.imageEnd() == null ? null
                 : images.fetch("image_end", request.imageEnd(), ImageRules.MAX_BYTES);
         ImageFacts endFacts = end == null ? null : ImageRules.check("image_end", end);
+        subjectPictures(request).forEach(url -> images.checkPublicAddress("model_params.subjects.element_input_urls", url));
 
         String taskId = taskIds.get();
         String key = idempotencyKey != null ? idempotencyKey

@@ -10,4 +10,12 @@ public interface ImageSource {
      *         cannot be fetched: unreachable, not found, refused
      */
     byte[] fetch(String field, String location, long maxBytes);
+
+    /**
+     * Checks that an image URL a vendor will fetch for us (a subject's pictures) resolves to public
+     * addresses only, as the URLs Reelay fetches itself are checked when fetched.
+     *
+     * @throws dev.reelay.domain.error.InvalidRequestException naming {@code field} otherwise
+     */
+    void checkPublicAddress(String field, String url);
 }

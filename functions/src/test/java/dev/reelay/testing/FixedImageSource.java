@@ -24,4 +24,12 @@ public final class FixedImageSource implements ImageSource {
         }
         return image;
     }
+
+    /** Records the URL; resolution is the real adapter's business (FetchingImageSourceTest). */
+    @Override
+    public void checkPublicAddress(String field, String url) {
+        checkedAddresses.add(url);
+    }
+
+    public final List<String> checkedAddresses = new ArrayList<>();
 }

@@ -50,8 +50,20 @@ public final class HttpTransport {
      * none), never from HTTPS down to plain HTTP.
      */
     public Streamed get(URI uri, Map<String, String> headers) throws IOException {
+        return get(uri, headers, hop -> {
+        });
+    }
+
+    /** Checks a URL before it is opened; may refuse it by throwing. */
+    public interface HopCheck {
+        void check(URI hop) throws IOException;
+    }
+
+    /** As {@link #get(URI, Map)}, with {@code check} run on the URL and on every redirect before it is followed. */
+    public Streamed get(URI uri, Map<String, String> headers, HopCheck check) throws IOException {
         URI current = uri;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            check.check(current);
             Streamed answer = open(SdkHttpMethod.GET, current, headers, null);
             if (!REDIRECTS.contains(answer.status()) || answer.location() == null) {
                 return answer;

@@ -3,31 +3,53 @@ package dev.reelay.adapter.image;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
+import dev.reelay.domain.request.ImageUrlRules;
+import dev.reelay.domain.webhook.InternalAddresses;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.VideoArchive;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Fetches images from HTTPS URLs, and in local mode also from {@code file:} paths and
  * {@code s3://bucket/key} objects of the local stack. Reads at most one byte past the limit.
+ * <p>
+ * Before each connection, the first and every redirect, the host is resolved and refused when any
+ * of its addresses is internal (loopback, private, link-local, the metadata address): the URL
+ * rules checked the URL as written, but a public name may resolve to an internal address.
+ * Limit, as for webhooks: the HTTP client resolves the name again to connect, so a DNS answer
+ * that changes in between (rebinding) is not caught here.
  */
 public final class FetchingImageSource implements ImageSource {
+    /** Resolves a host name to its addresses. */
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
     private final HttpTransport http;
     private final VideoArchive archive;
     private final boolean allowLocalSources;
+    private final Resolver resolver;
 
     public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources) {
+        this(http, archive, allowLocalSources, InetAddress::getAllByName);
+    }
+
+    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, Resolver resolver) {
         this.http = http;
         this.archive = archive;
         this.allowLocalSources = allowLocalSources;
+        this.resolver = resolver;
     }
 
     @Override
@@ -45,9 +67,37 @@ public final class FetchingImageSource implements ImageSource {
         throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has an unsupported scheme.");
     }
 
+    @Override
+    public void checkPublicAddress(String field, String url) {
+        try {
+            requirePublic(field, new URI(url));
+        } catch (URISyntaxException e) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' is not a valid URL.");
+        }
+    }
+
+    private void requirePublic(String field, URI uri) {
+        String host = uri.getHost();
+        if (host == null) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has no host.");
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = resolver.resolve(host);
+        } catch (UnknownHostException e) {
+            throw unreachable(field, "unknown host " + host);
+        }
+        if (Arrays.stream(addresses).anyMatch(InternalAddresses::isInternal)) {
+            throw ImageUrlRules.internal(field);
+        }
+    }
+
     private byte[] fromHttps(String field, String location, long maxBytes) {
         try {
-            HttpTransport.Streamed streamed = http.get(new URI(location), Map.of("Accept", "image/*"));
+            HttpTransport.Streamed streamed = http.get(new URI(location), Map.of("Accept", "image/*"), hop -> {
+                ImageUrlRules.check(field, hop.toString(), false);
+                requirePublic(field, hop);
+            });
             try (InputStream body = streamed.body()) {
                 if (streamed.status() / 100 != 2) {
                     throw unreachable(field, "the server answered " + streamed.status());

@@ -10,7 +10,9 @@ public enum Capability {
     /** The vendor calls a URL back when a job changes or ends. */
     CALLBACKS,
     /** {@code model_params.watermark_info}, {@code cfg_scale} and {@code camera_control}. */
-    WATERMARK, CFG_SCALE, CAMERA_CONTROL;
+    WATERMARK, CFG_SCALE, CAMERA_CONTROL,
+    /** {@code model_params.subjects}: subjects made on the fly from pictures (APIMart), not library element ids. */
+    ON_THE_FLY_SUBJECTS;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

@@ -109,6 +109,9 @@ public final class ProviderTable {
         if (params.containsKey("element_list")) {
             needed.add(Capability.SUBJECTS);
         }
+        if (params.containsKey("subjects")) {
+            needed.add(Capability.ON_THE_FLY_SUBJECTS);
+        }
         if (params.containsKey("voice_list")) {
             needed.add(Capability.VOICES);
         }
@@ -164,10 +167,10 @@ public final class ProviderTable {
                     Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS, Capability.WATERMARK,
                     Capability.CFG_SCALE, Capability.CAMERA_CONTROL),
                     PriceTable.parse("base=0.084;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
-            // APIMart's subjects are made on the fly from images, not element ids: no SUBJECTS here yet.
+            // APIMart's subjects are made on the fly from pictures, not library element ids.
             case "apimart" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.QUALITY_4K, Capability.SOUND,
                     Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
-                    Capability.WATERMARK),
+                    Capability.WATERMARK, Capability.ON_THE_FLY_SUBJECTS),
                     PriceTable.parse("base=0.08;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0;4k/off=2.667;4k/on=3.333"));
             case "gateway" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,

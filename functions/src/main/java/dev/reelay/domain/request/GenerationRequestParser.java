@@ -123,16 +123,7 @@ public final class GenerationRequestParser {
     }
 
     private void checkImageLocation(String field, String location) {
-        String lower = location.toLowerCase(java.util.Locale.ROOT);
-        boolean https = lower.startsWith("https://") && location.length() > "https://".length();
-        boolean local = allowLocalImageSources && (lower.startsWith("file:") || lower.startsWith("s3://"));
-        if (!https && !local) {
-            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' must be an HTTPS URL"
-                    + (allowLocalImageSources ? ", a file: path or an s3:// object." : "."));
-        }
-        if (location.length() > 2048) {
-            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' is longer than 2048 characters.");
-        }
+        ImageUrlRules.check(field, location, allowLocalImageSources);
     }
 
     private static int duration(Object value) {

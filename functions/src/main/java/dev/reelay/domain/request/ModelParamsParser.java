@@ -18,13 +18,14 @@ import java.util.regex.Pattern;
  */
 final class ModelParamsParser {
     static final Set<String> FIELDS = Set.of("multi_shot", "shot_type", "multi_prompt", "element_list", "voice_list",
-            "watermark_info", "cfg_scale", "camera_control");
+            "watermark_info", "cfg_scale", "camera_control", "subjects");
     private static final Set<String> SHOT_TYPES = Set.of("customize", "intelligence");
     private static final Set<String> CAMERA_TYPES = Set.of("simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward");
     private static final Set<String> CAMERA_AXES = Set.of("horizontal", "vertical", "pan", "tilt", "roll", "zoom");
     private static final Pattern ELEMENT_REFERENCE = Pattern.compile("<<<element_(\\d+)>>>");
     static final int MAX_SHOTS = 6;
     static final int MAX_SHOT_PROMPT = 512;
+    static final int MAX_SUBJECT_DESCRIPTION = 500;
 
     private ModelParamsParser() {
     }
@@ -75,6 +76,17 @@ final class ModelParamsParser {
                 throw invalid("model_params.voice_list", "voices_with_elements", "'model_params.voice_list' cannot be combined with element_list.");
             }
             parsed.put("voice_list", voices);
+        }
+        List<Map<String, Object>> subjects = list(params, "subjects", 3, ModelParamsParser::subject);
+        if (!subjects.isEmpty()) {
+            if (!elements.isEmpty() || !voices.isEmpty()) {
+                throw invalid("model_params.subjects", "subjects_with_elements",
+                        "'model_params.subjects' cannot be combined with element_list or voice_list.");
+            }
+            if (subjects.stream().map(subject -> subject.get("name")).distinct().count() != subjects.size()) {
+                throw invalid("model_params.subjects", "invalid_subjects", "Each subject of 'model_params.subjects' needs a name of its own.");
+            }
+            parsed.put("subjects", subjects);
         }
         if (params.containsKey("watermark_info")) {
             if (!(params.get("watermark_info") instanceof Map<?, ?> watermark) || !(watermark.get("enabled") instanceof Boolean enabled)
@@ -130,6 +142,34 @@ final class ModelParamsParser {
                     "The shots' durations add up to " + total + " s; they must add up to 'duration' (" + duration + " s).");
         }
         return parsed;
+    }
+
+    /**
+     * An on-the-fly subject (APIMart, seed 002): a name the prompt refers to as {@code @name}, a
+     * description, and 2 to 4 pictures, the first a frontal one. The vendor fetches the pictures,
+     * so they follow the image URL rules: public HTTPS only, even in local mode.
+     */
+    private static Map<String, Object> subject(Map<?, ?> item) {
+        String field = "model_params.subjects";
+        String name = itemText(item, "name", field);
+        if (!name.matches("[A-Za-z0-9_]{1,32}")) {
+            throw invalid(field + ".name", "invalid_name", "'" + field + ".name' must be 1 to 32 letters, digits or underscores.");
+        }
+        String description = itemText(item, "description", field);
+        if (description.codePointCount(0, description.length()) > MAX_SUBJECT_DESCRIPTION) {
+            throw invalid(field + ".description", "invalid_description",
+                    "'" + field + ".description' must be at most " + MAX_SUBJECT_DESCRIPTION + " characters.");
+        }
+        if (!(item.get("element_input_urls") instanceof List<?> urls) || urls.size() < 2 || urls.size() > 4
+                || !urls.stream().allMatch(String.class::isInstance)) {
+            throw invalid(field + ".element_input_urls", "invalid_element_input_urls",
+                    "'" + field + ".element_input_urls' must list 2 to 4 image URLs, the first a frontal picture.");
+        }
+        for (Object url : urls) {
+            ImageUrlRules.check(field + ".element_input_urls", (String) url, false);
+        }
+        return Map.of("name", name, "description", description,
+                "element_input_urls", urls.stream().map(String.class::cast).toList());
     }
 
     /** {@code <<<element_N>>>} in the prompts must name one of the listed elements. */

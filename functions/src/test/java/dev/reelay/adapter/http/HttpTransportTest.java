@@ -49,6 +49,20 @@ class HttpTransportTest {
     }
 
     @Test
+    void checksTheUrlAndEveryRedirectBeforeOpeningIt() throws IOException {
+        java.util.List<String> checked = new java.util.ArrayList<>();
+        HttpTransport.Streamed answer = http.get(base.resolve("/hop/1"), Map.of(), hop -> checked.add(hop.getPath()));
+        answer.body().close();
+        assertThat(checked).containsExactly("/hop/1", "/hop/0", "/file");
+
+        assertThatThrownBy(() -> http.get(base.resolve("/hop/2"), Map.of(), hop -> {
+            if (hop.getPath().equals("/hop/0")) {
+                throw new IOException("refused " + hop.getPath());
+            }
+        })).isInstanceOf(IOException.class).hasMessage("refused /hop/0");
+    }
+
+    @Test
     void followsAChainOfRedirectsToTheFile() throws IOException {
         HttpTransport.Streamed answer = http.get(base.resolve("/hop/3"), Map.of());
         try (InputStream body = answer.body()) {

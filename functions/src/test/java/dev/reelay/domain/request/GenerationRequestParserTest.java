@@ -83,6 +83,15 @@ class GenerationRequestParserTest {
                 Arguments.of("s3: image outside local mode", with("image_start", "s3://bucket/a.jpg"), "image_start", "invalid_image_url"),
                 Arguments.of("plain HTTP last frame", with("image_end", "http://example.com/b.jpg"), "image_end", "invalid_image_url"),
                 Arguments.of("image URL over 2048 characters", with("image_start", "https://example.com/" + "a".repeat(2040)), "image_start", "invalid_image_url"),
+                Arguments.of("image at loopback", with("image_start", "https://127.0.0.1/a.jpg"), "image_start", "internal_image_url"),
+                Arguments.of("image at localhost", with("image_start", "https://localhost:8443/a.jpg"), "image_start", "internal_image_url"),
+                Arguments.of("image in a private range", with("image_start", "https://10.0.0.8/a.jpg"), "image_start", "internal_image_url"),
+                Arguments.of("image at the metadata address", with("image_start", "https://169.254.169.254/latest/meta-data"), "image_start", "internal_image_url"),
+                Arguments.of("image at IPv6 loopback", with("image_start", "https://[::1]/a.jpg"), "image_start", "internal_image_url"),
+                Arguments.of("image at IPv4-mapped private", with("image_start", "https://[::ffff:192.168.0.1]/a.jpg"), "image_start", "internal_image_url"),
+                Arguments.of("last frame at link-local", with("image_end", "https://[fe80::1]/b.jpg"), "image_end", "internal_image_url"),
+                Arguments.of("image URL with credentials", with("image_start", "https://user:pw@example.com/a.jpg"), "image_start", "invalid_image_url"),
+                Arguments.of("image URL without a host", with("image_start", "https:///a.jpg"), "image_start", "invalid_image_url"),
                 Arguments.of("duration as a string", with("duration", "5"), "duration", "invalid_duration"),
                 Arguments.of("duration below 3", with("duration", 2), "duration", "invalid_duration"),
                 Arguments.of("duration above 15", with("duration", 16), "duration", "invalid_duration"),
@@ -125,6 +134,7 @@ class GenerationRequestParserTest {
                 Arguments.of("text-to-video from a prompt alone", textToVideo("duration", 10)),
                 Arguments.of("an external_task_id", with("external_task_id", "order-42:clip.1")),
                 Arguments.of("a public HTTPS webhook", with("callback_url", "https://hooks.example.com/reelay?x=1")),
+                Arguments.of("an image at a public IP", with("image_start", "https://93.184.215.14/a.jpg")),
                 Arguments.of("a webhook to a public IP", with("callback_url", "https://93.184.215.14/hook")));
     }
 
@@ -166,5 +176,8 @@ class GenerationRequestParserTest {
         assertThat(LOCAL.parse(with("image_start", "s3://reelay-uploads/a.png")).imageStart()).isEqualTo("s3://reelay-uploads/a.png");
         assertThatThrownBy(() -> LOCAL.parse(with("image_start", "http://example.com/a.jpg")))
                 .isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> LOCAL.parse(with("image_start", "https://127.0.0.1/a.jpg")))
+                .as("local mode loosens the sources, not the address rules")
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("internal_image_url"));
     }
 }

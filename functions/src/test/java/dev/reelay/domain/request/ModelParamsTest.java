@@ -70,8 +70,48 @@ class ModelParamsTest {
                 Arguments.of("unknown camera type", body(Map.of("camera_control", Map.of("type", "spin"))), "model_params.camera_control", "invalid_camera_control"),
                 Arguments.of("simple camera with two axes", body(Map.of("camera_control", Map.of("type", "simple", "config",
                         Map.of("pan", 2, "zoom", 3)))), "model_params.camera_control.config", "invalid_camera_control"),
+                Arguments.of("four subjects", body(Map.of("subjects", List.of(subject("a"), subject("b"), subject("c"), subject("d")))),
+                        "model_params.subjects", "invalid_subjects"),
+                Arguments.of("a subject with one picture", body(Map.of("subjects", List.of(pictures("dog", "https://example.com/dog.jpg")))),
+                        "model_params.subjects.element_input_urls", "invalid_element_input_urls"),
+                Arguments.of("a subject with five pictures", body(Map.of("subjects", List.of(subject("dog", 5)))),
+                        "model_params.subjects.element_input_urls", "invalid_element_input_urls"),
+                Arguments.of("a subject picture on plain HTTP", body(Map.of("subjects", List.of(
+                        pictures("dog", "http://example.com/1.jpg", "https://example.com/2.jpg")))),
+                        "model_params.subjects.element_input_urls", "invalid_image_url"),
+                Arguments.of("a subject picture at the metadata address", body(Map.of("subjects", List.of(
+                        pictures("dog", "https://169.254.169.254/latest/1.jpg", "https://example.com/2.jpg")))),
+                        "model_params.subjects.element_input_urls", "internal_image_url"),
+                Arguments.of("a subject name with spaces", body(Map.of("subjects", List.of(pictures("my dog", TWO_PICTURES)))),
+                        "model_params.subjects.name", "invalid_name"),
+                Arguments.of("a subject without a description", body(Map.of("subjects", List.of(Map.of("name", "dog",
+                        "element_input_urls", List.of(TWO_PICTURES))))),
+                        "model_params.subjects.description", "invalid_description"),
+                Arguments.of("a description over 500 characters", body(Map.of("subjects", List.of(Map.of("name", "dog",
+                        "description", "d".repeat(501), "element_input_urls", List.of(TWO_PICTURES))))),
+                        "model_params.subjects.description", "invalid_description"),
+                Arguments.of("two subjects of one name", body(Map.of("subjects", List.of(subject("dog"), subject("dog")))),
+                        "model_params.subjects", "invalid_subjects"),
+                Arguments.of("subjects with elements", body(Map.of("subjects", List.of(subject("dog")),
+                        "element_list", List.of(Map.of("element_id", 1)))),
+                        "model_params.subjects", "subjects_with_elements"),
                 Arguments.of("text-to-video storyboard still needs shots to add up", body(storyboard(List.of(shot(1, "a", 4))),
                         "model", "kling-v3-text-to-video", "image_start", null, "prompt", null), "model_params.multi_prompt", "invalid_multi_prompt"));
+    }
+
+    private static final String[] TWO_PICTURES = {"https://example.com/1.jpg", "https://example.com/2.jpg"};
+
+    private static Map<String, Object> pictures(String name, String... urls) {
+        return Map.of("name", name, "description", "a dog", "element_input_urls", List.of(urls));
+    }
+
+    private static Map<String, Object> subject(String name) {
+        return subject(name, 2);
+    }
+
+    private static Map<String, Object> subject(String name, int pictures) {
+        return Map.of("name", name, "description", "the " + name, "element_input_urls",
+                java.util.stream.IntStream.rangeClosed(1, pictures).mapToObj(i -> "https://pictures.example.com/" + name + "-" + i + ".jpg").toList());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -94,6 +134,8 @@ class ModelParamsTest {
                 Arguments.of("cfg_scale 0 and 1", body(Map.of("cfg_scale", 0))),
                 Arguments.of("a simple camera move", body(Map.of("camera_control", Map.of("type", "simple", "config", Map.of("zoom", -4, "pan", 0))))),
                 Arguments.of("a preset camera move", body(Map.of("camera_control", Map.of("type", "forward_up")))),
+                Arguments.of("three on-the-fly subjects of 2 to 4 pictures", body(Map.of("subjects", List.of(subject("dog", 2), subject("cat", 4),
+                        subject("bird_1", 3))), "prompt", "@dog chases @cat")),
                 Arguments.of("a text-to-video storyboard without a top-level prompt", body(storyboard(List.of(shot(1, "a", 5))),
                         "model", "kling-v3-text-to-video", "image_start", null, "prompt", null)));
     }
@@ -121,6 +163,8 @@ class ModelParamsTest {
                 .extracting(ProviderTable.Candidate::name).containsExactly("kling", "gateway");
         assertThat(all.candidates(PARSER.parse(body(Map.of("watermark_info", Map.of("enabled", true))))))
                 .extracting(ProviderTable.Candidate::name).containsExactly("unified", "apimart", "kling");
+        assertThat(all.candidates(PARSER.parse(body(Map.of("subjects", List.of(subject("dog")))))))
+                .extracting(ProviderTable.Candidate::name).containsExactly("apimart");
         ProviderTable unifiedOnly = new ProviderTable(List.of(ProviderTable.defaults("unified", URI.create("https://u.test"))));
         assertThatThrownBy(() -> unifiedOnly.candidates(PARSER.parse(body(Map.of("camera_control", Map.of("type", "forward_up"))))))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
