@@ -38,7 +38,7 @@ public final class ProviderCallbackHandler implements RequestHandler<APIGatewayV
             ProviderCallbackReception.Outcome outcome = reception.receive(
                     path.getOrDefault("provider", ""), path.getOrDefault("secret", ""), bytes);
             return outcome == ProviderCallbackReception.Outcome.UNKNOWN
-                    ? HttpExchange.json(404, Map.of("error", Map.of("code", "not_found", "message", "No such callback.", "type", "not_found_error")))
+                    ? HttpExchange.json(404, Map.of("error", Map.of("code", "callback_not_found", "message", "No such callback.", "type", "not_found_error")))
                     : HttpExchange.json(200, Map.of("received", true, "outcome", outcome.name().toLowerCase(java.util.Locale.ROOT)));
         } catch (RuntimeException e) {
             return HttpExchange.error(e, LOG, "POST /callbacks/{provider}/{secret}");

@@ -19,6 +19,7 @@ import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.handler.ProviderCallbackHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
+import dev.reelay.handler.OpenApiDocumentHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
 import dev.reelay.handler.SubmitToProviderHandler;
@@ -158,7 +159,8 @@ public final class LocalRuntime implements AutoCloseable {
                     new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
                             new SubmitVideoHandler(wiring.submitVideoGeneration())),
                     new HttpApiServer.Route("GET", "/v1/tasks/{id}", "GetTaskFunction",
-                            new GetTaskHandler(wiring.getTask())))));
+                            new GetTaskHandler(wiring.getTask())),
+                    new HttpApiServer.Route("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -184,6 +186,11 @@ public final class LocalRuntime implements AutoCloseable {
 
     public java.net.URI apiBaseUrl() {
         return api.baseUrl();
+    }
+
+    /** The HTTP API's routes, e.g. {@code GET /v1/tasks/{id}}. */
+    public List<String> apiRoutes() {
+        return api.routeKeys();
     }
 
     public LocalDynamoDb dynamo() {

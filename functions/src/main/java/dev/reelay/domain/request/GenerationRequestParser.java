@@ -57,8 +57,8 @@ public final class GenerationRequestParser {
             throw new InvalidRequestException("model", "unsupported_model", "'model' must be '" + GenerationRequest.IMAGE_TO_VIDEO
                     + "' or '" + GenerationRequest.TEXT_TO_VIDEO + "', got '" + model + "'.");
         }
-        String prompt = boundedText(fields, "prompt");
-        String negativePrompt = boundedText(fields, "negative_prompt");
+        String prompt = boundedText(fields, "prompt", "prompt_too_long");
+        String negativePrompt = boundedText(fields, "negative_prompt", "negative_prompt_too_long");
         String imageStart = optionalString(fields, "image_start");
         String imageEnd = optionalString(fields, "image_end");
         if (GenerationRequest.TEXT_TO_VIDEO.equals(model)) {
@@ -154,10 +154,10 @@ public final class GenerationRequestParser {
         return null;
     }
 
-    private static String boundedText(Map<?, ?> fields, String name) {
+    private static String boundedText(Map<?, ?> fields, String name, String code) {
         String text = optionalString(fields, name);
         if (text != null && text.codePointCount(0, text.length()) > MAX_PROMPT_CHARS) {
-            throw new InvalidRequestException(name, name + "_too_long",
+            throw new InvalidRequestException(name, code,
                     "'" + name + "' must be at most " + MAX_PROMPT_CHARS + " characters.");
         }
         return text;
@@ -166,7 +166,7 @@ public final class GenerationRequestParser {
     private static String requiredString(Map<?, ?> fields, String name) {
         String value = optionalString(fields, name);
         if (value == null) {
-            throw new InvalidRequestException(name, "missing_" + name, "'" + name + "' is required.");
+            throw new InvalidRequestException(name, "missing_parameter", "'" + name + "' is required.");
         }
         return value;
     }
@@ -182,7 +182,7 @@ public final class GenerationRequestParser {
             return null;
         }
         if (!(value instanceof String text)) {
-            throw new InvalidRequestException(name, "invalid_" + name, "'" + name + "' must be a string.");
+            throw new InvalidRequestException(name, "invalid_type", "'" + name + "' must be a string.");
         }
         return text.isEmpty() ? null : text;
     }

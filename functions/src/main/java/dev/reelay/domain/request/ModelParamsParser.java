@@ -44,7 +44,7 @@ final class ModelParamsParser {
             }
         }
         Map<String, Object> parsed = new LinkedHashMap<>();
-        boolean multiShot = bool(params, "multi_shot", false);
+        boolean multiShot = bool(params, "multi_shot");
         if (multiShot) {
             String shotType = text(params, "shot_type");
             if (shotType == null || !SHOT_TYPES.contains(shotType)) {
@@ -62,12 +62,12 @@ final class ModelParamsParser {
             String field = params.containsKey("shot_type") ? "shot_type" : "multi_prompt";
             throw invalid("model_params." + field, "multi_shot_required", "'model_params." + field + "' needs multi_shot true.");
         }
-        List<Map<String, Object>> elements = list(params, "element_list", 3, item -> Map.of("element_id", wholeNumber(item, "element_id", "model_params.element_list")));
+        List<Map<String, Object>> elements = list(params, "element_list", 3, "invalid_element_list", item -> Map.of("element_id", wholeNumber(item, "element_id", "model_params.element_list")));
         if (!elements.isEmpty()) {
             checkElementReferences(prompt, parsed, elements.size());
             parsed.put("element_list", elements);
         }
-        List<Map<String, Object>> voices = list(params, "voice_list", 2, item -> Map.of("voice_id", itemText(item, "voice_id", "model_params.voice_list")));
+        List<Map<String, Object>> voices = list(params, "voice_list", 2, "invalid_voice_list", item -> Map.of("voice_id", itemText(item, "voice_id", "model_params.voice_list", "invalid_voice_list")));
         if (!voices.isEmpty()) {
             if (sound != Sound.ON) {
                 throw invalid("model_params.voice_list", "voices_need_sound", "'model_params.voice_list' needs sound 'on'.");
@@ -77,7 +77,7 @@ final class ModelParamsParser {
             }
             parsed.put("voice_list", voices);
         }
-        List<Map<String, Object>> subjects = list(params, "subjects", 3, ModelParamsParser::subject);
+        List<Map<String, Object>> subjects = list(params, "subjects", 3, "invalid_subjects", ModelParamsParser::subject);
         if (!subjects.isEmpty()) {
             if (!elements.isEmpty() || !voices.isEmpty()) {
                 throw invalid("model_params.subjects", "subjects_with_elements",
@@ -124,7 +124,7 @@ final class ModelParamsParser {
             if (index != i + 1) {
                 throw invalid(field + ".index", "invalid_multi_prompt", "Shot indexes must run 1, 2, 3... without gaps; shot " + (i + 1) + " has " + index + ".");
             }
-            String prompt = itemText(shot, "prompt", field);
+            String prompt = itemText(shot, "prompt", field, "invalid_multi_prompt");
             if (prompt.codePointCount(0, prompt.length()) > MAX_SHOT_PROMPT) {
                 throw invalid(field + ".prompt", "invalid_multi_prompt", "'" + field + ".prompt' must be at most " + MAX_SHOT_PROMPT + " characters.");
             }
@@ -151,13 +151,13 @@ final class ModelParamsParser {
      */
     private static Map<String, Object> subject(Map<?, ?> item) {
         String field = "model_params.subjects";
-        String name = itemText(item, "name", field);
+        String name = itemText(item, "name", field, "invalid_subjects");
         if (!name.matches("[A-Za-z0-9_]{1,32}")) {
-            throw invalid(field + ".name", "invalid_name", "'" + field + ".name' must be 1 to 32 letters, digits or underscores.");
+            throw invalid(field + ".name", "invalid_subjects", "'" + field + ".name' must be 1 to 32 letters, digits or underscores.");
         }
-        String description = itemText(item, "description", field);
+        String description = itemText(item, "description", field, "invalid_subjects");
         if (description.codePointCount(0, description.length()) > MAX_SUBJECT_DESCRIPTION) {
-            throw invalid(field + ".description", "invalid_description",
+            throw invalid(field + ".description", "invalid_subjects",
                     "'" + field + ".description' must be at most " + MAX_SUBJECT_DESCRIPTION + " characters.");
         }
         if (!(item.get("element_input_urls") instanceof List<?> urls) || urls.size() < 2 || urls.size() > 4
@@ -228,18 +228,18 @@ final class ModelParamsParser {
         Map<String, Object> parse(Map<?, ?> item);
     }
 
-    private static List<Map<String, Object>> list(Map<?, ?> params, String name, int max, Item item) {
+    private static List<Map<String, Object>> list(Map<?, ?> params, String name, int max, String code, Item item) {
         Object value = params.get(name);
         if (value == null) {
             return List.of();
         }
         if (!(value instanceof List<?> items) || items.isEmpty() || items.size() > max) {
-            throw invalid("model_params." + name, "invalid_" + name, "'model_params." + name + "' must list 1 to " + max + " items.");
+            throw invalid("model_params." + name, code, "'model_params." + name + "' must list 1 to " + max + " items.");
         }
         List<Map<String, Object>> parsed = new ArrayList<>();
         for (Object entry : items) {
             if (!(entry instanceof Map<?, ?> map)) {
-                throw invalid("model_params." + name, "invalid_" + name, "Each item of 'model_params." + name + "' must be an object.");
+                throw invalid("model_params." + name, code, "Each item of 'model_params." + name + "' must be an object.");
             }
             parsed.add(item.parse(map));
         }
@@ -250,14 +250,14 @@ final class ModelParamsParser {
         Object value = item.get(name);
         BigDecimal number = value instanceof String text && text.matches("\\d{1,18}") ? new BigDecimal(text) : number(value);
         if (number == null || number.stripTrailingZeros().scale() > 0) {
-            throw invalid(field + "." + name, "invalid_" + name, "'" + field + "." + name + "' must be a whole number.");
+            throw invalid(field + "." + name, "invalid_type", "'" + field + "." + name + "' must be a whole number.");
         }
         return number.longValueExact();
     }
 
-    private static String itemText(Map<?, ?> item, String name, String field) {
+    private static String itemText(Map<?, ?> item, String name, String field, String code) {
         if (!(item.get(name) instanceof String text) || text.isBlank()) {
-            throw invalid(field + "." + name, "invalid_" + name, "'" + field + "." + name + "' must be a non-empty string.");
+            throw invalid(field + "." + name, code, "'" + field + "." + name + "' must be a non-empty string.");
         }
         return text;
     }
@@ -267,13 +267,13 @@ final class ModelParamsParser {
                 ? new BigDecimal(number.toString()) : null;
     }
 
-    private static boolean bool(Map<?, ?> params, String name, boolean fallback) {
+    private static boolean bool(Map<?, ?> params, String name) {
         Object value = params.get(name);
         if (value == null) {
-            return fallback;
+            return false;
         }
         if (!(value instanceof Boolean flag)) {
-            throw invalid("model_params." + name, "invalid_" + name, "'model_params." + name + "' must be true or false.");
+            throw invalid("model_params." + name, "invalid_type", "'model_params." + name + "' must be true or false.");
         }
         return flag;
     }

@@ -76,6 +76,11 @@ public final class HttpApiServer implements AutoCloseable {
         return server.baseUrl();
     }
 
+    /** The routes served, as API Gateway writes route keys: {@code GET /v1/tasks/{id}}. */
+    public List<String> routeKeys() {
+        return routes.stream().map(Route::routeKey).toList();
+    }
+
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
