@@ -1,0 +1,104 @@
+package dev.reelay.contract;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.reelay.contract.CloudFormationTemplate.map;
+import static dev.reelay.contract.CloudFormationTemplate.ref;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code template.yaml} is right by construction: we cannot deploy from here, so these tests hold
+ * it against the code it deploys: the built jar, the state machine definition, the log groups.
+ */
+class TemplateContractTest {
+    static final Path REPO = Path.of("").toAbsolutePath().getParent();
+    private static CloudFormationTemplate template;
+    private static Map<String, Map<String, Object>> functions;
+
+    @BeforeAll
+    static void load() throws IOException {
+        template = CloudFormationTemplate.load(REPO.resolve("template.yaml"));
+        functions = template.resourcesOfType("AWS::Serverless::Function");
+    }
+
+    @Test
+    void everyHandlerNamesAHandlerClassAndMethodInTheBuiltJar() throws Exception {
+        Path jar = REPO.resolve((String) template.functionGlobals().get("CodeUri"));
+        assertThat(jar).as("the CodeUri of Globals: build it with mvn package").isRegularFile();
+        assertThat(functions).isNotEmpty();
+        // The jar alone, with no parent but the JDK's: what Lambda will load.
+        try (URLClassLoader lambda = new URLClassLoader(new URL[]{jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            for (Map.Entry<String, Map<String, Object>> function : functions.entrySet()) {
+                String handler = (String) function.getValue().get("Handler");
+                assertThat(handler).as(function.getKey()).matches("[\\w.]+::\\w+");
+                String[] parts = handler.split("::");
+                // Not initialised: initialising would build the AWS clients, as Lambda's init does.
+                Class<?> type = Class.forName(parts[0], false, lambda);
+                assertThat(Modifier.isPublic(type.getModifiers()) && !Modifier.isAbstract(type.getModifiers()))
+                        .as(handler + " is a public concrete class").isTrue();
+                assertThat(type.getConstructor()).as(handler + " has a public no-arg constructor").isNotNull();
+                boolean handlerInterface = false;
+                for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                    handlerInterface |= Arrays.stream(c.getInterfaces()).map(Class::getName)
+                            .anyMatch(name -> name.equals(RequestHandler.class.getName()) || name.equals(RequestStreamHandler.class.getName()));
+                }
+                assertThat(handlerInterface).as(handler + " implements RequestHandler or RequestStreamHandler").isTrue();
+                Method[] methods = Arrays.stream(type.getMethods()).filter(m -> m.getName().equals(parts[1]) && !m.isBridge()).toArray(Method[]::new);
+                assertThat(methods).as(handler + " has the method").isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void everyFunctionLogsToALogGroupOfItsOwnWithRetention() {
+        Map<String, Map<String, Object>> logGroups = template.resourcesOfType("AWS::Logs::LogGroup");
+        Set<String> used = new TreeSet<>();
+        for (Map.Entry<String, Map<String, Object>> function : functions.entrySet()) {
+            String group = ref(map(function.getValue().get("LoggingConfig")).get("LogGroup"));
+            assertThat(group).as(function.getKey() + " LoggingConfig.LogGroup is a !Ref").isNotNull();
+            assertThat(logGroups).as(function.getKey() + "'s log group").containsKey(group);
+            assertThat(ref(logGroups.get(group).get("RetentionInDays"))).as(group + " retention").isEqualTo("LogRetentionDays");
+            assertThat(used.add(group)).as(group + " is used by one function only").isTrue();
+        }
+        logGroups.forEach((id, group) -> assertThat(group).as(id).containsKey("RetentionInDays"));
+    }
+
+    @Test
+    void everyPlaceholderOfTheStateMachineHasASubstitutionAndTheReverse() throws IOException {
+        Map<String, Map<String, Object>> machines = template.resourcesOfType("AWS::Serverless::StateMachine");
+        assertThat(machines).hasSize(1);
+        Map<String, Object> machine = machines.values().iterator().next();
+        String definition = Files.readString(REPO.resolve((String) machine.get("DefinitionUri")));
+        Set<String> placeholders = new TreeSet<>();
+        Matcher placeholder = Pattern.compile("\\$\\{(\\w+)}").matcher(definition);
+        while (placeholder.find()) {
+            placeholders.add(placeholder.group(1));
+        }
+        Map<String, Object> substitutions = new LinkedHashMap<>(map(machine.get("DefinitionSubstitutions")));
+        assertThat(substitutions.keySet()).isEqualTo(placeholders);
+        substitutions.forEach((name, value) -> {
+            // Each FooFunctionArn is !GetAtt FooFunction.Arn, a function of this template.
+            Object getAtt = map(value).get("Fn::GetAtt");
+            assertThat(getAtt).as(name).isEqualTo(java.util.List.of(name.replaceAll("Arn$", ""), "Arn"));
+            assertThat(functions).as(name).containsKey(name.replaceAll("Arn$", ""));
+        });
+    }
+}
