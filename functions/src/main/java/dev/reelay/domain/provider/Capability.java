@@ -10,7 +10,13 @@ public enum Capability {
     /** The vendor calls a URL back when a job changes or ends. */
     CALLBACKS,
     /** {@code model_params.watermark_info}, {@code cfg_scale} and {@code camera_control}. */
-    WATERMARK, CFG_SCALE, CAMERA_CONTROL;
+    WATERMARK, CFG_SCALE, CAMERA_CONTROL,
+    /**
+     * The vendor stops (and does not bill) a job it accepted when asked to. No seed documents a cancel
+     * endpoint: this is assumed for the unified aggregator and APIMart, which report a {@code cancelled}
+     * status (see their adapters).
+     */
+    CANCEL;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
