@@ -13,10 +13,12 @@ import java.util.Map;
 
 /**
  * The public task object, in the unified aggregator's shape (seed 000), plus Reelay's
- * {@code result} and {@code timeline}. Maps and lists, ready for any JSON writer.
+ * {@code result} and {@code timeline}, and the list object of {@code GET /v1/tasks}. Maps and lists,
+ * ready for any JSON writer.
  */
 public final class TaskRepresentation {
     public static final String OBJECT = "video.generation.task";
+    public static final String LIST_OBJECT = "list";
 
     private TaskRepresentation() {
     }
@@ -30,7 +32,7 @@ public final class TaskRepresentation {
         json.put("object", OBJECT);
         json.put("progress", task.status() == TaskStatus.COMPLETED ? 100 : task.progress());
         json.put("status", task.status().wire());
-        json.put("task_info", taskInfo(task));
+        json.put("task_info", taskInfo(view));
         json.put("type", "video");
         json.put("usage", usage(task));
         if (view.resultUrl() != null) {
@@ -49,9 +51,20 @@ public final class TaskRepresentation {
         return json;
     }
 
-    private static Map<String, Object> taskInfo(Task task) {
+    /** {@code {"object":"list","data":[...],"has_more":...,"next_cursor":...}}, the tasks newest first. */
+    public static Map<String, Object> list(ListTasks.TaskList page) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("object", LIST_OBJECT);
+        json.put("data", page.tasks().stream().map(TaskRepresentation::of).toList());
+        json.put("has_more", page.nextCursor().isPresent());
+        json.put("next_cursor", page.nextCursor().orElse(null));
+        return json;
+    }
+
+    private static Map<String, Object> taskInfo(TaskView view) {
+        Task task = view.task();
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("can_cancel", false);
+        info.put("can_cancel", view.canCancel());
         if (task.estimatedSeconds() > 0) {
             info.put("estimated_time", task.estimatedSeconds());
         }
@@ -64,7 +77,11 @@ public final class TaskRepresentation {
         return info;
     }
 
-    /** While a task runs, usage shows its quote; once it ends, what was actually charged. */
+    /**
+     * While a task runs, usage shows its quote; once it ends, what was actually charged: the quote for
+     * a completed task, nothing for a failed one, and for a cancelled one what its vendor bills for it
+     * (nothing, or the quote when the vendor had the job and could not stop it).
+     */
     private static Map<String, Object> usage(Task task) {
         Quote shown = task.status().isTerminal() ? task.charged() : task.quote();
         Map<String, Object> usage = new LinkedHashMap<>();
@@ -72,7 +89,8 @@ public final class TaskRepresentation {
         usage.put("billed_seconds", shown.billedSeconds());
         usage.put("cost_usd", shown.costUsd());
         usage.put("credits", shown.credits());
-        usage.put("charged", task.status() == TaskStatus.COMPLETED);
+        usage.put("charged", task.status() == TaskStatus.COMPLETED
+                || task.status() == TaskStatus.CANCELLED && task.charged().costUsd().signum() > 0);
         return usage;
     }
 

@@ -5,6 +5,14 @@ import dev.reelay.domain.task.Task;
 import java.net.URI;
 import java.time.Instant;
 
-/** A task as a caller sees it: with a freshly signed link to its video once it is completed. */
-public record TaskView(Task task, URI resultUrl, Instant resultUrlExpiresAt) {
+/**
+ * A task as a caller sees it: with a freshly signed link to its video once it is completed, and
+ * whether cancelling it now would stop the work at no charge ({@code task_info.can_cancel}).
+ */
+public record TaskView(Task task, URI resultUrl, Instant resultUrlExpiresAt, boolean canCancel) {
+
+    /** Without knowing which vendors can cancel: cancellable only while no vendor has the job yet. */
+    public TaskView(Task task, URI resultUrl, Instant resultUrlExpiresAt) {
+        this(task, resultUrl, resultUrlExpiresAt, !task.status().isTerminal() && task.provider() == null);
+    }
 }

@@ -33,10 +33,17 @@ import java.util.Optional;
  * The steps of the video generation state machine, one method each. Every step is safe to run
  * again: the state machine retries transient failures, and the task store refuses changes to a
  * task that has already ended.
+ * <p>
+ * A task can also end outside its workflow: its owner cancels it ({@link CancelTask}), which stops
+ * the execution. A step that was already running then finishes without harm: the store refuses to
+ * complete, charge or fail a cancelled task, archiving is skipped, and a vendor job that was
+ * accepted just as the task was cancelled is asked to stop.
  */
 public final class VideoGenerationSteps {
     private static final Logger LOG = LoggerFactory.getLogger(VideoGenerationSteps.class);
     private static final Duration INPUT_URL_VALIDITY = Duration.ofHours(1);
+    /** A vendor accepted the job of a task that had just been cancelled. */
+    static final String LATE_PROVIDER_JOB = "provider_job_after_cancel";
 
     private final TaskStore store;
     private final ProviderRouter router;
@@ -95,15 +102,41 @@ public final class VideoGenerationSteps {
                 continue;
             }
             router.succeeded(candidate.name());
-            store.recordProviderSubmission(task.id(), candidate.name(), submission.providerTaskId(),
+            boolean recorded = store.recordProviderSubmission(task.id(), candidate.name(), submission.providerTaskId(),
                     submission.estimatedSeconds(), candidate.quote(),
                     new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), candidate.name()));
+            if (!recorded) {
+                stopIfEnded(task.id(), provider, submission.providerTaskId());
+            }
             LOG.info("Task {} submitted to {} as {} (estimate {} s, {} USD)", task.id(), candidate.name(),
                     submission.providerTaskId(), submission.estimatedSeconds(), candidate.quote().costUsd());
             return submitted(task.id(), candidate.name(), submission.providerTaskId(), submission.estimatedSeconds());
         }
         // Every vendor was unavailable: the state machine retries this step after a back-off.
         throw lastRefusal.asStepFailure();
+    }
+
+    /**
+     * The task ended (its owner cancelled it) while the vendor was accepting the job: the vendor is
+     * asked to stop it, and the step ends. The cancellation was free, so a vendor that cannot stop
+     * the job bills it to us: a narrow window, logged and put on the task's timeline.
+     */
+    private void stopIfEnded(String taskId, ProviderClient provider, String providerTaskId) {
+        Task now = load(taskId);
+        if (!now.status().isTerminal()) {
+            return;
+        }
+        boolean stopped;
+        try {
+            stopped = provider.cancel(providerTaskId);
+        } catch (ProviderException e) {
+            stopped = false;
+        }
+        store.appendEventToEndedTask(taskId, new TimelineEvent(LATE_PROVIDER_JOB, clock.instant(),
+                provider.name() + " " + providerTaskId + (stopped ? " stopped" : " could not be stopped")));
+        LOG.warn("Task {} was {} while {} accepted it as {}; the vendor {} the job", taskId, now.status().wire(),
+                provider.name(), providerTaskId, stopped ? "stopped" : "could NOT stop");
+        throw new PermanentFailureException("task_already_ended", "Task " + taskId + " is already " + now.status().wire() + ".");
     }
 
     private WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
@@ -138,6 +171,10 @@ public final class VideoGenerationSteps {
                 return state.processing(checks, 0).completed(status.videoUrl().toString());
             }
             case FAILED, CANCELLED -> {
+                if (status.state() == JobStatus.State.CANCELLED && cancelRequested(state.taskId())) {
+                    // Its owner is cancelling the task, which stops this workflow: not a failure.
+                    return waitAgain(state, checks);
+                }
                 return state.processing(checks, 0).failed(new Failure(
                         status.state() == JobStatus.State.FAILED ? "provider_failed" : "provider_cancelled",
                         status.failureMessage() == null ? "The provider reported the job " + status.state().name().toLowerCase(java.util.Locale.ROOT) + "."
@@ -145,19 +182,35 @@ public final class VideoGenerationSteps {
             }
             default -> {
                 store.recordProgress(state.taskId(), status.progress());
-                Duration remaining = Duration.between(clock.instant(), Instant.parse(state.deadline()));
-                if (remaining.isNegative() || remaining.isZero() || checks >= polling.maxChecks()) {
-                    return state.processing(checks, 0).failed(new Failure("generation_timed_out",
-                            "The provider had not finished after " + polling.deadline().toMinutes() + " min and "
-                                    + checks + " checks; the task was not charged."));
-                }
-                return state.processing(checks, polling.nextWait(checks, remaining));
+                return waitAgain(state, checks);
             }
         }
     }
 
+    /** Another wait before the next check, unless the deadline or the last check has come. */
+    private WorkflowState waitAgain(WorkflowState state, int checks) {
+        Duration remaining = Duration.between(clock.instant(), Instant.parse(state.deadline()));
+        if (remaining.isNegative() || remaining.isZero() || checks >= polling.maxChecks()) {
+            return state.processing(checks, 0).failed(new Failure("generation_timed_out",
+                    "The provider had not finished after " + polling.deadline().toMinutes() + " min and "
+                            + checks + " checks; the task was not charged."));
+        }
+        return state.processing(checks, polling.nextWait(checks, remaining));
+    }
+
+    private boolean cancelRequested(String taskId) {
+        Task task = load(taskId);
+        return !task.status().isTerminal()
+                && task.timeline().stream().anyMatch(event -> event.event().equals(TimelineEvent.CANCEL_REQUESTED));
+    }
+
     /** Streams the finished video into the archive before the provider's link expires. */
     public WorkflowState archiveVideo(WorkflowState state) {
+        Task task = load(state.taskId());
+        if (task.status().isTerminal()) {
+            LOG.info("Task {} is already {}: its video is not archived", task.id(), task.status().wire());
+            return state;
+        }
         VideoDownload download = call(() -> router.client(state.provider()).download(URI.create(state.videoUrl())));
         ArchivedVideo archived;
         try (InputStream body = download.body()) {

@@ -17,12 +17,15 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
 import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
+import dev.reelay.application.CancelTask;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderRouter;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
+import dev.reelay.domain.provider.Capability;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.ApiKeys;
@@ -85,8 +88,18 @@ public final class Wiring {
                 idempotency);
     }
 
+    /** Task views say a cancel is free ({@code can_cancel}) before a vendor has the job, or when that vendor can stop it. */
     public GetTask getTask() {
-        return new GetTask(store, archive, config.resultUrlValidity(), clock);
+        return new GetTask(store, archive, config.resultUrlValidity(), clock,
+                provider -> config.providers().profile(provider).map(p -> p.can(Capability.CANCEL)).orElse(false));
+    }
+
+    public ListTasks listTasks() {
+        return new ListTasks(store, getTask());
+    }
+
+    public CancelTask cancelTask() {
+        return new CancelTask(store, router, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), getTask(), clock);
     }
 
     public VideoGenerationSteps videoGenerationSteps() {

@@ -4,6 +4,7 @@ import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
+import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 
 import java.util.Optional;
@@ -20,6 +21,16 @@ public interface TaskStore {
 
     Optional<Task> find(String taskId);
 
+    /**
+     * One page of an owner's tasks, newest first (by creation time, then id), optionally only those
+     * with one status. {@code cursor} is a {@link TaskPage#nextCursor()} from an earlier page (an
+     * {@link dev.reelay.domain.task.TaskCursor} encoding); a cursor that is not one is refused with
+     * {@code invalid_cursor}. With a status, the store keeps reading until the page is full or the
+     * tasks run out, so a page is short only at the end (or, on a very sparse status, after a bounded
+     * amount of reading, with a cursor to go on from).
+     */
+    TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor);
+
     /** A provider accepted the job: pending → processing, priced at that provider's price. */
     boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
                                      int estimatedSeconds, Quote quote, TimelineEvent event);
@@ -31,8 +42,8 @@ public interface TaskStore {
     boolean appendEvent(String taskId, TimelineEvent event);
 
     /**
-     * Appends an event (e.g. {@code webhook_delivered}) to a task that has ENDED (completed or
-     * failed), once per {@link TimelineEvent#key()}. Returns false when the task is missing, still
+     * Appends an event (e.g. {@code webhook_delivered}) to a task that has ENDED (completed,
+     * failed or cancelled), once per {@link TimelineEvent#key()}. Returns false when the task is missing, still
      * running, or already has that key. Nothing else of an ended task ever changes.
      */
     boolean appendEventToEndedTask(String taskId, TimelineEvent event);
@@ -48,4 +59,17 @@ public interface TaskStore {
 
     /** The task failed, at no charge. Returns false when the task had already ended. */
     boolean markFailed(String taskId, Failure failure, TimelineEvent event);
+
+    /**
+     * Its owner cancelled the task: it ends {@code cancelled}, charged {@code charge}. A charge above
+     * zero is billed exactly as {@link #settle} bills (billing record and usage counters, in the same
+     * transaction); a free cancellation writes neither.
+     * <p>
+     * Conditional on the task still running AND still being where the caller saw it:
+     * {@code expectedProviderTaskId} is the vendor job the charge was decided on (null: no vendor had
+     * accepted the job). It races the workflow's {@link #settle} and {@link #markFailed}, and a
+     * vendor's acceptance: exactly one wins. Returns false, changing and charging nothing, when the
+     * task has ended or moved to a vendor job in the meantime; the caller re-reads and decides again.
+     */
+    boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event);
 }

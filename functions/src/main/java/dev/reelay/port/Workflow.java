@@ -11,4 +11,16 @@ public interface Workflow {
      * over (it timed out, or another callback resumed it): a late or duplicate callback is harmless.
      */
     boolean resume(String taskToken, String outputJson);
+
+    /**
+     * Stops the task's workflow (it was cancelled). Harmless when it has already ended or never
+     * existed. A step that was already running finishes, but its result is dropped.
+     */
+    void stop(String taskId, String cause);
+
+    /**
+     * Starts a run that only delivers the webhook of a cancelled task (which ended outside its
+     * workflow), with the same signed delivery and retries as the workflow's own. Harmless to repeat.
+     */
+    void deliverCancellationWebhook(String taskId);
 }

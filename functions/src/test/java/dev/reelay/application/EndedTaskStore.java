@@ -4,7 +4,9 @@ import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
+import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
 import dev.reelay.testing.InMemoryTaskStore;
 
@@ -79,5 +81,15 @@ final class EndedTaskStore implements TaskStore {
     @Override
     public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
         return running.markFailed(taskId, failure, event);
+    }
+
+    @Override
+    public TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor) {
+        return running.list(ownerKeyId, status, limit, cursor);
+    }
+
+    @Override
+    public boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
+        return running.markCancelled(taskId, expectedProviderTaskId, charge, event);
     }
 }

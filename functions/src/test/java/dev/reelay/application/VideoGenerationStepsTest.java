@@ -20,6 +20,7 @@ import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.ProviderClient;
+import dev.reelay.port.TaskStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +41,9 @@ class VideoGenerationStepsTest {
     private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     private final PollingPolicy polling = new PollingPolicy(10, 60, 2.0, Duration.ofMinutes(30), 5);
     private final ProviderTable table = new ProviderTable(List.of(Providers.profile("pricier", "0.1"), Providers.profile("cheap", "0.075")));
+    private final InMemoryArchive archive = new InMemoryArchive();
     private final VideoGenerationSteps steps = new VideoGenerationSteps(store, Providers.router(table, clock, provider, pricier),
-            new InMemoryArchive(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
+            archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
@@ -176,5 +178,77 @@ class VideoGenerationStepsTest {
         steps.settleBilling(state);
         assertThat(store.settlements).isEmpty();
         assertThat(store.find(id).orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
+    }
+
+    @Test
+    void stepsStillInFlightWhenTheTaskIsCancelledNeitherChargeNorChangeIt() {
+        String id = accepted("task-11");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        assertThat(store.markCancelled(id, state.providerTaskId(), Quote.FREE,
+                new TimelineEvent(TimelineEvent.CANCELLED, now, "by its owner"))).isTrue();
+        Task cancelled = store.find(id).orElseThrow();
+
+        provider.status = new JobStatus(JobStatus.State.SUCCEEDED, 100, java.net.URI.create("https://cdn.example/v.mp4"), null);
+        provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
+        WorkflowState ready = steps.checkStatus(state);
+        steps.archiveVideo(ready);
+        steps.settleBilling(ready);
+        steps.recordFailure(state.processing(1, 0).failed(new dev.reelay.domain.task.Failure("provider_failed", "late")));
+
+        Task after = store.find(id).orElseThrow();
+        assertThat(after).isEqualTo(cancelled);
+        assertThat(after.status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(after.charged()).isEqualTo(Quote.FREE);
+        assertThat(after.result()).isNull();
+        assertThat(after.failure()).isNull();
+        assertThat(store.settlements).isEmpty();
+        assertThat(archive.objects).isEmpty();
+        assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(id)))
+                .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("task_already_ended"));
+        assertThat(provider.submitted).hasSize(1);
+    }
+
+    @Test
+    void theVendorsCancelledWhileItsOwnerIsCancellingIsNotAFailureButAnotherWait() {
+        String id = accepted("task-12");
+        WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
+        provider.status = new JobStatus(JobStatus.State.CANCELLED, 40, null, null);
+
+        assertThat(steps.checkStatus(state).failure().code()).isEqualTo("provider_cancelled");
+
+        store.appendEvent(id, TimelineEvent.of(TimelineEvent.CANCEL_REQUESTED, now));
+        WorkflowState waiting = steps.checkStatus(state);
+        assertThat(waiting.status()).isEqualTo(WorkflowState.PROCESSING);
+        assertThat(waiting.failure()).isNull();
+        assertThat(waiting.waitSeconds()).isPositive();
+    }
+
+    @Test
+    void aVendorJobAcceptedJustAsTheTaskWasCancelledIsAskedToStop() {
+        String id = accepted("task-13");
+        TaskStore cancelledMeanwhile = (TaskStore) java.lang.reflect.Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
+                new Class<?>[]{TaskStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("recordProviderSubmission")) {
+                        store.markCancelled(id, null, Quote.FREE, new TimelineEvent(TimelineEvent.CANCELLED, now, "by its owner"));
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        provider.cancels = true;
+        VideoGenerationSteps racing = new VideoGenerationSteps(cancelledMeanwhile, Providers.router(table, clock, provider, pricier),
+                archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
+
+        assertThatThrownBy(() -> racing.submitToProvider(WorkflowState.start(id)))
+                .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("task_already_ended"));
+
+        assertThat(provider.cancelRequests).containsExactly("cheap-1");
+        Task task = store.find(id).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(task.provider()).isNull();
+        assertThat(task.timeline()).extracting(TimelineEvent::event).containsExactly("accepted", "cancelled", "provider_job_after_cancel");
+        assertThat(task.timeline().get(2).detail()).isEqualTo("cheap cheap-1 stopped");
     }
 }

@@ -5,7 +5,10 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
+import dev.reelay.application.ListTasks;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.domain.webhook.WebhookSchedule;
@@ -183,6 +186,66 @@ class SampleEventsTest {
 
         assertThat(state.path("webhookStatus").asText()).isEqualTo("none");
         assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void listTasksEventListsTheOwnersCompletedTasksAndNothingOfAnotherOwner() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        step(new SubmitToProviderHandler(steps), "submit-to-provider.json");
+        provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
+        step(new ArchiveVideoHandler(steps), "archive-video.json");
+        step(new SettleBillingHandler(steps), "settle-billing.json");
+        ListTasksHandler handler = new ListTasksHandler(new ListTasks(store, new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC())));
+
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/list-tasks.json");
+        assertThat(HttpExchange.ownerKeyId(event)).isEqualTo("default");
+        APIGatewayV2HTTPResponse listed = handler.handleRequest(event, null);
+
+        assertThat(listed.getStatusCode()).as(listed.getBody()).isEqualTo(200);
+        JsonNode page = JSON.readTree(listed.getBody());
+        assertThat(page.path("object").asText()).isEqualTo("list");
+        assertThat(page.path("data")).hasSize(1);
+        assertThat(page.path("data").get(0).path("id").asText()).isEqualTo(TASK);
+        assertThat(page.path("data").get(0).path("status").asText()).isEqualTo("completed");
+        assertThat(page.path("has_more").asBoolean()).isFalse();
+        assertThat(page.path("next_cursor").isNull()).isTrue();
+
+        event.getRequestContext().getAuthorizer().getLambda().put("keyId", "someone-else");
+        JsonNode foreign = JSON.readTree(handler.handleRequest(event, null).getBody());
+        assertThat(foreign.path("data")).isEmpty();
+
+        event.setQueryStringParameters(Map.of("limit", "500"));
+        APIGatewayV2HTTPResponse refused = handler.handleRequest(event, null);
+        assertThat(refused.getStatusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.getBody()).path("error").path("code").asText()).isEqualTo("invalid_limit");
+        assertThat(JSON.readTree(refused.getBody()).path("error").path("param").asText()).isEqualTo("limit");
+    }
+
+    @Test
+    void cancelTaskEventCancelsTheOwnersTaskOnceAndAnotherOwnerGetsA404() throws IOException {
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        CancelTaskHandler handler = new CancelTaskHandler(new CancelTask(store, Providers.router(provider), workflow,
+                new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()), Clock.systemUTC()));
+        APIGatewayV2HTTPEvent foreign = EventLoader.loadApiGatewayHttpEvent("events/cancel-task.json");
+        foreign.getRequestContext().getAuthorizer().getLambda().put("keyId", "someone-else");
+
+        APIGatewayV2HTTPResponse notYours = handler.handleRequest(foreign, null);
+        assertThat(notYours.getStatusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(notYours.getBody()).path("error").path("code").asText()).isEqualTo("task_not_found");
+        assertThat(store.find(TASK).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+
+        APIGatewayV2HTTPResponse cancelled = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/cancel-task.json"), null);
+        assertThat(cancelled.getStatusCode()).as(cancelled.getBody()).isEqualTo(200);
+        JsonNode task = JSON.readTree(cancelled.getBody());
+        assertThat(task.path("status").asText()).isEqualTo("cancelled");
+        assertThat(task.path("usage").path("charged").asBoolean()).isFalse();
+        assertThat(task.path("usage").path("cost_usd").decimalValue()).isZero();
+        assertThat(workflow.stopped).containsExactly(TASK);
+
+        APIGatewayV2HTTPResponse again = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/cancel-task.json"), null);
+        assertThat(again.getStatusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(again.getBody())).isEqualTo(task);
+        assertThat(provider.cancelRequests).isEmpty();
     }
 
     @Test

@@ -19,6 +19,10 @@ public final class FakeProvider implements ProviderClient {
     public Submission alreadySubmitted;
     public JobStatus status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
     public byte[] video = new byte[0];
+    /** What {@link #cancel} answers (or throws, when {@link #cancelRefusal} is set); every call is recorded. */
+    public boolean cancels = false;
+    public ProviderException cancelRefusal;
+    public final List<String> cancelRequests = new ArrayList<>();
 
     public FakeProvider(String name) {
         this.name = name;
@@ -50,6 +54,15 @@ public final class FakeProvider implements ProviderClient {
     @Override
     public JobStatus query(String providerTaskId) {
         return status;
+    }
+
+    @Override
+    public boolean cancel(String providerTaskId) {
+        cancelRequests.add(providerTaskId);
+        if (cancelRefusal != null) {
+            throw cancelRefusal;
+        }
+        return cancels;
     }
 
     @Override

@@ -3,14 +3,17 @@ package dev.reelay.testing;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TaskCursor;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -19,6 +22,8 @@ import java.util.function.UnaryOperator;
 public final class InMemoryTaskStore implements TaskStore {
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
     public final List<String> settlements = new ArrayList<>();
+    /** Tasks cancelled at a charge above zero: what the DynamoDB store bills like a settlement. */
+    public final List<String> cancellationCharges = new ArrayList<>();
 
     @Override
     public void create(Task task) {
@@ -30,6 +35,23 @@ public final class InMemoryTaskStore implements TaskStore {
     @Override
     public Optional<Task> find(String taskId) {
         return Optional.ofNullable(tasks.get(taskId));
+    }
+
+    /** The same order, cursor and page rules as the DynamoDB store (without its read bound). */
+    @Override
+    public TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor) {
+        Optional<TaskCursor> after = cursor.map(TaskCursor::decode);
+        List<Task> matching = tasks.values().stream()
+                .filter(t -> t.ownerKeyId().equals(ownerKeyId))
+                .filter(t -> status.map(wanted -> t.status() == wanted).orElse(true))
+                .filter(t -> after.map(a -> TaskCursor.of(t).sortKey().compareTo(a.sortKey()) < 0).orElse(true))
+                .sorted((a, b) -> TaskCursor.NEWEST_FIRST.compare(TaskCursor.of(a), TaskCursor.of(b)))
+                .toList();
+        if (matching.size() <= limit) {
+            return new TaskPage(matching, Optional.empty());
+        }
+        List<Task> page = matching.subList(0, limit);
+        return new TaskPage(page, Optional.of(TaskCursor.of(page.get(limit - 1)).encode()));
     }
 
     @Override
@@ -86,6 +108,20 @@ public final class InMemoryTaskStore implements TaskStore {
     public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
         return update(taskId, event, t -> copy(t, TaskStatus.FAILED, t.progress(), t.charged(), t.estimatedSeconds(),
                 t.provider(), t.providerTaskId(), t.result(), failure));
+    }
+
+    @Override
+    public synchronized boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
+        Task task = tasks.get(taskId);
+        if (task == null || !Objects.equals(task.providerTaskId(), expectedProviderTaskId)) {
+            return false;
+        }
+        boolean cancelled = update(taskId, event, t -> copy(t, TaskStatus.CANCELLED, t.progress(), charge, t.estimatedSeconds(),
+                t.provider(), t.providerTaskId(), t.result(), t.failure()));
+        if (cancelled && charge.costUsd().signum() > 0) {
+            cancellationCharges.add(taskId);
+        }
+        return cancelled;
     }
 
     private synchronized boolean update(String taskId, TimelineEvent event, UnaryOperator<Task> change) {

@@ -157,7 +157,7 @@ public final class Launcher {
                 stderr.printf("[%5.1fs] %s%n", (System.nanoTime() - began) / 1e9, shown);
                 lastShown = shown;
             }
-            boolean ended = status.equals("completed") || status.equals("failed");
+            boolean ended = status.equals("completed") || status.equals("failed") || status.equals("cancelled");
             if (ended && (!awaitWebhook || webhookSettled(task))) {
                 return answer.body();
             }

@@ -13,6 +13,8 @@ import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.handler.ArchiveVideoHandler;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
+import dev.reelay.handler.CancelTaskHandler;
+import dev.reelay.handler.ListTasksHandler;
 import dev.reelay.handler.DeliverWebhookHandler;
 import dev.reelay.port.WebhookSecrets;
 import dev.reelay.domain.webhook.WebhookSchedule;
@@ -94,6 +96,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
     private final HttpApiServer api;
     private final ReelayConfig config;
+    private final SfnClient sfn;
     private WebhookSecrets.CreatedSecret webhookSecret;
 
     private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
@@ -101,6 +104,7 @@ public final class LocalRuntime implements AutoCloseable {
             Path stateDir     = settings.stateDir();
             dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb")));
             dynamo.createTasksTable(TASKS_TABLE);
+            TaskIndexBackfill.run(dynamo.client(), TASKS_TABLE);
             OrphanedTasks.endAll(dynamo.client(), TASKS_TABLE,
                     new DynamoDbTaskStore(dynamo.client(), TASKS_TABLE, Clock.systemUTC()), Clock.systemUTC());
             s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3")));
@@ -140,7 +144,7 @@ public final class LocalRuntime implements AutoCloseable {
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
             StepFunctionsGlue glue = track(StepFunctionsGlue.start(layout.sfnGlue(), STATE_MACHINE,
                     layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), workDir));
-            SfnClient sfn = track(SfnClient.builder().endpointOverride(glue.endpoint()).region(Region.of(LocalArns.REGION))
+            sfn = track(SfnClient.builder().endpointOverride(glue.endpoint()).region(Region.of(LocalArns.REGION))
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                     .httpClient(httpClient).build());
 
@@ -158,8 +162,13 @@ public final class LocalRuntime implements AutoCloseable {
                             new ProviderCallbackHandler(callbacks)),
                     new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
                             new SubmitVideoHandler(wiring.submitVideoGeneration())),
+                    new HttpApiServer.Route("GET", "/v1/tasks", "ListTasksFunction",
+                            new ListTasksHandler(wiring.listTasks())),
                     new HttpApiServer.Route("GET", "/v1/tasks/{id}", "GetTaskFunction",
                             new GetTaskHandler(wiring.getTask())),
+                    new HttpApiServer.Route("POST", "/v1/tasks/{id}/cancel", "CancelTaskFunction",
+                            new CancelTaskHandler(wiring.cancelTask())),
+
                     new HttpApiServer.Route("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
         } catch (Exception | Error e) {
             close();
@@ -217,6 +226,11 @@ public final class LocalRuntime implements AutoCloseable {
 
     public ReelayConfig config() {
         return config;
+    }
+
+    /** A Step Functions client of the local engine, e.g. to describe a task's execution. */
+    public SfnClient sfnClient() {
+        return sfn;
     }
 
     private <T extends AutoCloseable> T track(T resource) {

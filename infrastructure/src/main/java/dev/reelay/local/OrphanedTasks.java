@@ -1,6 +1,7 @@
 package dev.reelay.local;
 
 import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.TaskStore;
 import org.slf4j.Logger;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * The local stack keeps its tables on disk, but its executions live in the Node process: a task
  * still running when the stack stopped has lost its workflow. At start, such tasks are ended
- * failed at no charge, so that every accepted task still ends in a recorded final state.
+ * failed at no charge, so that every accepted task still ends in a recorded final state. Tasks
+ * that ended (completed, failed or cancelled) are left alone.
  */
 final class OrphanedTasks {
     private static final Logger LOG = LoggerFactory.getLogger(OrphanedTasks.class);
@@ -32,7 +34,8 @@ final class OrphanedTasks {
                 .filterExpression("sk = :task AND #status IN (:pending, :processing)")
                 .expressionAttributeNames(Map.of("#status", "status"))
                 .expressionAttributeValues(Map.of(":task", AttributeValue.fromS("TASK"),
-                        ":pending", AttributeValue.fromS("pending"), ":processing", AttributeValue.fromS("processing"))))
+                        ":pending", AttributeValue.fromS(TaskStatus.PENDING.wire()),
+                        ":processing", AttributeValue.fromS(TaskStatus.PROCESSING.wire()))))
                 .items()) {
             String taskId = item.get("taskId").s();
             if (store.markFailed(taskId, STACK_RESTARTED, new TimelineEvent(TimelineEvent.FAILED, clock.instant(), STACK_RESTARTED.code()))) {

@@ -6,14 +6,18 @@ import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
+import dev.reelay.domain.task.TaskCursor;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
@@ -23,6 +27,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +38,9 @@ import java.util.Optional;
  * task ({@code sk=BILLING}) and monthly usage counters per API key ({@code pk=USAGE#key,
  * sk=MONTH#yyyy-MM}). Each timeline event is written with a guard on the set of events already
  * recorded, so a retried step never records its event twice.
+ * <p>
+ * Task items, and only they, carry the keys of the sparse index {@value #OWNER_INDEX}: {@code ownerKeyId}
+ * and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
  */
 public final class DynamoDbTaskStore implements TaskStore {
     static final String TASK_SK = "TASK";
@@ -40,16 +48,32 @@ public final class DynamoDbTaskStore implements TaskStore {
     private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
     private static final int MAX_SETTLE_ATTEMPTS = 5;
     private static final String RUNNING = "#status IN (:pending, :processing)";
-    private static final String ENDED = "#status IN (:completed, :failed)";
+    private static final String ENDED = "#status IN (:completed, :failed, :cancelled)";
+    /** The sparse index of task items by owner, newest first; template.yaml and LocalDynamoDb create it. */
+    public static final String OWNER_INDEX = "OwnerCreatedIndex";
+    public static final String OWNER_ATTRIBUTE = "ownerKeyId";
+    public static final String CREATED_SORT_ATTRIBUTE = "createdAtTaskId";
+    /** Items read per query when filtering by status, and queries per page: a sparse status reads at most their product. */
+    private static final int FILTERED_READ_SIZE = 200;
+    private static final int MAX_LIST_QUERIES = 10;
 
     private final DynamoDbClient dynamo;
     private final String table;
     private final Clock clock;
+    private final int filteredReadSize;
+    private final int maxListQueries;
 
     public DynamoDbTaskStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this(dynamo, table, clock, FILTERED_READ_SIZE, MAX_LIST_QUERIES);
+    }
+
+    /** With the list's read bounds set, for tests of a page cut short by them. */
+    DynamoDbTaskStore(DynamoDbClient dynamo, String table, Clock clock, int filteredReadSize, int maxListQueries) {
         this.dynamo = dynamo;
         this.table = table;
         this.clock = clock;
+        this.filteredReadSize = filteredReadSize;
+        this.maxListQueries = maxListQueries;
     }
 
     public static Map<String, AttributeValue> taskKey(String taskId) {
@@ -74,6 +98,55 @@ public final class DynamoDbTaskStore implements TaskStore {
     public Optional<Task> find(String taskId) {
         var item = dynamo.getItem(get -> get.tableName(table).key(taskKey(taskId)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(TaskItems.fromItem(item));
+    }
+
+    /**
+     * Reads the owner's index newest first, one more task than asked for, to tell whether more follow.
+     * With a status filter DynamoDB filters after reading, so this reads on until the page is full;
+     * after {@code maxListQueries} queries it answers what it found with a cursor at the last item
+     * read, so that even a very sparse status costs a bounded amount per page, and no task is skipped.
+     */
+    @Override
+    public TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("A page holds at least one task: " + limit);
+        }
+        Map<String, AttributeValue> startKey = cursor.map(TaskCursor::decode).map(c -> indexKey(ownerKeyId, c)).orElse(null);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":owner", s(ownerKeyId)));
+        status.ifPresent(wanted -> values.put(":status", s(wanted.wire())));
+        List<Task> found = new ArrayList<>();
+        for (int query = 0; query < maxListQueries; query++) {
+            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(OWNER_INDEX)
+                    .keyConditionExpression(OWNER_ATTRIBUTE + " = :owner")
+                    .expressionAttributeValues(values)
+                    .scanIndexForward(false)
+                    .limit(status.isPresent() ? filteredReadSize : limit + 1 - found.size())
+                    .exclusiveStartKey(startKey);
+            status.ifPresent(wanted -> request.filterExpression("#status = :status")
+                    .expressionAttributeNames(Map.of("#status", "status")));
+            QueryResponse response = dynamo.query(request.build());
+            for (Map<String, AttributeValue> item : response.items()) {
+                found.add(TaskItems.fromItem(item));
+                if (found.size() > limit) {
+                    List<Task> page = found.subList(0, limit);
+                    return new TaskPage(page, Optional.of(TaskCursor.of(page.get(limit - 1)).encode()));
+                }
+            }
+            if (!response.hasLastEvaluatedKey() || response.lastEvaluatedKey().isEmpty()) {
+                return new TaskPage(found, Optional.empty());
+            }
+            startKey = response.lastEvaluatedKey();
+        }
+        // The read bound: what was found so far, and a cursor right after the last task read.
+        return new TaskPage(found, Optional.of(TaskCursor.fromSortKey(startKey.get(CREATED_SORT_ATTRIBUTE).s()).encode()));
+    }
+
+    /** The index position of a cursor: the index's keys and the table's. */
+    private static Map<String, AttributeValue> indexKey(String ownerKeyId, TaskCursor cursor) {
+        Map<String, AttributeValue> key = new HashMap<>(taskKey(cursor.taskId()));
+        key.put(OWNER_ATTRIBUTE, s(ownerKeyId));
+        key.put(CREATED_SORT_ATTRIBUTE, s(cursor.sortKey()));
+        return key;
     }
 
     @Override
@@ -109,7 +182,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public boolean appendEventToEndedTask(String taskId, TimelineEvent event) {
         return appendOnce(taskId, event, null, ENDED, Map.of(":completed", s(TaskStatus.COMPLETED.wire()),
-                ":failed", s(TaskStatus.FAILED.wire())));
+                ":failed", s(TaskStatus.FAILED.wire()), ":cancelled", s(TaskStatus.CANCELLED.wire())));
     }
 
     @Override
@@ -123,7 +196,6 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public boolean settle(String taskId, Quote charge, TimelineEvent event) {
         Task task = find(taskId).orElseThrow(() -> new IllegalStateException("No task " + taskId + " to settle"));
-        Instant at = event.at();
         Map<String, AttributeValue> values = withStatuses(new HashMap<>(Map.of(
                 ":completed", s(TaskStatus.COMPLETED.wire()),
                 ":seconds", n(charge.billedSeconds()),
@@ -140,6 +212,17 @@ public final class DynamoDbTaskStore implements TaskStore {
                 .conditionExpression(RUNNING)
                 .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
                 .expressionAttributeValues(values)).build();
+        return charge(completeTask, task, charge, event.at(), TaskStatus.COMPLETED);
+    }
+
+    /**
+     * One transaction: {@code taskChange} (the task's own conditional update, which ends it), the
+     * task's billing record (written once: conditional on there being none) and its owner's usage
+     * counters for the month. False, writing and charging nothing, when a condition failed: the task
+     * had already ended, or been billed.
+     */
+    private boolean charge(TransactWriteItem taskChange, Task task, Quote charge, Instant at, TaskStatus outcome) {
+        String taskId = task.id();
         Map<String, AttributeValue> billing = new HashMap<>(billingKey(taskId));
         billing.put("taskId", s(taskId));
         billing.put("ownerKeyId", s(task.ownerKeyId()));
@@ -152,6 +235,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         billing.put("costMicros", n(charge.costMicros()));
         billing.put("credits", AttributeValue.fromN(charge.credits().toPlainString()));
         billing.put("settledAt", s(TaskItems.iso(at)));
+        billing.put("outcome", s(outcome.wire()));
         TransactWriteItem writeBilling = TransactWriteItem.builder().put(p -> p.tableName(table).item(billing)
                 .conditionExpression("attribute_not_exists(pk)")).build();
         TransactWriteItem countUsage = TransactWriteItem.builder().update(u -> u.tableName(table)
@@ -161,7 +245,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                         ":micros", n(charge.costMicros())))).build();
         for (int attempt = 1; ; attempt++) {
             try {
-                dynamo.transactWriteItems(t -> t.transactItems(completeTask, writeBilling, countUsage));
+                dynamo.transactWriteItems(t -> t.transactItems(taskChange, writeBilling, countUsage));
                 return true;
             } catch (TransactionCanceledException e) {
                 List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
@@ -194,6 +278,40 @@ public final class DynamoDbTaskStore implements TaskStore {
     }
 
     /**
+     * A free cancellation is one conditional update of the task. A charged one is the same update in
+     * the billing transaction {@link #settle} uses, so it bills exactly as a settlement does.
+     */
+    @Override
+    public boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
+        Map<String, AttributeValue> values = withStatuses(new HashMap<>(Map.of(
+                ":cancelled", s(TaskStatus.CANCELLED.wire()),
+                ":seconds", n(charge.billedSeconds()),
+                ":cost", AttributeValue.fromN(charge.costUsd().toPlainString()),
+                ":credits", AttributeValue.fromN(charge.credits().toPlainString()))));
+        String where = RUNNING;
+        if (expectedProviderTaskId == null) {
+            where += " AND attribute_not_exists(providerTaskId)";
+        } else {
+            where += " AND providerTaskId = :expectedProviderTaskId";
+            values.put(":expectedProviderTaskId", s(expectedProviderTaskId));
+        }
+        String assignments = "#status = :cancelled, chargedSeconds = :seconds, chargedCostUsd = :cost, chargedCredits = :credits";
+        if (charge.costUsd().signum() == 0) {
+            return appendOnce(taskId, event, assignments, where, values);
+        }
+        Optional<Task> task = find(taskId);
+        if (task.isEmpty()) {
+            return false;
+        }
+        UpdateItemRequest cancel = appendRequest(taskId, event, assignments, where, values);
+        TransactWriteItem cancelTask = TransactWriteItem.builder().update(u -> u.tableName(table).key(cancel.key())
+                .updateExpression(cancel.updateExpression()).conditionExpression(cancel.conditionExpression())
+                .expressionAttributeNames(cancel.expressionAttributeNames())
+                .expressionAttributeValues(cancel.expressionAttributeValues())).build();
+        return charge(cancelTask, task.get(), charge, event.at(), TaskStatus.CANCELLED);
+    }
+
+    /**
      * One conditional update of a task that is still running: the given assignments, plus the
      * event appended to the timeline unless it was recorded before.
      */
@@ -204,6 +322,17 @@ public final class DynamoDbTaskStore implements TaskStore {
     /** Appends the event, with optional other assignments, when {@code statusCondition} holds and the event's key is new. */
     private boolean appendOnce(String taskId, TimelineEvent event, String assignments, String statusCondition,
                                Map<String, AttributeValue> extra) {
+        try {
+            dynamo.updateItem(appendRequest(taskId, event, assignments, statusCondition, extra));
+            return true;
+        } catch (ConditionalCheckFailedException endedOrRecorded) {
+            return false;
+        }
+    }
+
+    /** The update {@link #appendOnce} makes, for use alone or in a transaction. */
+    private UpdateItemRequest appendRequest(String taskId, TimelineEvent event, String assignments, String statusCondition,
+                                            Map<String, AttributeValue> extra) {
         Map<String, AttributeValue> values = new HashMap<>(extra);
         values.put(":event", TaskItems.eventList(event));
         values.put(":eventName", AttributeValue.fromSs(List.of(event.key())));
@@ -211,17 +340,11 @@ public final class DynamoDbTaskStore implements TaskStore {
         values.put(":now", s(now()));
         String set = "SET " + (assignments == null ? "" : assignments + ", ")
                 + "#timeline = list_append(#timeline, :event), updatedAt = :now ADD recordedEvents :eventName";
-        UpdateItemRequest request = UpdateItemRequest.builder().tableName(table).key(taskKey(taskId))
+        return UpdateItemRequest.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression(set)
                 .conditionExpression(statusCondition + " AND NOT contains(recordedEvents, :eventNameText)")
                 .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
-        try {
-            dynamo.updateItem(request);
-            return true;
-        } catch (ConditionalCheckFailedException endedOrRecorded) {
-            return false;
-        }
     }
 
     private static Map<String, AttributeValue> withStatuses(Map<String, AttributeValue> values) {
@@ -277,7 +400,8 @@ public final class DynamoDbTaskStore implements TaskStore {
             GenerationRequest request = task.request();
             Map<String, AttributeValue> item = new HashMap<>(taskKey(task.id()));
             item.put("taskId", s(task.id()));
-            item.put("ownerKeyId", s(task.ownerKeyId()));
+            item.put(OWNER_ATTRIBUTE, s(task.ownerKeyId()));
+            item.put(CREATED_SORT_ATTRIBUTE, s(TaskCursor.of(task).sortKey()));
             item.put("createdAt", s(iso(task.createdAt())));
             item.put("updatedAt", s(iso(task.createdAt())));
             item.put("status", s(task.status().wire()));

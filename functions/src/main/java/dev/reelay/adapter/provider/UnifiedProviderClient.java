@@ -19,6 +19,8 @@ import java.util.function.Supplier;
 /**
  * The unified aggregator's dialect (seeds 000 and 004): {@code POST /v1/videos/generations},
  * {@code GET /v1/tasks/{id}}, bearer API key, errors as {@code {"error":{"code","message","type"}}}.
+ * Cancel is an ASSUMPTION, read tolerantly: {@code POST /v1/tasks/{id}/cancel} answering the task
+ * object (see {@link AssumedCancel}); the seeds document no cancel endpoint.
  */
 public final class UnifiedProviderClient implements ProviderClient {
     public static final String NAME = "unified";
@@ -73,6 +75,15 @@ public final class UnifiedProviderClient implements ProviderClient {
     @Override
     public JobStatus query(String providerTaskId) {
         return statusOf(call(SdkHttpMethod.GET, "/v1/tasks/" + providerTaskId, null));
+    }
+
+    /** ASSUMED endpoint, see {@link AssumedCancel}: true only when the aggregator confirms it stopped the job. */
+    @Override
+    public boolean cancel(String providerTaskId) {
+        return AssumedCancel.run(
+                () -> call(SdkHttpMethod.POST, "/v1/tasks/" + providerTaskId + "/cancel", json.createObjectNode())
+                        .path("status").asText(null),
+                () -> query(providerTaskId));
     }
 
     /** The aggregator calls back once, when the task ends, with the same object a query returns. */

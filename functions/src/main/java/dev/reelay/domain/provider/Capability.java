@@ -12,7 +12,13 @@ public enum Capability {
     /** {@code model_params.watermark_info}, {@code cfg_scale} and {@code camera_control}. */
     WATERMARK, CFG_SCALE, CAMERA_CONTROL,
     /** {@code model_params.subjects}: subjects made on the fly from pictures (APIMart), not library element ids. */
-    ON_THE_FLY_SUBJECTS;
+    ON_THE_FLY_SUBJECTS,
+    /**
+     * The vendor stops (and does not bill) a job it accepted when asked to. No seed documents a cancel
+     * endpoint: this is assumed for the unified aggregator and APIMart, which report a {@code cancelled}
+     * status (see their adapters).
+     */
+    CANCEL;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

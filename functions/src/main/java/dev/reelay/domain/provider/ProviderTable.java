@@ -161,7 +161,7 @@ public final class ProviderTable {
         return switch (name) {
             case "unified" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES, Capability.CALLBACKS,
-                    Capability.WATERMARK), PriceTable.seed004());
+                    Capability.WATERMARK, Capability.CANCEL), PriceTable.seed004());
             case "kling" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.VOICES, Capability.TEXT_TO_VIDEO,
                     Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS, Capability.WATERMARK,
@@ -170,7 +170,7 @@ public final class ProviderTable {
             // APIMart's subjects are made on the fly from pictures, not library element ids.
             case "apimart" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.QUALITY_4K, Capability.SOUND,
                     Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
-                    Capability.WATERMARK, Capability.ON_THE_FLY_SUBJECTS),
+                    Capability.WATERMARK, Capability.ON_THE_FLY_SUBJECTS, Capability.CANCEL),
                     PriceTable.parse("base=0.08;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0;4k/off=2.667;4k/on=3.333"));
             case "gateway" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
                     Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,

@@ -14,6 +14,9 @@ public record TimelineEvent(String event, Instant at, String detail, String key)
     public static final String ARCHIVED = "archived";
     public static final String BILLED = "billed";
     public static final String FAILED = "failed";
+    public static final String CANCELLED = "cancelled";
+    /** Its owner asked to cancel a task a vendor had: recorded before the vendor is asked to stop. */
+    public static final String CANCEL_REQUESTED = "cancel_requested";
     public static final String PROVIDER_ATTEMPT_FAILED = "provider_attempt_failed";
 
     public TimelineEvent(String event, Instant at, String detail) {

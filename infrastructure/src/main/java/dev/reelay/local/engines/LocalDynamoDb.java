@@ -7,7 +7,11 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
@@ -57,17 +61,43 @@ public final class LocalDynamoDb implements AutoCloseable {
         return client;
     }
 
-    /** The tasks table: a partition key and a sort key, on demand, as in template.yaml. */
+    /** The owner index as template.yaml declares it: tasks by owner, newest first, every attribute projected. */
+    static final String OWNER_INDEX = "OwnerCreatedIndex";
+
+    /**
+     * The tasks table: a partition key and a sort key, on demand, and the sparse owner index
+     * ({@code ownerKeyId}, {@code createdAtTaskId}), as in template.yaml. A table kept from an earlier
+     * run of the launcher is reused, and given the index if it was made before the index existed.
+     */
     public void createTasksTable(String name) {
         try {
             client.createTable(create -> create.tableName(name)
                     .billingMode(BillingMode.PAY_PER_REQUEST)
-                    .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S),
-                            a -> a.attributeName("sk").attributeType(ScalarAttributeType.S))
-                    .keySchema(k -> k.attributeName("pk").keyType("HASH"), k -> k.attributeName("sk").keyType("RANGE")));
+                    .attributeDefinitions(attribute("pk"), attribute("sk"), attribute("ownerKeyId"), attribute("createdAtTaskId"))
+                    .keySchema(k -> k.attributeName("pk").keyType("HASH"), k -> k.attributeName("sk").keyType("RANGE"))
+                    .globalSecondaryIndexes(ownerIndex()));
         } catch (ResourceInUseException alreadyThere) {
-            // Kept from an earlier run of the launcher: the same table, reused.
+            boolean indexed = client.describeTable(d -> d.tableName(name)).table().globalSecondaryIndexes().stream()
+                    .anyMatch(index -> index.indexName().equals(OWNER_INDEX));
+            if (!indexed) {
+                client.updateTable(update -> update.tableName(name)
+                        .attributeDefinitions(attribute("ownerKeyId"), attribute("createdAtTaskId"))
+                        .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(OWNER_INDEX)
+                                .keySchema(ownerIndex().keySchema()).projection(p -> p.projectionType(ProjectionType.ALL)))));
+            }
         }
+    }
+
+    private static AttributeDefinition attribute(String name) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+    }
+
+    private static GlobalSecondaryIndex ownerIndex() {
+        return GlobalSecondaryIndex.builder().indexName(OWNER_INDEX)
+                .keySchema(KeySchemaElement.builder().attributeName("ownerKeyId").keyType("HASH").build(),
+                        KeySchemaElement.builder().attributeName("createdAtTaskId").keyType("RANGE").build())
+                .projection(p -> p.projectionType(ProjectionType.ALL))
+                .build();
     }
 
     @Override

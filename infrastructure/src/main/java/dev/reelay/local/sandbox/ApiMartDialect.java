@@ -13,7 +13,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * APIMart's Kling v3 video API, seed 002: bearer API key, {@code POST /v1/videos/generations} answering
  * {@code {"code":200,"data":[{"status":"submitted","task_id"}]}}, {@code GET /v1/tasks/{task_id}} answering the
  * task under {@code data}, and errors in {@code {"error":{"code","message","type"}}}. APIMart documents no
- * callbacks, so it sends none.
+ * callbacks, so it sends none. It documents no cancel either, but reports a {@code cancelled} status: Reelay
+ * ASSUMES {@code POST /v1/tasks/{task_id}/cancel}, answering the task under {@code data} like a query, for a
+ * task still pending or processing, and a 400 {@code task_not_cancellable} for a finished one; so does this
+ * sandbox.
  */
 final class ApiMartDialect implements Dialect {
     /** Crockford's base32, as APIMart's ULID-like ids ({@code task_01K8SGYNNNVBQTXNR4MM964S7K}) are written. */
@@ -52,6 +55,11 @@ final class ApiMartDialect implements Dialect {
                     TaskSnapshot task = tasks.find(id).orElseThrow(() -> ApiError.taskNotFound("Task " + id + " does not exist"));
                     ObjectNode answer = JsonNodeFactory.instance.objectNode().put("code", 200);
                     answer.set("data", taskJson(task));
+                    return answer;
+                }),
+                Route.lookup("POST", "/v1/tasks/{task_id}/cancel", (call, tasks) -> {
+                    ObjectNode answer = JsonNodeFactory.instance.objectNode().put("code", 200);
+                    answer.set("data", taskJson(tasks.cancel(call.pathParam("task_id"))));
                     return answer;
                 }));
     }
@@ -129,6 +137,7 @@ final class ApiMartDialect implements Dialect {
                     case PROCESSING -> "processing";
                     case COMPLETED -> "completed";
                     case FAILED -> "failed";
+                    case CANCELLED -> "cancelled";
                 })
                 .put("progress", task.progress())
                 .put("estimated_time", estimatedSeconds);

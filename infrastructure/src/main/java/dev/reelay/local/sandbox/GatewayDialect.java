@@ -117,6 +117,8 @@ final class GatewayDialect implements Dialect {
                     case PROCESSING -> "in_progress";
                     case COMPLETED -> "completed";
                     case FAILED -> "failed";
+                    // The gateway documents no cancel: no sandbox task of it is ever cancelled.
+                    case CANCELLED -> "cancelled";
                 })
                 .put("progress", task.progress())
                 .put("created_at", task.createdAt().getEpochSecond());

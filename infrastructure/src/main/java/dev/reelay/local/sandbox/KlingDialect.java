@@ -265,7 +265,8 @@ final class KlingDialect implements Dialect {
             case PENDING -> "submitted";
             case PROCESSING -> "processing";
             case COMPLETED -> "succeed";
-            case FAILED -> "failed";
+            // Kling has no cancel, so no sandbox task of it is ever cancelled; were one, Kling could only say failed.
+            case FAILED, CANCELLED -> "failed";
         };
     }
 

@@ -49,6 +49,7 @@ public final class SandboxFaults {
     private final Queue<Refusal> submissionRefusals = new ConcurrentLinkedQueue<>();
     private final Queue<LateFailure> lateFailures = new ConcurrentLinkedQueue<>();
     private final Queue<Duration> nextResponseDelays = new ConcurrentLinkedQueue<>();
+    private final Queue<Duration> nextRenderDelays = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Duration> everyResponseDelay = new AtomicReference<>(Duration.ZERO);
     private final AtomicInteger callbacksToLose = new AtomicInteger();
     private final AtomicInteger callbacksToDuplicate = new AtomicInteger();
@@ -84,6 +85,14 @@ public final class SandboxFaults {
         return this;
     }
 
+    /** The next {@code times} accepted tasks take this long to complete instead of the settings' render delay. */
+    public SandboxFaults renderSlowly(int times, Duration renderDelay) {
+        for (int i = 0; i < times; i++) {
+            nextRenderDelays.add(renderDelay);
+        }
+        return this;
+    }
+
     /** The next {@code times} callbacks are never sent. */
     public SandboxFaults loseCallbacks(int times) {
         callbacksToLose.addAndGet(times);
@@ -113,6 +122,10 @@ public final class SandboxFaults {
     Duration nextResponseDelay() {
         Duration next = nextResponseDelays.poll();
         return next != null ? next : everyResponseDelay.get();
+    }
+
+    Optional<Duration> nextRenderDelay() {
+        return Optional.ofNullable(nextRenderDelays.poll());
     }
 
     boolean takeLostCallback() {

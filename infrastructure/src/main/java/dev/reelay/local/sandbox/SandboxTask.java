@@ -12,6 +12,7 @@ import java.util.Optional;
  * One accepted generation. Its status is derived when asked: {@code PENDING}, then {@code PROCESSING} with
  * progress rising in steps over the render delay, then {@code COMPLETED} once the delay has passed and the
  * video is rendered, or {@code FAILED} as soon as rendering fails (a scripted late failure waits for the delay).
+ * A task cancelled before it finished stays {@code CANCELLED} at the progress it had, and never shows a video.
  */
 final class SandboxTask {
     static final String GENERATION_FAILED = "generation_failed";
@@ -26,6 +27,8 @@ final class SandboxTask {
     private volatile Path video;
     private volatile Failure failure;
     private volatile boolean failureWaitsForDelay;
+    /** The progress it had when cancelled; -1 while not cancelled. */
+    private volatile int cancelledAtProgress = -1;
 
     SandboxTask(String id, Instant createdAt, Job job, Duration renderDelay, int progressSteps, URI videoUrl) {
         this.id = id;
@@ -46,7 +49,17 @@ final class SandboxTask {
 
     /** The rendered file, as soon as it exists (like the aggregator's CDN, the link works before the status says so). */
     Optional<Path> video() {
-        return Optional.ofNullable(video);
+        return cancelledAtProgress >= 0 ? Optional.empty() : Optional.ofNullable(video);
+    }
+
+    /** Cancels the task if it has not finished; false when it has (completed, failed or already cancelled). */
+    synchronized boolean cancel() {
+        TaskSnapshot now = snapshot();
+        if (now.status().finished()) {
+            return false;
+        }
+        cancelledAtProgress = now.progress();
+        return true;
     }
 
     void rendered(Path video) {
@@ -64,6 +77,10 @@ final class SandboxTask {
     }
 
     TaskSnapshot snapshot() {
+        int cancelledAt = cancelledAtProgress;
+        if (cancelledAt >= 0) {
+            return snapshot(Status.CANCELLED, cancelledAt, Optional.empty(), Optional.empty());
+        }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - acceptedNanos);
         Failure failed = failure;
         if (failed != null && (!failureWaitsForDelay || elapsed.compareTo(renderDelay) >= 0)) {

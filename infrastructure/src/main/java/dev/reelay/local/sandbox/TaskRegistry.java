@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -41,6 +42,7 @@ public final class TaskRegistry implements AutoCloseable {
     private final ExecutorService renderThreads;
     private final Map<String, SandboxTask> tasks = new ConcurrentHashMap<>();
     private final List<SandboxTask> inOrder = new CopyOnWriteArrayList<>();
+    private final Map<String, Future<?>> renders = new ConcurrentHashMap<>();
 
     TaskRegistry(Dialect dialect, SandboxSettings settings, SandboxFaults faults, Callbacks callbacks,
                  Function<String, URI> videoUrls) throws IOException {
@@ -63,11 +65,33 @@ public final class TaskRegistry implements AutoCloseable {
         if (lateFailure.isPresent()) {
             task.failsAfterDelay(new Failure(lateFailure.get().code(), lateFailure.get().message()));
         } else {
-            renderThreads.execute(() -> render(task, firstFrame, lastFrame));
+            renders.put(task.id(), renderThreads.submit(() -> render(task, firstFrame, lastFrame)));
         }
         job.callbackUrl().ifPresent(url -> callbacks.watch(task, url));
         log.info("Accepted {}: {}, {} s, {}, sound {}", task.id(), job.model(), job.durationSeconds(), job.quality(),
                 job.sound() ? "on" : "off");
+        return task.snapshot();
+    }
+
+    /**
+     * Cancels a task that has not finished: it reports {@code CANCELLED} from now on, its render is
+     * interrupted, and no video of it is ever served. A finished task is refused (400
+     * {@code task_not_cancellable}), an unknown one is a 404.
+     */
+    public TaskSnapshot cancel(String taskId) throws ApiError {
+        SandboxTask task = tasks.get(taskId);
+        if (task == null) {
+            throw ApiError.taskNotFound("Task " + taskId + " does not exist");
+        }
+        if (!task.cancel()) {
+            throw ApiError.vendor(400, "task_not_cancellable", null, "Task " + taskId + " is already "
+                    + task.snapshot().status().name().toLowerCase(java.util.Locale.ROOT) + "; only a pending or processing task can be cancelled");
+        }
+        Future<?> render = renders.remove(taskId);
+        if (render != null) {
+            render.cancel(true);
+        }
+        log.info("Cancelled {}", taskId);
         return task.snapshot();
     }
 
@@ -115,7 +139,8 @@ public final class TaskRegistry implements AutoCloseable {
         Instant created = Instant.now();
         while (true) {
             String id = dialect.newTaskId(created);
-            SandboxTask task = new SandboxTask(id, created, job, settings.renderDelay(), settings.progressSteps(), videoUrls.apply(id));
+            Duration renderDelay = faults.nextRenderDelay().orElse(settings.renderDelay());
+            SandboxTask task = new SandboxTask(id, created, job, renderDelay, settings.progressSteps(), videoUrls.apply(id));
             if (tasks.putIfAbsent(id, task) == null) {
                 inOrder.add(task);
                 return task;
@@ -138,11 +163,13 @@ public final class TaskRegistry implements AutoCloseable {
             task.rendered(video);
         } catch (InterruptedIOException | ClosedByInterruptException e) {
             // Closing the sandbox interrupts renders: between frames, or inside JCodec's file writes.
-            log.info("Stopped rendering {}: the sandbox is closing", task.id());
+            log.info("Stopped rendering {}: it was cancelled, or the sandbox is closing", task.id());
             task.failed("Rendering was stopped");
         } catch (IOException | RuntimeException e) {
             log.error("Rendering {} to {} failed", task.id(), video, e);
             task.failed("Rendering failed: " + e.getMessage());
+        } finally {
+            renders.remove(task.id());
         }
     }
 }

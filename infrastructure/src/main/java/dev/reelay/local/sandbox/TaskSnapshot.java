@@ -16,10 +16,12 @@ public record TaskSnapshot(String id, Instant createdAt, Job job, Status status,
                            Optional<URI> videoUrl, Optional<Failure> failure) {
 
     public enum Status {
-        PENDING, PROCESSING, COMPLETED, FAILED;
+        PENDING, PROCESSING, COMPLETED, FAILED,
+        /** Cancelled through a dialect's cancel endpoint while pending or processing: it renders nothing more. */
+        CANCELLED;
 
         public boolean finished() {
-            return this == COMPLETED || this == FAILED;
+            return this == COMPLETED || this == FAILED || this == CANCELLED;
         }
     }
 

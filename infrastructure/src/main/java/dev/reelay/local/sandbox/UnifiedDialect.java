@@ -13,8 +13,11 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The unified aggregator's (EvoLink's) Kling v3 video API, seeds 000 and 004: bearer API key,
  * {@code POST /v1/videos/generations}, {@code GET /v1/tasks/{id}}, the {@code video.generation.task} object,
- * the {@code {"error":{"code","message","type"}}} envelope, and one callback when a task ends, retried at
- * 1, 2 and 4 s.
+ * the {@code {"error":{"code","message","type"}}} envelope, and one callback when a task ends (completed,
+ * failed or cancelled), retried at 1, 2 and 4 s. The seeds document no cancel endpoint, but the task object
+ * has {@code task_info.can_cancel} and a {@code cancelled} status: Reelay ASSUMES
+ * {@code POST /v1/tasks/{id}/cancel} answering the task object for a task still pending or processing, and a
+ * 400 {@code task_not_cancellable} for a finished one; so does this sandbox.
  */
 final class UnifiedDialect implements Dialect {
     private static final String TASK_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -45,7 +48,8 @@ final class UnifiedDialect implements Dialect {
                 Route.lookup("GET", "/v1/tasks/{id}", (call, tasks) -> {
                     String id = call.pathParam("id");
                     return taskJson(tasks.find(id).orElseThrow(() -> ApiError.taskNotFound("Task " + id + " does not exist")));
-                }));
+                }),
+                Route.lookup("POST", "/v1/tasks/{id}/cancel", (call, tasks) -> taskJson(tasks.cancel(call.pathParam("id")))));
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.adapter.provider.AssumedCancel;
 import dev.reelay.adapter.provider.VendorHttp;
 import dev.reelay.port.ProviderClient;
 
@@ -37,7 +38,10 @@ import static dev.reelay.adapter.provider.VendorHttp.text;
  *       is classified by that code;</li>
  *   <li>callbacks are undocumented: a body shaped like a query answer (or its {@code data}) is read,
  *       anything else is not ours; {@code callback_url} is not sent, the workflow's polling finds the
- *       result; cancel and external task ids are undocumented, so neither is offered.</li>
+ *       result; external task ids are undocumented, so none is offered;</li>
+ *   <li>cancel is undocumented too, but APIMart reports a {@code cancelled} status: ASSUMED as
+ *       {@code POST /v1/tasks/{task_id}/cancel} answering the task (under {@code data}, like a query),
+ *       read tolerantly (see {@link AssumedCancel}).</li>
  * </ul>
  *
  * <p>Request mapping: quality {@code 720p}/{@code 1080p}/{@code 4k} is {@code mode}
@@ -163,6 +167,15 @@ public final class ApiMartProviderClient implements ProviderClient {
             throw vendor.badAnswer("sent no task data for " + providerTaskId);
         }
         return statusOf(task, providerTaskId);
+    }
+
+    /** ASSUMED endpoint, see {@link AssumedCancel}: true only when APIMart confirms it stopped the job. */
+    @Override
+    public boolean cancel(String providerTaskId) {
+        return AssumedCancel.run(
+                () -> text(VendorHttp.task(checked(vendor.post("/v1/tasks/" + VendorHttp.segment(providerTaskId) + "/cancel",
+                        json.createObjectNode()))), "status"),
+                () -> query(providerTaskId));
     }
 
     @Override

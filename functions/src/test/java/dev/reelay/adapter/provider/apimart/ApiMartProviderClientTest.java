@@ -307,8 +307,53 @@ class ApiMartProviderClientTest {
     }
 
     @Test
-    void hasNoCancel() {
-        assertThat(client.cancel("task_01")).isFalse();
+    void cancelIsTheAssumedPostAndTrueOnlyWhenApiMartReportsTheTaskCancelled() {
+        vendor.answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"cancelled\",\"progress\":40}}");
+
+        assertThat(client.cancel("task_01")).isTrue();
+        assertThat(vendor.request().method()).isEqualTo("POST");
+        assertThat(vendor.request().path()).isEqualTo("/v1/tasks/task_01/cancel");
+        assertThat(vendor.request().authorization()).isEqualTo("Bearer sk-apimart");
         assertThat(client.name()).isEqualTo("apimart");
+    }
+
+    @Test
+    void aCancelAnsweredWithAStillRunningTaskIsNotACancel() {
+        vendor.answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"processing\"}}");
+
+        assertThat(client.cancel("task_01")).isFalse();
+    }
+
+    @ParameterizedTest(name = "HTTP {0}: no cancel there")
+    @ValueSource(ints = {404, 405})
+    void noSuchCancelEndpointOrTaskIsNotCancelled(int status) {
+        vendor.answer(status, "{\"error\":{\"code\":\"not_found\",\"message\":\"Not found\"}}");
+
+        assertThat(client.cancel("task_01")).isFalse();
+        assertThat(vendor.requests()).hasSize(1);
+    }
+
+    @Test
+    void notCancellableIsFalseUnlessAQueryShowsTheTaskAlreadyCancelled() {
+        vendor.answer(400, "{\"error\":{\"code\":\"task_not_cancellable\",\"message\":\"already completed\"}}")
+                .answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"completed\",\"result\":{\"videos\":[{\"url\":[\"https://x/v.mp4\"]}]}}}")
+                .answer(400, "{\"error\":{\"code\":\"task_not_cancellable\",\"message\":\"already cancelled\"}}")
+                .answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"cancelled\"}}");
+
+        assertThat(client.cancel("task_01")).isFalse();
+        assertThat(client.cancel("task_01")).isTrue();
+        assertThat(vendor.requests()).extracting(FakeVendor.Request::path).containsExactly(
+                "/v1/tasks/task_01/cancel", "/v1/tasks/task_01", "/v1/tasks/task_01/cancel", "/v1/tasks/task_01");
+    }
+
+    @Test
+    void anyOtherCancelFailureIsTheVendorsClassifiedError() {
+        vendor.answer(503, "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"busy\"}}")
+                .answer(401, "{\"error\":{\"code\":\"invalid_api_key\",\"message\":\"Invalid API key\"}}");
+
+        assertThatThrownBy(() -> client.cancel("task_01")).asInstanceOf(type(ProviderException.class))
+                .satisfies(e -> assertThat(e.kind()).isEqualTo(ProviderErrorKind.PROVIDER_UNAVAILABLE));
+        assertThatThrownBy(() -> client.cancel("task_01")).asInstanceOf(type(ProviderException.class))
+                .satisfies(e -> assertThat(e.kind()).isEqualTo(ProviderErrorKind.AUTH));
     }
 }
