@@ -7,10 +7,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactionConflictException;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Budgets as {@code committedMicros} on the owner's monthly usage item ({@code pk=USAGE#owner,
@@ -20,6 +22,7 @@ import java.util.OptionalLong;
  */
 public final class DynamoDbBudgets implements Budgets {
     static final String COMMITTED = "committedMicros";
+    private static final int MAX_ATTEMPTS = 5;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -39,7 +42,7 @@ public final class DynamoDbBudgets implements Budgets {
                 .updateExpression("SET #committed = if_not_exists(#committed, :zero) + :amount")
                 .expressionAttributeNames(Map.of("#committed", COMMITTED));
         if (budgetMicros.isEmpty()) {
-            dynamo.updateItem(update.expressionAttributeValues(Map.of(":zero", n(0), ":amount", n(amountMicros))).build());
+            write(update.expressionAttributeValues(Map.of(":zero", n(0), ":amount", n(amountMicros))).build());
             return new Reservation(month, amountMicros);
         }
         long budget = budgetMicros.getAsLong();
@@ -48,7 +51,7 @@ public final class DynamoDbBudgets implements Budgets {
         }
         long headroom = MonthlyBudget.headroom(budget, amountMicros);
         try {
-            dynamo.updateItem(update
+            write(update
                     .conditionExpression("attribute_not_exists(#committed) OR #committed <= :headroom")
                     .expressionAttributeValues(Map.of(":zero", n(0), ":amount", n(amountMicros), ":headroom", n(headroom)))
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
@@ -67,10 +70,33 @@ public final class DynamoDbBudgets implements Budgets {
         if (!reservation.holdsSomething()) {
             return;
         }
-        dynamo.updateItem(u -> u.tableName(table).key(DynamoDbTaskStore.usageKey(ownerKeyId, reservation.month()))
+        write(UpdateItemRequest.builder().tableName(table).key(DynamoDbTaskStore.usageKey(ownerKeyId, reservation.month()))
                 .updateExpression("ADD #committed :minus")
                 .expressionAttributeNames(Map.of("#committed", COMMITTED))
-                .expressionAttributeValues(Map.of(":minus", n(-reservation.micros()))));
+                .expressionAttributeValues(Map.of(":minus", n(-reservation.micros()))).build());
+    }
+
+    /**
+     * One update of the usage item. A task of the same owner ending at that moment holds the item
+     * in its transaction, which DynamoDB answers with a conflict: worth a short retry.
+     */
+    private void write(UpdateItemRequest request) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dynamo.updateItem(request);
+                return;
+            } catch (TransactionConflictException busy) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw busy;
+                }
+                try {
+                    Thread.sleep(10L * attempt + ThreadLocalRandom.current().nextLong(20L * attempt));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw busy;
+                }
+            }
+        }
     }
 
     @Override
