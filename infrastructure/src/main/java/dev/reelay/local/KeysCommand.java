@@ -1,5 +1,6 @@
 package dev.reelay.local;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
@@ -42,7 +43,8 @@ import java.util.Optional;
  */
 final class KeysCommand {
     static final int REFUSED = 2;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Amounts as plain decimals (25, not 2.5E+1). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
     private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "table", "region");
 
     /** Where the keys are: the tables and the clients to close afterwards. */
@@ -105,7 +107,7 @@ final class KeysCommand {
         ObjectNode line = JSON.createObjectNode();
         line.put("name", created.key().name());
         line.put("api_key", created.secret());
-        line.put("monthly_budget_usd", created.key().monthlyBudgetUsd().orElse(null));
+        line.put("monthly_budget_usd", created.key().monthlyBudgetUsd().map(BigDecimal::stripTrailingZeros).orElse(null));
         line.put("webhook_secret", webhook.secret());
         stdout.println(JSON.writeValueAsString(line));
         stderr.println("Created the API key '" + name + "'. Keep it and its webhook signing secret now: neither is shown again.");

@@ -79,6 +79,7 @@ class LauncherTest {
         assertThat(key.path("webhook_secret").asText()).startsWith("whsec_");
         Run unlimited = run("keys", "create", "--name", "team-b");
         assertThat(unlimited.lines().get(0).path("monthly_budget_usd").isNull()).isTrue();
+        assertThat(run("keys", "create", "--name", "team-c", "--monthly-budget-usd", "25.00").stdout()).contains("\"monthly_budget_usd\":25,");
 
         Run taken = run("keys", "create", "--name", "team-a");
         assertThat(taken.exit()).isEqualTo(2);
@@ -97,7 +98,8 @@ class LauncherTest {
 
         Run listed = run("keys", "list");
         assertThat(listed.exit()).isZero();
-        assertThat(listed.lines()).extracting(line -> line.path("name").asText()).containsExactly("team-a", "team-b");
+        assertThat(listed.lines()).extracting(line -> line.path("name").asText()).containsExactly("team-a", "team-b", "team-c");
+        assertThat(listed.stdout()).contains("\"monthly_budget_usd\":25,").contains("\"monthly_budget_usd\":12.5,");
         assertThat(listed.stdout()).doesNotContain(key.path("api_key").asText()).doesNotContain("rly_").doesNotContain("whsec_");
         assertThat(listed.lines().get(0).path("active").asBoolean()).isTrue();
         assertThat(listed.lines().get(0).path("committed_usd_this_month").decimalValue()).isZero();
