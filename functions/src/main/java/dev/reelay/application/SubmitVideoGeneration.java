@@ -1,5 +1,8 @@
 package dev.reelay.application;
 
+import dev.reelay.domain.apikey.ApiKey;
+import dev.reelay.domain.budget.MonthlyBudget;
+import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.domain.media.ImageFacts;
@@ -11,6 +14,8 @@ import dev.reelay.domain.request.ImageRules;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.port.ApiKeys;
+import dev.reelay.port.Budgets;
 import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.TaskStore;
@@ -20,15 +25,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * Accepts a generation request: validates it, fetches and checks its images, prices it, records
- * the task and starts its workflow. Nothing invalid gets past this point, so nothing invalid
- * reaches a provider or a bill.
+ * Accepts a generation request: validates it, fetches and checks its images, prices it, reserves
+ * the most it can cost from its API key's monthly budget, records the task and starts its
+ * workflow. Nothing invalid or over budget gets past this point, so nothing of the kind reaches a
+ * provider or a bill.
  */
 public final class SubmitVideoGeneration {
     private static final Logger LOG = LoggerFactory.getLogger(SubmitVideoGeneration.class);
@@ -42,10 +50,16 @@ public final class SubmitVideoGeneration {
     private final Clock clock;
     private final Supplier<String> taskIds;
     private final IdempotencyKeys idempotency;
+    private final ApiKeys apiKeys;
+    private final Budgets budgets;
 
+    /**
+     * @param apiKeys where the owner's monthly budget is read (an owner that is no key has none)
+     * @param budgets where the most a task can cost is reserved against that budget
+     */
     public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, VideoArchive archive,
                                  ProviderTable providers, TaskStore store, Workflow workflow, Clock clock,
-                                 Supplier<String> taskIds, IdempotencyKeys idempotency) {
+                                 Supplier<String> taskIds, IdempotencyKeys idempotency, ApiKeys apiKeys, Budgets budgets) {
         this.parser = parser;
         this.images = images;
         this.archive = archive;
@@ -55,6 +69,8 @@ public final class SubmitVideoGeneration {
         this.clock = clock;
         this.taskIds = taskIds;
         this.idempotency = idempotency;
+        this.apiKeys = apiKeys;
+        this.budgets = budgets;
     }
 
     /** The task an earlier request with the same key made; it may still be being recorded, so wait a little. */
@@ -99,7 +115,10 @@ public final class SubmitVideoGeneration {
     public Task submit(String ownerKeyId, Object body, String idempotencyKey) {
         GenerationRequest request = parser.parse(body);
         // The cheapest vendor that can serve the request sets the quote; a request none can serve stops here.
-        Quote quote = providers.candidates(request).get(0).quote();
+        List<ProviderTable.Candidate> candidates = providers.candidates(request);
+        Quote quote = candidates.get(0).quote();
+        // Failover may move the task to any candidate: the budget holds the dearest one's price.
+        Quote mostItCanCost = MonthlyBudget.mostItCanCost(candidates);
         byte[] start = request.imageStart() == null ? null
                 : images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
         ImageFacts startFacts = start == null ? null : ImageRules.check("image_start", start);
@@ -117,23 +136,68 @@ public final class SubmitVideoGeneration {
                 return original(ownerKeyId, claim, RequestHash.of(body));
             }
         }
-        String startKey = start == null ? null
-                : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
-        String endKey = end == null ? null
-                : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
-        Task task = Task.accepted(taskId, ownerKeyId, clock.instant(), request, startKey, endKey, quote);
-        store.create(task);
+        // After the claim, so that a repeated request reserves nothing; before anything is staged,
+        // recorded or sent, so that a request over budget costs nothing.
+        Instant now = clock.instant();
+        Reservation reservation;
+        try {
+            reservation = budgets.reserve(ownerKeyId, budgetOf(ownerKeyId), mostItCanCost.costMicros(), MonthlyBudget.monthOf(now));
+        } catch (RuntimeException refused) {
+            giveUp(ownerKeyId, taskId, key, Reservation.NONE, refused);
+            throw refused;
+        }
+        Task task;
+        try {
+            String startKey = start == null ? null
+                    : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
+            String endKey = end == null ? null
+                    : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
+            task = Task.accepted(taskId, ownerKeyId, now, request, startKey, endKey, quote);
+            store.create(task, reservation);
+        } catch (RuntimeException e) {
+            giveUp(ownerKeyId, taskId, key, reservation, e);
+            throw e;
+        }
         try {
             workflow.start(taskId);
         } catch (RuntimeException e) {
             LOG.error("Could not start the workflow of task {}; marking it failed", taskId, e);
             Failure failure = new Failure("workflow_unavailable", "The task could not be started; it was not charged.");
+            // Failing the task releases its reservation in the same write.
             store.markFailed(taskId, failure, new TimelineEvent(TimelineEvent.FAILED, clock.instant(), failure.code()));
             throw new TransientFailureException("workflow_unavailable",
                     "The task could not be started; try again.", e);
         }
-        LOG.info("Accepted task {} for key {}: {} s at {}/{}, quoted {} USD", taskId, ownerKeyId,
-                request.durationSeconds(), request.quality().wire(), request.sound().wire(), quote.costUsd());
+        LOG.info("Accepted task {} for key {}: {} s at {}/{}, quoted {} USD, {} held of the monthly budget", taskId, ownerKeyId,
+                request.durationSeconds(), request.quality().wire(), request.sound().wire(), quote.costUsd(),
+                MonthlyBudget.usd(reservation.micros()));
         return task;
+    }
+
+    private OptionalLong budgetOf(String ownerKeyId) {
+        return apiKeys.findByName(ownerKeyId).flatMap(ApiKey::monthlyBudgetUsd)
+                .map(usd -> OptionalLong.of(MonthlyBudget.micros(usd))).orElse(OptionalLong.empty());
+    }
+
+    /**
+     * The submission stopped after claiming its idempotency key (and perhaps reserving part of the
+     * budget) but before its task was recorded: the reservation is given back and the key freed,
+     * so that nothing is held for a task that does not exist. When recording may have gone through
+     * after all (the task is there), the task holds both and its end settles them.
+     */
+    private void giveUp(String ownerKeyId, String taskId, String key, Reservation reservation, RuntimeException cause) {
+        try {
+            if (store.find(taskId).isPresent()) {
+                return;
+            }
+            budgets.release(ownerKeyId, reservation);
+            if (key != null) {
+                idempotency.release(ownerKeyId, key, taskId);
+            }
+        } catch (RuntimeException cleanupFailed) {
+            LOG.error("Could not give back what the refused submission of task {} held ({} of {}'s budget)", taskId,
+                    MonthlyBudget.usd(reservation.micros()), ownerKeyId, cleanupFailed);
+            cause.addSuppressed(cleanupFailed);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.reelay.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
+import dev.reelay.adapter.dynamodb.DynamoDbBudgets;
 import dev.reelay.adapter.dynamodb.DynamoDbIdempotencyKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
@@ -17,6 +18,7 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
 import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
+import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
@@ -29,6 +31,7 @@ import dev.reelay.domain.provider.Capability;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.ApiKeys;
+import dev.reelay.port.Budgets;
 import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
@@ -62,6 +65,7 @@ public final class Wiring {
     private final VideoGenerationSteps steps;
     private final WebhookSecrets webhookSecrets;
     private final ApiKeys apiKeys;
+    private final Budgets budgets;
 
     /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
@@ -77,6 +81,7 @@ public final class Wiring {
         this.webhookSecrets = new DynamoDbWebhookSecrets(dynamo, config.tasksTable(), RANDOM);
         this.idempotency = new DynamoDbIdempotencyKeys(dynamo, config.tasksTable(), clock);
         this.apiKeys = new DynamoDbApiKeys(dynamo, config.tasksTable(), RANDOM, clock);
+        this.budgets = new DynamoDbBudgets(dynamo, config.tasksTable());
         this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), clock);
     }
 
@@ -85,7 +90,11 @@ public final class Wiring {
                         new WebhookUrlRules(config.allowLocalWebhooks())),
                 new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.providers(), store,
                 new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
-                idempotency);
+                idempotency, apiKeys, budgets);
+    }
+
+    public AuthorizeApiKey authorizeApiKey() {
+        return new AuthorizeApiKey(apiKeys);
     }
 
     /** Task views say a cancel is free ({@code can_cancel}) before a vendor has the job, or when that vendor can stop it. */
@@ -130,6 +139,10 @@ public final class Wiring {
 
     public ApiKeys apiKeys() {
         return apiKeys;
+    }
+
+    public Budgets budgets() {
+        return budgets;
     }
 
     /** For the local launcher, which shows a newly created secret once. */

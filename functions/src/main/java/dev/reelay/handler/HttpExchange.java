@@ -9,8 +9,10 @@ import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.PermanentFailureException;
+import dev.reelay.domain.error.QuotaExceededException;
 import dev.reelay.domain.error.ReelayException;
 import dev.reelay.domain.error.TransientFailureException;
+import dev.reelay.domain.error.UnauthorizedException;
 import org.slf4j.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -24,9 +26,6 @@ final class HttpExchange {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    /** Until API keys exist, every caller is the one default owner. */
-    static final String DEFAULT_OWNER = "default";
-
     private HttpExchange() {
     }
 
@@ -45,7 +44,6 @@ final class HttpExchange {
         }
     }
 
-    /** The API key the authorizer resolved, or the default owner while keys are not enforced. */
     /** The {@code Idempotency-Key} header (API Gateway lower-cases header names), or null. */
     static String idempotencyKey(APIGatewayV2HTTPEvent event) {
         String key = event.getHeaders() == null ? null : event.getHeaders().get("idempotency-key");
@@ -56,13 +54,20 @@ final class HttpExchange {
         return key;
     }
 
+    /**
+     * The name of the API key that the Lambda authorizer verified ({@code requestContext.authorizer.lambda.keyName}),
+     * which owns the request's tasks. Without it the request was not authorized: a 401, never a
+     * shared owner (a route deployed without the authorizer must not serve anyone's tasks).
+     */
     static String ownerKeyId(APIGatewayV2HTTPEvent event) {
         return Optional.ofNullable(event.getRequestContext())
                 .map(APIGatewayV2HTTPEvent.RequestContext::getAuthorizer)
                 .map(APIGatewayV2HTTPEvent.RequestContext.Authorizer::getLambda)
-                .map(claims -> claims.get("keyId"))
+                .map(context -> context.get(AuthorizeApiKeyHandler.KEY_NAME))
                 .map(Object::toString)
-                .orElse(DEFAULT_OWNER);
+                .filter(name -> !name.isBlank())
+                .orElseThrow(() -> new UnauthorizedException("missing_api_key",
+                        "No verified API key came with this request; send 'Authorization: Bearer <your API key>'."));
     }
 
     static APIGatewayV2HTTPResponse json(int status, Object body) {
@@ -84,6 +89,14 @@ final class HttpExchange {
         if (failure instanceof ConflictException conflict) {
             log.info("{} refused: {} {}", route, conflict.code(), conflict.getMessage());
             return errorBody(409, conflict, "conflict_error", null);
+        }
+        if (failure instanceof UnauthorizedException unauthorized) {
+            log.warn("{} refused: {} (is the route deployed without the authorizer?)", route, unauthorized.code());
+            return errorBody(401, unauthorized, "authentication_error", null);
+        }
+        if (failure instanceof QuotaExceededException quota) {
+            log.info("{} refused: {} {}", route, quota.code(), quota.getMessage());
+            return errorBody(402, quota, "insufficient_quota", null);
         }
         if (failure instanceof NotFoundException notFound) {
             return errorBody(404, notFound, "not_found_error", null);

@@ -12,4 +12,11 @@ public interface IdempotencyKeys {
 
     /** Claims {@code key} for {@code taskId} unless it is claimed already, atomically. */
     Claim claim(String ownerKeyId, String key, String requestHash, String taskId);
+
+    /**
+     * Gives up the claim of {@code key} made for {@code taskId}, when that request was refused
+     * after claiming it and before its task was recorded (over budget, say): the key can then be
+     * used again. A claim made for another task is left alone.
+     */
+    void release(String ownerKeyId, String key, String taskId);
 }

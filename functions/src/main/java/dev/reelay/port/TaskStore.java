@@ -1,5 +1,6 @@
 package dev.reelay.port;
 
+import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
@@ -16,8 +17,17 @@ import java.util.Optional;
  */
 public interface TaskStore {
 
-    /** Records a newly accepted task; fails if the id exists. */
-    void create(Task task);
+    /**
+     * Records a newly accepted task holding a budget reservation; fails if the id exists. When the
+     * task ends, {@link #settle} settles the reservation to the real charge and
+     * {@link #markFailed} releases it, each in the same write as the status change.
+     */
+    void create(Task task, Reservation reservation);
+
+    /** Records a newly accepted task that holds no budget reservation. */
+    default void create(Task task) {
+        create(task, Reservation.NONE);
+    }
 
     Optional<Task> find(String taskId);
 
@@ -52,12 +62,17 @@ public interface TaskStore {
     boolean recordResult(String taskId, TaskResult result, TimelineEvent event);
 
     /**
-     * In one transaction: the task is completed, its billing record written and its owner's usage
-     * counters increased. Safe to repeat: returns false, charging nothing, when already settled.
+     * In one transaction: the task is completed, its billing record written, its owner's usage
+     * counters increased and its budget reservation settled to {@code charge}. Safe to repeat:
+     * returns false, charging nothing, when already settled.
      */
     boolean settle(String taskId, Quote charge, TimelineEvent event);
 
-    /** The task failed, at no charge. Returns false when the task had already ended. */
+    /**
+     * The task failed, at no charge; its budget reservation is released in the same write, so
+     * exactly once however often this is repeated or raced. Returns false when the task had
+     * already ended.
+     */
     boolean markFailed(String taskId, Failure failure, TimelineEvent event);
 
     /**

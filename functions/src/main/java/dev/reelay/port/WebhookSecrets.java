@@ -2,7 +2,7 @@ package dev.reelay.port;
 
 /**
  * The webhook signing secret of each API key ({@code whsec_<base64>}), created on first use.
- * Until API keys exist there is one owner, {@code default}, and so one secret.
+ * The owner is the API key's name; the local stack's default key is {@code default}.
  */
 public interface WebhookSecrets {
 

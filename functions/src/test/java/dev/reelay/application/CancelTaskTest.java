@@ -295,8 +295,8 @@ class CancelTaskTest {
         }
 
         @Override
-        public void create(Task task) {
-            inner.create(task);
+        public void create(Task task, dev.reelay.domain.budget.Reservation reservation) {
+            inner.create(task, reservation);
         }
 
         @Override

@@ -48,8 +48,8 @@ final class EndedTaskStore implements TaskStore {
     }
 
     @Override
-    public void create(Task task) {
-        running.create(task);
+    public void create(Task task, dev.reelay.domain.budget.Reservation reservation) {
+        running.create(task, reservation);
     }
 
     @Override

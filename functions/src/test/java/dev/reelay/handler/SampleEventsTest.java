@@ -22,7 +22,13 @@ import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.ProviderClient.JobStatus;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.testing.FakeProvider;
+import dev.reelay.testing.InMemoryApiKeys;
+import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
@@ -53,9 +59,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SampleEventsTest {
     private static final String TASK = "task-1795397400-k3v9q2m7x1pz";
+    /** The (made-up) key the sample events present. */
+    private static final String SAMPLE_KEY = "rly_SampleKeyForTheEventsOnly000000000000000000";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final InMemoryTaskStore store = new InMemoryTaskStore();
+    private final InMemoryBudgets budgets = new InMemoryBudgets();
+    private final InMemoryTaskStore store = new InMemoryTaskStore(budgets);
+    private final InMemoryApiKeys apiKeys = new InMemoryApiKeys();
     private final InMemoryArchive archive = new InMemoryArchive();
     private final FakeProvider provider = new FakeProvider("unified");
     private final RecordingWorkflow workflow = new RecordingWorkflow();
@@ -69,7 +79,7 @@ class SampleEventsTest {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
-                new InMemoryIdempotencyKeys()));
+                new InMemoryIdempotencyKeys(), apiKeys, budgets));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
                 callbacks, java.util.Optional.empty(), Clock.systemUTC());
@@ -210,7 +220,7 @@ class SampleEventsTest {
         assertThat(page.path("has_more").asBoolean()).isFalse();
         assertThat(page.path("next_cursor").isNull()).isTrue();
 
-        event.getRequestContext().getAuthorizer().getLambda().put("keyId", "someone-else");
+        event.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
         JsonNode foreign = JSON.readTree(handler.handleRequest(event, null).getBody());
         assertThat(foreign.path("data")).isEmpty();
 
@@ -227,7 +237,7 @@ class SampleEventsTest {
         CancelTaskHandler handler = new CancelTaskHandler(new CancelTask(store, Providers.router(provider), workflow,
                 new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()), Clock.systemUTC()));
         APIGatewayV2HTTPEvent foreign = EventLoader.loadApiGatewayHttpEvent("events/cancel-task.json");
-        foreign.getRequestContext().getAuthorizer().getLambda().put("keyId", "someone-else");
+        foreign.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
 
         APIGatewayV2HTTPResponse notYours = handler.handleRequest(foreign, null);
         assertThat(notYours.getStatusCode()).isEqualTo(404);
@@ -246,6 +256,63 @@ class SampleEventsTest {
         assertThat(again.getStatusCode()).isEqualTo(200);
         assertThat(JSON.readTree(again.getBody())).isEqualTo(task);
         assertThat(provider.cancelRequests).isEmpty();
+    }
+
+    @Test
+    void authorizerEventWithAnActiveKeyIsAuthorizedAndNamesTheKey() {
+        apiKeys.create("default", null, SAMPLE_KEY);
+        AuthorizeApiKeyHandler authorizer = new AuthorizeApiKeyHandler(new AuthorizeApiKey(apiKeys));
+        APIGatewayV2CustomAuthorizerEvent event = EventLoader.loadAPIGatewayV2CustomAuthorizerEvent("events/authorize-api-key.json");
+
+        SimpleIAMPolicyResponse allowed = authorizer.handleRequest(event, null);
+        assertThat(allowed.getIsAuthorized()).isTrue();
+        assertThat(allowed.getContext()).containsExactly(Map.entry("keyName", "default"));
+
+        apiKeys.revoke("default");
+        SimpleIAMPolicyResponse revoked = authorizer.handleRequest(event, null);
+        assertThat(revoked.getIsAuthorized()).isFalse();
+        assertThat(revoked.getContext()).isEmpty();
+    }
+
+    @Test
+    void theAuthorizersAnswerIsTheSimpleResponseApiGatewayReads() throws IOException {
+        apiKeys.create("default", null, SAMPLE_KEY);
+        SimpleIAMPolicyResponse answer = new AuthorizeApiKeyHandler(new AuthorizeApiKey(apiKeys))
+                .handleRequest(EventLoader.loadAPIGatewayV2CustomAuthorizerEvent("events/authorize-api-key.json"), null);
+        // As the Lambda runtime serialises it: API Gateway reads exactly these two fields.
+        JsonNode json = JSON.readTree(JSON.writeValueAsString(answer));
+        assertThat(json.path("isAuthorized").asBoolean()).isTrue();
+        assertThat(json.path("context").path("keyName").asText()).isEqualTo("default");
+    }
+
+    @Test
+    void routeEventsWithoutTheAuthorizersContextAre401() throws IOException {
+        APIGatewayV2HTTPEvent submit = EventLoader.loadApiGatewayHttpEvent("events/submit-video.json");
+        submit.getRequestContext().setAuthorizer(null);
+        APIGatewayV2HTTPResponse refused = submitHandler.handleRequest(submit, null);
+        assertThat(refused.getStatusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(refused.getBody()).path("error").path("code").asText()).isEqualTo("missing_api_key");
+        assertThat(workflow.started).isEmpty();
+
+        APIGatewayV2HTTPEvent get = EventLoader.loadApiGatewayHttpEvent("events/get-task.json");
+        get.getRequestContext().setAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder().withLambda(Map.of()).build());
+        assertThat(getHandler.handleRequest(get, null).getStatusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void submitEventOverTheKeysBudgetIsA402AndStartsNothing() throws IOException {
+        apiKeys.create("default", new java.math.BigDecimal("0.30"), SAMPLE_KEY);
+
+        APIGatewayV2HTTPResponse refused = submitHandler.handleRequest(
+                EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+
+        assertThat(refused.getStatusCode()).isEqualTo(402);
+        JsonNode error = JSON.readTree(refused.getBody()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("insufficient_quota");
+        assertThat(error.path("type").asText()).isEqualTo("insufficient_quota");
+        assertThat(error.path("message").asText()).contains("$0.375").contains("$0.30");
+        assertThat(workflow.started).isEmpty();
+        assertThat(store.find(TASK)).isEmpty();
     }
 
     @Test

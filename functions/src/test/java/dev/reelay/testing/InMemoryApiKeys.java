@@ -21,13 +21,17 @@ public final class InMemoryApiKeys implements ApiKeys {
     private final SecureRandom random = new SecureRandom();
 
     @Override
-    public synchronized CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+        return create(name, monthlyBudgetUsd, ApiKeySecrets.generate(random));
+    }
+
+    /** A key with a secret the test chooses, e.g. the one a sample event carries. */
+    public synchronized CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, String secret) {
         ApiKeySecrets.checkName(name);
         ApiKeySecrets.checkBudget(monthlyBudgetUsd);
         if (byName.containsKey(name)) {
             throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed.");
         }
-        String secret = ApiKeySecrets.generate(random);
         ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty());
         byName.put(name, key);
         nameByHash.put(ApiKeySecrets.hash(secret), name);

@@ -15,4 +15,9 @@ public final class InMemoryIdempotencyKeys implements IdempotencyKeys {
         Claim existing = claims.putIfAbsent(ownerKeyId + "#" + key, mine);
         return existing == null ? mine : new Claim(existing.taskId(), existing.requestHash(), false);
     }
+
+    @Override
+    public void release(String ownerKeyId, String key, String taskId) {
+        claims.computeIfPresent(ownerKeyId + "#" + key, (k, claim) -> claim.taskId().equals(taskId) ? null : claim);
+    }
 }

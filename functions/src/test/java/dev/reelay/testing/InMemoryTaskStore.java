@@ -1,5 +1,7 @@
 package dev.reelay.testing;
 
+import dev.reelay.domain.budget.MonthlyBudget;
+import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.Task;
@@ -18,18 +20,37 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
-/** An in-memory TaskStore with the same rules as the DynamoDB one, for unit tests of its users. */
+/**
+ * An in-memory TaskStore with the same rules as the DynamoDB one, for unit tests of its users.
+ * Given {@link InMemoryBudgets}, a task's end settles its reservation there as the DynamoDB store does.
+ */
 public final class InMemoryTaskStore implements TaskStore {
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+    private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+    private final InMemoryBudgets budgets;
     public final List<String> settlements = new ArrayList<>();
     /** Tasks cancelled at a charge above zero: what the DynamoDB store bills like a settlement. */
     public final List<String> cancellationCharges = new ArrayList<>();
 
+    public InMemoryTaskStore() {
+        this(new InMemoryBudgets());
+    }
+
+    public InMemoryTaskStore(InMemoryBudgets budgets) {
+        this.budgets = budgets;
+    }
+
     @Override
-    public void create(Task task) {
+    public void create(Task task, Reservation reservation) {
         if (tasks.putIfAbsent(task.id(), task) != null) {
             throw new IllegalStateException("Task exists: " + task.id());
         }
+        reservations.put(task.id(), reservation);
+    }
+
+    /** The reservation the task was recorded with. */
+    public Reservation reservation(String taskId) {
+        return reservations.getOrDefault(taskId, Reservation.NONE);
     }
 
     @Override
@@ -95,19 +116,31 @@ public final class InMemoryTaskStore implements TaskStore {
     }
 
     @Override
-    public boolean settle(String taskId, Quote charge, TimelineEvent event) {
+    public synchronized boolean settle(String taskId, Quote charge, TimelineEvent event) {
         boolean settled = update(taskId, event, t -> copy(t, TaskStatus.COMPLETED, 100, charge, t.estimatedSeconds(),
                 t.provider(), t.providerTaskId(), t.result(), t.failure()));
         if (settled) {
             settlements.add(taskId);
+            settleReservation(taskId, charge, event);
         }
         return settled;
     }
 
     @Override
-    public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
-        return update(taskId, event, t -> copy(t, TaskStatus.FAILED, t.progress(), t.charged(), t.estimatedSeconds(),
+    public synchronized boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
+        boolean failed = update(taskId, event, t -> copy(t, TaskStatus.FAILED, t.progress(), t.charged(), t.estimatedSeconds(),
                 t.provider(), t.providerTaskId(), t.result(), failure));
+        if (failed) {
+            settleReservation(taskId, Quote.FREE, event);
+        }
+        return failed;
+    }
+
+    private void settleReservation(String taskId, Quote charge, TimelineEvent event) {
+        Reservation reservation = reservation(taskId);
+        long delta = charge.costMicros() - reservation.micros();
+        String month = reservation.holdsSomething() ? reservation.month() : MonthlyBudget.monthOf(event.at());
+        budgets.adjust(tasks.get(taskId).ownerKeyId(), month, delta);
     }
 
     @Override
@@ -120,6 +153,9 @@ public final class InMemoryTaskStore implements TaskStore {
                 t.provider(), t.providerTaskId(), t.result(), t.failure()));
         if (cancelled && charge.costUsd().signum() > 0) {
             cancellationCharges.add(taskId);
+        }
+        if (cancelled) {
+            settleReservation(taskId, charge, event);
         }
         return cancelled;
     }

@@ -24,8 +24,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The {@code ./reelay} launcher: {@code generate} makes one video end to end on the local stack,
- * {@code serve} keeps the local HTTP API up. Standard output carries only machine-readable lines;
- * everything for people goes to standard error.
+ * {@code serve} keeps the local HTTP API up, {@code keys} manages API keys. Standard output
+ * carries only machine-readable lines; everything for people goes to standard error.
  */
 public final class Launcher {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,16 +39,29 @@ public final class Launcher {
                               [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--provider kling|unified|apimart|gateway]
                               [--callback-url URL] [--allow-local-webhooks] [--out DIR]
               reelay serve [--port 3000] [--allow-local-webhooks]
+              reelay keys create --name NAME [--monthly-budget-usd AMOUNT]
+              reelay keys list
+              reelay keys revoke --name NAME
+                    (keys act on the local stack's state; add --table NAME [--region R] for a deployed stack's table)
               reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
-            Both take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
+            generate and serve take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
             """;
 
     private final PrintStream stdout;
     private final PrintStream stderr;
+    private final Path stateDir;
+    /** Counted down to stop {@code serve}: by the JVM's shutdown (Ctrl-C), or by a test. */
+    private final CountDownLatch stopServing = new CountDownLatch(1);
 
     Launcher(PrintStream stdout, PrintStream stderr) {
+        this(stdout, stderr, Path.of(".reelay").toAbsolutePath());
+    }
+
+    /** @param stateDir where the local stack keeps its state ({@code .reelay/} in the working directory) */
+    Launcher(PrintStream stdout, PrintStream stderr, Path stateDir) {
         this.stdout = stdout;
         this.stderr = stderr;
+        this.stateDir = stateDir;
     }
 
     public static void main(String[] args) {
@@ -81,6 +94,7 @@ public final class Launcher {
                     "quality", "sound", "aspect-ratio", "out", "provider", "callback-url", "render-delay", "progress-steps",
                     ALLOW_LOCAL_WEBHOOKS)));
             case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps", ALLOW_LOCAL_WEBHOOKS)));
+            case "keys" -> KeysCommand.run(rest, stateDir, stdout, stderr);
             case "sandbox" -> SandboxCommand.run(rest.toArray(String[]::new), stdout, stderr);
             case "help", "--help", "-h" -> {
                 stderr.print(USAGE);
@@ -111,8 +125,12 @@ public final class Launcher {
         LocalRuntime.Settings settings = userSettings(0, options);
         stderr.println("Starting the local stack (state in .reelay/) ...");
         try (LocalRuntime runtime = LocalRuntime.start(settings)) {
+            if (!runtime.hasDefaultApiKey()) {
+                stderr.println("reelay: no usable API key: " + runtime.defaultApiKeyProblem());
+                return 1;
+            }
             showNewWebhookSecret(runtime);
-            ApiClient api = new ApiClient(runtime.apiBaseUrl());
+            ApiClient api = new ApiClient(runtime.apiBaseUrl(), runtime.defaultApiKey());
             HttpResponse<String> submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
             if (submitted.statusCode() != 200) {
                 stderr.println("Refused (" + submitted.statusCode() + "): " + submitted.body());
@@ -180,35 +198,73 @@ public final class Launcher {
     private int serve(Options options) throws Exception {
         int port = (int) options.number("port", 3000, 0);
         LocalRuntime runtime = LocalRuntime.start(userSettings(port, options));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread onShutdown = new Thread(() -> {
+            stopServing.countDown();
+            try {
+                closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(onShutdown);
+        try {
+            showNewWebhookSecret(runtime);
+            URI base = runtime.apiBaseUrl();
+            if (!runtime.hasDefaultApiKey()) {
+                stderr.println("reelay: no usable default API key: " + runtime.defaultApiKeyProblem());
+            }
+            // One line for scripts, once the stack is ready: everything a client needs.
+            ObjectNode ready = JSON.createObjectNode();
+            ready.put("base_url", base.toString());
+            ready.put("api_key", runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : null);
+            ready.put("api_key_name", runtime.hasDefaultApiKey() ? DefaultApiKey.NAME : null);
+            ready.put("s3_endpoint", runtime.s3().endpoint().toString());
+            ready.put("s3_access_key", runtime.s3().accessKey());
+            ready.put("s3_secret_key", runtime.s3().secretKey());
+            ready.put("uploads_bucket", LocalRuntime.UPLOADS_BUCKET);
+            stdout.println(JSON.writeValueAsString(ready));
+            stdout.flush();
+            stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C). Try:");
+            stderr.println("  export REELAY_API_KEY=" + (runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : "<your key>"));
+            stderr.println("  curl -s " + base + "/v1/videos/generations -H \"Authorization: Bearer $REELAY_API_KEY\" "
+                    + "-H 'Content-Type: application/json' -d '"
+                    + "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"waves\",\"image_start\":\"file:/path/to/image.jpg\",\"duration\":5}'");
+            stopServing.await();
+        } finally {
             runtime.close();
-            stopped.countDown();
-        }));
-        showNewWebhookSecret(runtime);
-        URI base = runtime.apiBaseUrl();
-        stdout.println(base);
-        stdout.println("curl -s " + base + "/v1/videos/generations -H 'Content-Type: application/json' -d '"
-                + "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"waves\",\"image_start\":\"file:/path/to/image.jpg\",\"duration\":5}'");
-        stdout.flush();
-        stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C).");
-        stopped.await();
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onShutdown);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is what stopped us: nothing to remove.
+            }
+        }
         return 0;
+    }
+
+    /** Stops a running {@code serve} as Ctrl-C would: the stack is closed and {@code run} returns. */
+    void stopServing() {
+        stopServing.countDown();
     }
 
     /** The webhook signing secret is shown once, when it is created; it is kept in the local tasks table. */
     private void showNewWebhookSecret(LocalRuntime runtime) {
+        if (runtime.defaultApiKeyCreated()) {
+            stderr.println("Created the local API key 'default'; its secret is kept in " + stateDir.resolve(DefaultApiKey.FILE)
+                    + " (serve prints it).");
+        }
         if (runtime.webhookSecret().created()) {
             stderr.println("Webhook signing secret (shown once; keep it to verify webhooks): " + runtime.webhookSecret().secret());
         }
     }
 
-    private static LocalRuntime.Settings userSettings(int port, Options options) {
+    private LocalRuntime.Settings userSettings(int port, Options options) {
         SandboxSettings defaults = SandboxSettings.forUsers();
         SandboxSettings sandbox = defaults.withTiming(
                 Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
                 (int) options.number("progress-steps", defaults.progressSteps(), 1));
-        return new LocalRuntime.Settings(Path.of(".reelay").toAbsolutePath(), sandbox,
+        return new LocalRuntime.Settings(stateDir, sandbox,
                 new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.flag("allow-local-webhooks"));
     }
 
@@ -220,19 +276,21 @@ public final class Launcher {
         }
     }
 
-    /** The launcher is a plain API client: it uses HTTP like anyone else. */
-    private record ApiClient(URI base, HttpClient http) {
-        ApiClient(URI base) {
-            this(base, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+    /** The launcher is a plain API client: it uses HTTP, with the default API key, like anyone else. */
+    private record ApiClient(URI base, String apiKey, HttpClient http) {
+        ApiClient(URI base, String apiKey) {
+            this(base, apiKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
         }
 
         HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
             return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + apiKey)
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         }
 
         HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + apiKey).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
 
         void download(URI url, Path target) throws IOException, InterruptedException {

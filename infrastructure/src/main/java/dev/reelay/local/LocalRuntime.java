@@ -12,6 +12,8 @@ import dev.reelay.config.Wiring;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.handler.ArchiveVideoHandler;
+import dev.reelay.handler.AuthorizeApiKeyHandler;
+import dev.reelay.port.ApiKeys;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
 import dev.reelay.handler.CancelTaskHandler;
 import dev.reelay.handler.ListTasksHandler;
@@ -71,6 +73,9 @@ public final class LocalRuntime implements AutoCloseable {
     public static final String STATE_MACHINE = "VideoGenerationStateMachine";
     static final String AWAIT_CALLBACK_FUNCTION = "AwaitProviderCallbackFunction";
     static final String DELIVER_WEBHOOK_FUNCTION = "DeliverWebhookFunction";
+    static final String AUTHORIZER_FUNCTION = "AuthorizeApiKeyFunction";
+    /** How long the local API reuses an authorizer's decision, as the template's {@code ReauthorizeEvery}. */
+    public static final Duration AUTHORIZER_CACHE_TTL = Duration.ofSeconds(60);
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -80,13 +85,28 @@ public final class LocalRuntime implements AutoCloseable {
      * @param apiPort  the HTTP API's port, or 0 for any free one
      * @param environment where {@code REELAY_PROVIDER_*} may point the stack at real vendors
      * @param allowLocalWebhooks let {@code callback_url} be {@code http://localhost}: local mode only, never in AWS
+     * @param authorizerCacheTtl how long the API reuses the authorizer's decision for one Authorization header
      */
     public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
-                           Map<String, String> environment, boolean allowLocalWebhooks) {
+                           Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl) {
+        /** With the authorizer's cache as in AWS ({@link #AUTHORIZER_CACHE_TTL}). */
+        public Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
+                        Map<String, String> environment, boolean allowLocalWebhooks) {
+            this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, AUTHORIZER_CACHE_TTL);
+        }
+
         /** In memory, fast renders and short waits, sandboxes only, local webhook receivers allowed: for tests. */
         public static Settings forTests() {
             return new Settings(null, SandboxSettings.forTests(), new PollingPolicy(1, 2, 1.5, Duration.ofMinutes(5), 200), 0,
                     Map.of(), true);
+        }
+
+        public Settings withAuthorizerCacheTtl(Duration ttl) {
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, ttl);
+        }
+
+        public Settings withStateDir(Path dir) {
+            return new Settings(dir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl);
         }
     }
 
@@ -98,6 +118,8 @@ public final class LocalRuntime implements AutoCloseable {
     private final ReelayConfig config;
     private final SfnClient sfn;
     private WebhookSecrets.CreatedSecret webhookSecret;
+    private final ApiKeys apiKeys;
+    private final DefaultApiKey defaultApiKey;
 
     private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
         try {
@@ -156,9 +178,16 @@ public final class LocalRuntime implements AutoCloseable {
             lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
-            webhookSecret = wiring.webhookSecrets().ensure("default");
-            api = track(HttpApiServer.start(apiPort, List.of(
-                    new HttpApiServer.Route("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",
+            apiKeys = wiring.apiKeys();
+            defaultApiKey = DefaultApiKey.ensure(apiKeys, stateDir);
+            if (defaultApiKey.secret().isEmpty()) {
+                LOG.warn("No usable default API key: {}", defaultApiKey.problem());
+            }
+            webhookSecret = wiring.webhookSecrets().ensure(DefaultApiKey.NAME);
+            HttpApiServer.Authorizer authorizer = new HttpApiServer.Authorizer(AUTHORIZER_FUNCTION,
+                    new AuthorizeApiKeyHandler(wiring.authorizeApiKey()), settings.authorizerCacheTtl());
+            api = track(HttpApiServer.start(apiPort, authorizer, List.of(
+                    HttpApiServer.Route.unauthenticated("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",
                             new ProviderCallbackHandler(callbacks)),
                     new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
                             new SubmitVideoHandler(wiring.submitVideoGeneration())),
@@ -169,7 +198,7 @@ public final class LocalRuntime implements AutoCloseable {
                     new HttpApiServer.Route("POST", "/v1/tasks/{id}/cancel", "CancelTaskFunction",
                             new CancelTaskHandler(wiring.cancelTask())),
 
-                    new HttpApiServer.Route("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
+                    HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -217,6 +246,34 @@ public final class LocalRuntime implements AutoCloseable {
             throw new IllegalArgumentException("No sandbox for '" + provider + "'; running: " + sandboxes.keySet());
         }
         return sandbox;
+    }
+
+    /** The API keys of this stack: tests make more with it. */
+    public ApiKeys apiKeys() {
+        return apiKeys;
+    }
+
+    /**
+     * The secret of the local default API key ({@code default}), created on the first start. On
+     * disk, it can be unusable (revoked, or its file removed): then this fails, saying why.
+     */
+    public String defaultApiKey() {
+        return defaultApiKey.secret().orElseThrow(() -> new IllegalStateException("No usable default API key: " + defaultApiKey.problem()));
+    }
+
+    /** Whether {@link #defaultApiKey()} has a key to give. */
+    public boolean hasDefaultApiKey() {
+        return defaultApiKey.secret().isPresent();
+    }
+
+    /** Whether this start created the default key (a new local state). */
+    public boolean defaultApiKeyCreated() {
+        return defaultApiKey.created();
+    }
+
+    /** Why there is no usable default key, or null. */
+    public String defaultApiKeyProblem() {
+        return defaultApiKey.problem();
     }
 
     /** The secret that signs the default owner's webhooks, and whether this start created it (to show it once). */

@@ -38,14 +38,14 @@ public final class LocalLatencyBenchmark {
             for (int i = 0; i < tasks; i++) {
                 String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "bench",
                         "image_start", image.toUri().toString(), "duration", 5, "provider", provider));
-                HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 String id = JSON.readTree(submitted.body()).path("id").asText();
                 JsonNode task;
                 do {
                     Thread.sleep(100);
-                    task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + id)).build(),
+                    task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + id)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                             HttpResponse.BodyHandlers.ofString()).body());
                 } while (!task.path("status").asText().matches("completed|failed"));
                 Map<String, Instant> at = new HashMap<>();

@@ -131,7 +131,7 @@ class ProviderCallbacksEndToEndTest {
     private static String submit(String provider) throws Exception {
         String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "callbacks",
                 "image_start", image.toUri().toString(), "duration", 3, "provider", provider));
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -139,7 +139,7 @@ class ProviderCallbacksEndToEndTest {
     }
 
     private static JsonNode get(String taskId) throws Exception {
-        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).build(),
+        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
     }
 

@@ -61,13 +61,13 @@ class RealProvidersTest {
                 HttpClient http = HttpClient.newHttpClient();
                 String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "outside",
                         "image_start", image.toUri().toString(), "duration", 3));
-                JsonNode task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                JsonNode task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString()).body());
                 String id = task.path("id").asText();
                 for (int i = 0; i < 120 && !task.path("status").asText().matches("completed|failed"); i++) {
                     Thread.sleep(250);
-                    task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + id)).build(),
+                    task = JSON.readTree(http.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + id)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                             HttpResponse.BodyHandlers.ofString()).body());
                 }
                 assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");

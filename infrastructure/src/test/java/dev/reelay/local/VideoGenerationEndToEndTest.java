@@ -229,7 +229,7 @@ class VideoGenerationEndToEndTest {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
         List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            answers.add(pool.submit(() -> HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+            answers.add(pool.submit(() -> HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                     .header("Content-Type", "application/json").header("Idempotency-Key", "order-20-threads")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())));
         }
@@ -248,7 +248,7 @@ class VideoGenerationEndToEndTest {
         assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
                 .key(DynamoDbTaskStore.billingKey(taskId))).item().get("costMicros").n()).isEqualTo("225000");
 
-        HttpResponse<String> otherBody = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        HttpResponse<String> otherBody = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").header("Idempotency-Key", "order-20-threads")
                 .POST(HttpRequest.BodyPublishers.ofString(body.replace("\"once\"", "\"twice\""))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(otherBody.statusCode()).isEqualTo(409);
@@ -349,12 +349,12 @@ class VideoGenerationEndToEndTest {
 
     @Test
     void anUnknownTaskIsA404AndABadBodyA400() throws Exception {
-        HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/task-0-nothing"))
+        HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/task-0-nothing")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(missing.body()).path("error").path("code").asText()).isEqualTo("task_not_found");
 
-        HttpResponse<String> garbled = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        HttpResponse<String> garbled = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"model\":")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(garbled.statusCode()).isEqualTo(400);
@@ -391,7 +391,7 @@ class VideoGenerationEndToEndTest {
     private static JsonNode awaitEnd(String taskId) throws Exception {
         long deadline = System.nanoTime() + TASK_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId))
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).header("Authorization", "Bearer " + runtime.defaultApiKey())
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             JsonNode task = JSON.readTree(answer.body());
@@ -429,7 +429,7 @@ class VideoGenerationEndToEndTest {
     }
 
     private static HttpResponse<String> post(Map<String, Object> body) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        return HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
     }

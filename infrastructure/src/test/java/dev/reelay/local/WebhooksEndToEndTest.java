@@ -116,7 +116,7 @@ class WebhooksEndToEndTest {
             String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "https webhook",
                     "image_start", image.toUri().toString(), "duration", 3, "provider", "unified",
                     "callback_url", "https://127.0.0.1:" + https.getAddress().getPort() + "/hooks"));
-            String taskId = JSON.readTree(HTTP.send(HttpRequest.newBuilder(trusting.apiBaseUrl().resolve("/v1/videos/generations"))
+            String taskId = JSON.readTree(HTTP.send(HttpRequest.newBuilder(trusting.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + trusting.defaultApiKey())
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString()).body()).path("id").asText();
             for (int i = 0; i < 240 && received.isEmpty(); i++) {
@@ -156,7 +156,7 @@ class WebhooksEndToEndTest {
         try (LocalRuntime strict = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, Map.of(), false))) {
             for (String url : List.of("https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://[::1]/x",
                     "http://hooks.example.com/done", "https://hooks.example.com/" + "a".repeat(2100))) {
-                HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(strict.apiBaseUrl().resolve("/v1/videos/generations"))
+                HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(strict.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + strict.defaultApiKey())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
                                 Map.of("model", "kling-v3-image-to-video", "image_start", image.toUri().toString(), "callback_url", url))))
                         .build(), HttpResponse.BodyHandlers.ofString());
@@ -181,7 +181,7 @@ class WebhooksEndToEndTest {
         Map<String, Object> body = new java.util.HashMap<>(Map.of("model", "kling-v3-image-to-video", "prompt", "webhooks",
                 "image_start", image.toUri().toString(), "duration", 3, "provider", "unified"));
         body.putAll(extra);
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -191,7 +191,7 @@ class WebhooksEndToEndTest {
     /** Until the webhook was delivered or given up (the task itself ends before its webhook goes out). */
     private static JsonNode awaitWebhookOutcome(String taskId) throws Exception {
         for (int i = 0; i < 240; i++) {
-            JsonNode task = JSON.readTree(HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).build(),
+            JsonNode task = JSON.readTree(HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             if (events(task).contains("webhook_delivered") || events(task).contains("webhook_gave_up")) {
                 return task;

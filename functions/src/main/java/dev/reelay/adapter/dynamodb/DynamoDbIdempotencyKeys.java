@@ -26,10 +26,24 @@ public final class DynamoDbIdempotencyKeys implements IdempotencyKeys {
         this.clock = clock;
     }
 
+    private static Map<String, AttributeValue> itemKey(String ownerKeyId, String key) {
+        return Map.of("pk", AttributeValue.fromS("IDEMPOTENCY#" + ownerKeyId + "#" + key), "sk", AttributeValue.fromS("IDEMPOTENCY"));
+    }
+
+    @Override
+    public void release(String ownerKeyId, String key, String taskId) {
+        try {
+            dynamo.deleteItem(delete -> delete.tableName(table).key(itemKey(ownerKeyId, key))
+                    .conditionExpression("taskId = :taskId")
+                    .expressionAttributeValues(Map.of(":taskId", AttributeValue.fromS(taskId))));
+        } catch (ConditionalCheckFailedException goneOrAnotherTasks) {
+            // Nothing of ours to give up.
+        }
+    }
+
     @Override
     public Claim claim(String ownerKeyId, String key, String requestHash, String taskId) {
-        Map<String, AttributeValue> itemKey = Map.of("pk", AttributeValue.fromS("IDEMPOTENCY#" + ownerKeyId + "#" + key),
-                "sk", AttributeValue.fromS("IDEMPOTENCY"));
+        Map<String, AttributeValue> itemKey = itemKey(ownerKeyId, key);
         try {
             dynamo.putItem(put -> put.tableName(table).item(Map.of(
                             "pk", itemKey.get("pk"), "sk", itemKey.get("sk"),

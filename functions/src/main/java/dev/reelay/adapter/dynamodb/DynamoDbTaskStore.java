@@ -1,5 +1,7 @@
 package dev.reelay.adapter.dynamodb;
 
+import dev.reelay.domain.budget.MonthlyBudget;
+import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -20,18 +22,20 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The tasks table: one item per task ({@code pk=TASK#id, sk=TASK}), one billing record per settled
@@ -39,14 +43,17 @@ import java.util.Optional;
  * sk=MONTH#yyyy-MM}). Each timeline event is written with a guard on the set of events already
  * recorded, so a retried step never records its event twice.
  * <p>
+ * Budgets: a task holds the reservation made for it at submission ({@code reservedMicros},
+ * {@code reservedMonth}); ending the task settles it in {@code committedMicros} of that month, in
+ * the same transaction as the status change (see {@link #endTaskSettlingReservation}).
+ * <p>
  * Task items, and only they, carry the keys of the sparse index {@value #OWNER_INDEX}: {@code ownerKeyId}
  * and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
  */
 public final class DynamoDbTaskStore implements TaskStore {
     static final String TASK_SK = "TASK";
     static final String BILLING_SK = "BILLING";
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
-    private static final int MAX_SETTLE_ATTEMPTS = 5;
+    private static final int MAX_TRANSACTION_ATTEMPTS = 8;
     private static final String RUNNING = "#status IN (:pending, :processing)";
     private static final String ENDED = "#status IN (:completed, :failed, :cancelled)";
     /** The sparse index of task items by owner, newest first; template.yaml and LocalDynamoDb create it. */
@@ -76,6 +83,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         this.maxListQueries = maxListQueries;
     }
 
+
     public static Map<String, AttributeValue> taskKey(String taskId) {
         return Map.of("pk", s("TASK#" + taskId), "sk", s(TASK_SK));
     }
@@ -85,19 +93,32 @@ public final class DynamoDbTaskStore implements TaskStore {
     }
 
     public static Map<String, AttributeValue> usageKey(String ownerKeyId, Instant at) {
-        return Map.of("pk", s("USAGE#" + ownerKeyId), "sk", s("MONTH#" + MONTH.format(at)));
+        return usageKey(ownerKeyId, MonthlyBudget.monthOf(at));
+    }
+
+    /** @param month {@code yyyy-MM} */
+    public static Map<String, AttributeValue> usageKey(String ownerKeyId, String month) {
+        return Map.of("pk", s("USAGE#" + ownerKeyId), "sk", s("MONTH#" + month));
     }
 
     @Override
-    public void create(Task task) {
-        dynamo.putItem(put -> put.tableName(table).item(TaskItems.toItem(task))
-                .conditionExpression("attribute_not_exists(pk)"));
+    public void create(Task task, Reservation reservation) {
+        Map<String, AttributeValue> item = TaskItems.toItem(task);
+        if (reservation.holdsSomething()) {
+            item.put("reservedMicros", n(reservation.micros()));
+            item.put("reservedMonth", s(reservation.month()));
+        }
+        dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
     }
 
     @Override
     public Optional<Task> find(String taskId) {
+        return findItem(taskId).map(TaskItems::fromItem);
+    }
+
+    private Optional<Map<String, AttributeValue>> findItem(String taskId) {
         var item = dynamo.getItem(get -> get.tableName(table).key(taskKey(taskId)).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(TaskItems.fromItem(item));
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item);
     }
 
     /**
@@ -195,7 +216,10 @@ public final class DynamoDbTaskStore implements TaskStore {
 
     @Override
     public boolean settle(String taskId, Quote charge, TimelineEvent event) {
-        Task task = find(taskId).orElseThrow(() -> new IllegalStateException("No task " + taskId + " to settle"));
+        Map<String, AttributeValue> item = findItem(taskId)
+                .orElseThrow(() -> new IllegalStateException("No task " + taskId + " to settle"));
+        Task task = TaskItems.fromItem(item);
+        Instant at = event.at();
         Map<String, AttributeValue> values = withStatuses(new HashMap<>(Map.of(
                 ":completed", s(TaskStatus.COMPLETED.wire()),
                 ":seconds", n(charge.billedSeconds()),
@@ -205,23 +229,18 @@ public final class DynamoDbTaskStore implements TaskStore {
                 ":eventName", AttributeValue.fromSs(List.of(event.key())),
                 ":hundred", n(100),
                 ":now", s(now()))));
-        TransactWriteItem completeTask = TransactWriteItem.builder().update(u -> u.tableName(table).key(taskKey(taskId))
+        Update completeTask = Update.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression("SET #status = :completed, progress = :hundred, chargedSeconds = :seconds, "
                         + "chargedCostUsd = :cost, chargedCredits = :credits, #timeline = list_append(#timeline, :event), "
                         + "updatedAt = :now, settledAt = :now ADD recordedEvents :eventName")
                 .conditionExpression(RUNNING)
                 .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
-                .expressionAttributeValues(values)).build();
-        return charge(completeTask, task, charge, event.at(), TaskStatus.COMPLETED);
+                .expressionAttributeValues(values).build();
+        return endTaskSettlingReservation(item, completeTask, charge, true, at, List.of(billingRecord(task, charge, at, TaskStatus.COMPLETED)));
     }
 
-    /**
-     * One transaction: {@code taskChange} (the task's own conditional update, which ends it), the
-     * task's billing record (written once: conditional on there being none) and its owner's usage
-     * counters for the month. False, writing and charging nothing, when a condition failed: the task
-     * had already ended, or been billed.
-     */
-    private boolean charge(TransactWriteItem taskChange, Task task, Quote charge, Instant at, TaskStatus outcome) {
+    /** The task's billing record, written once: conditional on there being none. */
+    private TransactWriteItem billingRecord(Task task, Quote charge, Instant at, TaskStatus outcome) {
         String taskId = task.id();
         Map<String, AttributeValue> billing = new HashMap<>(billingKey(taskId));
         billing.put("taskId", s(taskId));
@@ -236,53 +255,34 @@ public final class DynamoDbTaskStore implements TaskStore {
         billing.put("credits", AttributeValue.fromN(charge.credits().toPlainString()));
         billing.put("settledAt", s(TaskItems.iso(at)));
         billing.put("outcome", s(outcome.wire()));
-        TransactWriteItem writeBilling = TransactWriteItem.builder().put(p -> p.tableName(table).item(billing)
+        return TransactWriteItem.builder().put(p -> p.tableName(table).item(billing)
                 .conditionExpression("attribute_not_exists(pk)")).build();
-        TransactWriteItem countUsage = TransactWriteItem.builder().update(u -> u.tableName(table)
-                .key(usageKey(task.ownerKeyId(), at))
-                .updateExpression("ADD tasks :one, billedSeconds :seconds, costMicros :micros")
-                .expressionAttributeValues(Map.of(":one", n(1), ":seconds", n(charge.billedSeconds()),
-                        ":micros", n(charge.costMicros())))).build();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dynamo.transactWriteItems(t -> t.transactItems(taskChange, writeBilling, countUsage));
-                return true;
-            } catch (TransactionCanceledException e) {
-                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
-                if (reasons.contains("ConditionalCheckFailed")) {
-                    return false; // already settled, or the task ended otherwise: nothing to charge
-                }
-                // A concurrent settlement of the same task holds the items: try again, it will
-                // then see the task settled.
-                if (!reasons.contains("TransactionConflict") || attempt == MAX_SETTLE_ATTEMPTS) {
-                    throw e;
-                }
-                pause(attempt);
-            }
-        }
-    }
-
-    private static void pause(int attempt) {
-        try {
-            Thread.sleep(20L * attempt);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while settling", e);
-        }
     }
 
     @Override
     public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
-        return updateRunning(taskId, event, "#status = :failed, failureCode = :code, failureMessage = :message",
-                Map.of(":failed", s(TaskStatus.FAILED.wire()), ":code", s(failure.code()), ":message", s(failure.message())));
+        Optional<Map<String, AttributeValue>> item = findItem(taskId);
+        if (item.isEmpty()) {
+            return false;
+        }
+        Update failTask = runningUpdate(taskId, event, "#status = :failed, failureCode = :code, failureMessage = :message",
+                RUNNING, withStatuses(Map.of(":failed", s(TaskStatus.FAILED.wire()), ":code", s(failure.code()),
+                        ":message", s(failure.message()))));
+        return endTaskSettlingReservation(item.get(), failTask, Quote.FREE, false, event.at(), List.of());
     }
 
     /**
-     * A free cancellation is one conditional update of the task. A charged one is the same update in
-     * the billing transaction {@link #settle} uses, so it bills exactly as a settlement does.
+     * Cancels a running task, in the same transaction as its budget reservation: a free cancellation
+     * releases the reservation; a charged one (the vendor bills the job anyway) settles it and writes
+     * the billing record, exactly as a settlement does. Conditional on the task still running with the
+     * vendor task the caller saw, so a vendor that accepted the job meanwhile is never cancelled for free.
      */
     @Override
     public boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
+        Optional<Map<String, AttributeValue>> item = findItem(taskId);
+        if (item.isEmpty()) {
+            return false;
+        }
         Map<String, AttributeValue> values = withStatuses(new HashMap<>(Map.of(
                 ":cancelled", s(TaskStatus.CANCELLED.wire()),
                 ":seconds", n(charge.billedSeconds()),
@@ -295,20 +295,104 @@ public final class DynamoDbTaskStore implements TaskStore {
             where += " AND providerTaskId = :expectedProviderTaskId";
             values.put(":expectedProviderTaskId", s(expectedProviderTaskId));
         }
-        String assignments = "#status = :cancelled, chargedSeconds = :seconds, chargedCostUsd = :cost, chargedCredits = :credits";
-        if (charge.costUsd().signum() == 0) {
-            return appendOnce(taskId, event, assignments, where, values);
+        Update cancelTask = runningUpdate(taskId, event,
+                "#status = :cancelled, chargedSeconds = :seconds, chargedCostUsd = :cost, chargedCredits = :credits", where, values);
+        boolean billed = charge.costMicros() > 0;
+        return endTaskSettlingReservation(item.get(), cancelTask, charge, billed, event.at(),
+                billed ? List.of(billingRecord(TaskItems.fromItem(item.get()), charge, event.at(), TaskStatus.CANCELLED)) : List.of());
+    }
+
+    /**
+     * Ends a running task in ONE transaction together with its budget reservation: the owner's
+     * {@code committedMicros} of the reservation's month moves by {@code charge − reserved}, which
+     * settles the reservation to the real cost, or with {@link Quote#FREE} releases it. A billed
+     * task's usage counters ({@code tasks}, {@code billedSeconds}, {@code costMicros}) are counted
+     * in the month of {@code at}, in the same transaction.
+     * <p>
+     * {@code endTask} must be conditional on the task still running: that condition makes the
+     * adjustment happen exactly once however often the end is retried or raced, because only one
+     * transaction can move the task out of a running status. Used by {@link #settle} and
+     * {@link #markFailed}; cancellation ends a task through here too (with {@link Quote#FREE}, or
+     * what a cancelled task is charged). A task recorded before budgets existed holds no
+     * reservation: its charge is then simply added to {@code committedMicros} of the month of {@code at}.
+     *
+     * @param taskItem the task's item as read before the end (its owner and reservation never change)
+     * @param billed   whether the task is billed {@code charge}: its usage counters then count it
+     * @param others   further writes of the same transaction, e.g. the billing record
+     * @return false, writing nothing, when the task had already ended
+     */
+    private boolean endTaskSettlingReservation(Map<String, AttributeValue> taskItem, Update endTask, Quote charge,
+                                               boolean billed, Instant at, List<TransactWriteItem> others) {
+        String owner = taskItem.get("ownerKeyId").s();
+        Reservation reservation = TaskItems.reservation(taskItem);
+        String settleMonth = MonthlyBudget.monthOf(at);
+        // A transaction may write each item once: the counters of one month go into one update.
+        Map<String, Map<String, Long>> additions = new LinkedHashMap<>();
+        if (billed) {
+            Map<String, Long> counted = additions.computeIfAbsent(settleMonth, m -> new LinkedHashMap<>());
+            counted.put("tasks", 1L);
+            counted.put("billedSeconds", (long) charge.billedSeconds());
+            counted.put("costMicros", charge.costMicros());
         }
-        Optional<Task> task = find(taskId);
-        if (task.isEmpty()) {
-            return false;
+        long delta = charge.costMicros() - reservation.micros();
+        if (delta != 0) {
+            String month = reservation.holdsSomething() ? reservation.month() : settleMonth;
+            additions.computeIfAbsent(month, m -> new LinkedHashMap<>()).put(DynamoDbBudgets.COMMITTED, delta);
         }
-        UpdateItemRequest cancel = appendRequest(taskId, event, assignments, where, values);
-        TransactWriteItem cancelTask = TransactWriteItem.builder().update(u -> u.tableName(table).key(cancel.key())
-                .updateExpression(cancel.updateExpression()).conditionExpression(cancel.conditionExpression())
-                .expressionAttributeNames(cancel.expressionAttributeNames())
-                .expressionAttributeValues(cancel.expressionAttributeValues())).build();
-        return charge(cancelTask, task.get(), charge, event.at(), TaskStatus.CANCELLED);
+        List<TransactWriteItem> writes = new ArrayList<>();
+        writes.add(TransactWriteItem.builder().update(endTask).build());
+        writes.addAll(others);
+        additions.forEach((month, counters) -> writes.add(usageAddition(owner, month, counters)));
+        return transact(writes);
+    }
+
+    private TransactWriteItem usageAddition(String owner, String month, Map<String, Long> counters) {
+        List<String> parts = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        int i = 0;
+        for (Map.Entry<String, Long> counter : counters.entrySet()) {
+            parts.add("#c" + i + " :v" + i);
+            names.put("#c" + i, counter.getKey());
+            values.put(":v" + i, n(counter.getValue()));
+            i++;
+        }
+        return TransactWriteItem.builder().update(u -> u.tableName(table).key(usageKey(owner, month))
+                .updateExpression("ADD " + String.join(", ", parts))
+                .expressionAttributeNames(names).expressionAttributeValues(values)).build();
+    }
+
+    /**
+     * Runs a transaction whose first write is conditional on the task still running; false when a
+     * condition failed (the task had ended, or was already billed). A conflict with a concurrent
+     * transaction on the same items (another end of this task, or another task of the same owner
+     * settling at once) is retried: the retry then sees the task ended, or goes through.
+     */
+    private boolean transact(List<TransactWriteItem> writes) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dynamo.transactWriteItems(t -> t.transactItems(writes));
+                return true;
+            } catch (TransactionCanceledException e) {
+                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
+                if (reasons.contains("ConditionalCheckFailed")) {
+                    return false;
+                }
+                if (!reasons.contains("TransactionConflict") || attempt == MAX_TRANSACTION_ATTEMPTS) {
+                    throw e;
+                }
+                pause(attempt);
+            }
+        }
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(10L * attempt + ThreadLocalRandom.current().nextLong(20L * attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while ending a task", e);
+        }
     }
 
     /**
@@ -322,17 +406,22 @@ public final class DynamoDbTaskStore implements TaskStore {
     /** Appends the event, with optional other assignments, when {@code statusCondition} holds and the event's key is new. */
     private boolean appendOnce(String taskId, TimelineEvent event, String assignments, String statusCondition,
                                Map<String, AttributeValue> extra) {
+        Update update = runningUpdate(taskId, event, assignments, statusCondition, extra);
+        UpdateItemRequest request = UpdateItemRequest.builder().tableName(update.tableName()).key(update.key())
+                .updateExpression(update.updateExpression()).conditionExpression(update.conditionExpression())
+                .expressionAttributeNames(update.expressionAttributeNames())
+                .expressionAttributeValues(update.expressionAttributeValues()).build();
         try {
-            dynamo.updateItem(appendRequest(taskId, event, assignments, statusCondition, extra));
+            dynamo.updateItem(request);
             return true;
         } catch (ConditionalCheckFailedException endedOrRecorded) {
             return false;
         }
     }
 
-    /** The update {@link #appendOnce} makes, for use alone or in a transaction. */
-    private UpdateItemRequest appendRequest(String taskId, TimelineEvent event, String assignments, String statusCondition,
-                                            Map<String, AttributeValue> extra) {
+    /** The update behind {@link #appendOnce}, also usable as one write of a transaction. */
+    private Update runningUpdate(String taskId, TimelineEvent event, String assignments, String statusCondition,
+                                 Map<String, AttributeValue> extra) {
         Map<String, AttributeValue> values = new HashMap<>(extra);
         values.put(":event", TaskItems.eventList(event));
         values.put(":eventName", AttributeValue.fromSs(List.of(event.key())));
@@ -340,7 +429,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         values.put(":now", s(now()));
         String set = "SET " + (assignments == null ? "" : assignments + ", ")
                 + "#timeline = list_append(#timeline, :event), updatedAt = :now ADD recordedEvents :eventName";
-        return UpdateItemRequest.builder().tableName(table).key(taskKey(taskId))
+        return Update.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression(set)
                 .conditionExpression(statusCondition + " AND NOT contains(recordedEvents, :eventNameText)")
                 .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
@@ -457,6 +546,12 @@ public final class DynamoDbTaskStore implements TaskStore {
                     integer(item, "progress"), quote, charged,
                     item.containsKey("estimatedSeconds") ? integer(item, "estimatedSeconds") : 0,
                     str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline);
+        }
+
+        /** The budget reservation the task holds; {@link Reservation#NONE} for a task recorded before budgets. */
+        static Reservation reservation(Map<String, AttributeValue> item) {
+            AttributeValue micros = item.get("reservedMicros");
+            return micros == null ? Reservation.NONE : new Reservation(str(item, "reservedMonth"), Long.parseLong(micros.n()));
         }
 
         static AttributeValue eventList(TimelineEvent event) {

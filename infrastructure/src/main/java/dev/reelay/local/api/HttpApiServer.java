@@ -1,8 +1,10 @@
 package dev.reelay.local.api;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.sun.net.httpserver.HttpExchange;
 import dev.reelay.local.LoopbackHttpServer;
 import dev.reelay.local.lambda.LocalArns;
@@ -13,28 +15,55 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * API Gateway (HTTP API, payload format 2.0) for the local stack: each HTTP request becomes an
  * {@link APIGatewayV2HTTPEvent} for the route's handler, and its response becomes the HTTP answer.
+ * <p>
+ * Routes are authorized by default, as the template's default authorizer does: the request's
+ * {@code Authorization} header goes to the Lambda authorizer (payload format 2.0, simple
+ * responses) first, its decision is cached per header value for the authorizer's TTL
+ * ({@code ReauthorizeEvery}), and API Gateway's own answers are given: 401 {@code Unauthorized}
+ * without the header (the authorizer is not called), 403 {@code Forbidden} when it refuses, 500
+ * when it fails. An allowed request carries the authorizer's context in
+ * {@code requestContext.authorizer.lambda}.
  */
 public final class HttpApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiServer.class);
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
-    /** A route such as {@code GET /v1/tasks/{id}}, served by a function. */
+    /**
+     * A route such as {@code GET /v1/tasks/{id}}, served by a function; an {@code authorized} one
+     * goes through the API's authorizer first.
+     */
     public record Route(String method, String path, String functionName,
-                        RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+                        RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler, boolean authorized) {
+        /** An authorized route: every route is, unless it opts out like the template's {@code Auth: {Authorizer: NONE}}. */
+        public Route(String method, String path, String functionName,
+                     RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+            this(method, path, functionName, handler, true);
+        }
+
+        /** A route without the authorizer, such as the vendors' callbacks (their secret is in the path). */
+        public static Route unauthenticated(String method, String path, String functionName,
+                                            RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> handler) {
+            return new Route(method, path, functionName, handler, false);
+        }
+
         String routeKey() {
             return method + " " + path;
         }
@@ -58,16 +87,38 @@ public final class HttpApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The HTTP API's Lambda authorizer, with identity source {@code $request.header.Authorization}.
+     *
+     * @param cacheTtl how long a decision is reused for the same header value ({@code ReauthorizeEvery}); zero for never
+     */
+    public record Authorizer(String functionName,
+                             RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse> handler,
+                             Duration cacheTtl) {
+    }
+
+    private record CachedDecision(long expiresAtNanos, SimpleIAMPolicyResponse decision) {
+    }
+
+    private final Authorizer authorizer;
     private final List<Route> routes;
+    private final Map<String, CachedDecision> decisions = new ConcurrentHashMap<>();
     private LoopbackHttpServer server;
 
-    private HttpApiServer(List<Route> routes) {
+    private HttpApiServer(Authorizer authorizer, List<Route> routes) {
+        this.authorizer = authorizer;
         this.routes = List.copyOf(routes);
     }
 
-    /** @param port the port to listen on, or 0 for any free one */
-    public static HttpApiServer start(int port, List<Route> routes) throws IOException {
-        HttpApiServer api = new HttpApiServer(routes);
+    /**
+     * @param port       the port to listen on, or 0 for any free one
+     * @param authorizer in front of every authorized route; null only when no route is authorized
+     */
+    public static HttpApiServer start(int port, Authorizer authorizer, List<Route> routes) throws IOException {
+        if (authorizer == null && routes.stream().anyMatch(Route::authorized)) {
+            throw new IllegalArgumentException("Authorized routes need an authorizer");
+        }
+        HttpApiServer api = new HttpApiServer(authorizer, routes);
         api.server = LoopbackHttpServer.start("http-api", port, api::serve);
         return api;
     }
@@ -89,6 +140,9 @@ public final class HttpApiServer implements AutoCloseable {
                 Map<String, String> parameters = route.match(method, path);
                 if (parameters != null) {
                     APIGatewayV2HTTPEvent event = toEvent(exchange, route, parameters);
+                    if (route.authorized() && !authorize(exchange, route, event)) {
+                        return;
+                    }
                     APIGatewayV2HTTPResponse response = route.handler().handleRequest(event, new LocalContext(route.functionName()));
                     write(exchange, response);
                     return;
@@ -101,6 +155,95 @@ public final class HttpApiServer implements AutoCloseable {
             LOG.error("Local API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
             exchange.sendResponseHeaders(500, -1);
         }
+    }
+
+    /**
+     * Runs the authorizer for the request as API Gateway does; false when the request was answered
+     * here (401, 403 or 500). When allowed, the authorizer's context is put into the route's event.
+     */
+    private boolean authorize(HttpExchange exchange, Route route, APIGatewayV2HTTPEvent event) throws IOException {
+        String authorization = event.getHeaders().get("authorization");
+        if (authorization == null || authorization.isBlank()) {
+            gatewayAnswer(exchange, 401, "Unauthorized");
+            return false;
+        }
+        SimpleIAMPolicyResponse decision;
+        try {
+            decision = decide(authorization, route, event);
+        } catch (RuntimeException e) {
+            LOG.error("The authorizer {} failed on {}", authorizer.functionName(), route.routeKey(), e);
+            gatewayAnswer(exchange, 500, "Internal Server Error");
+            return false;
+        }
+        if (!decision.getIsAuthorized()) {
+            gatewayAnswer(exchange, 403, "Forbidden");
+            return false;
+        }
+        Map<String, Object> context = new LinkedHashMap<>(decision.getContext() == null ? Map.of() : decision.getContext());
+        event.getRequestContext().setAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder().withLambda(context).build());
+        return true;
+    }
+
+    /** The authorizer's decision for this header value: from the cache while it is fresh, else asked anew. */
+    private SimpleIAMPolicyResponse decide(String authorization, Route route, APIGatewayV2HTTPEvent event) {
+        long now = System.nanoTime();
+        CachedDecision cached = decisions.get(authorization);
+        if (cached != null && now - cached.expiresAtNanos() < 0) {
+            return cached.decision();
+        }
+        SimpleIAMPolicyResponse decision = authorizer.handler().handleRequest(authorizerEvent(route, event, authorization),
+                new LocalContext(authorizer.functionName()));
+        if (!authorizer.cacheTtl().isZero()) {
+            if (decisions.size() > 10_000) {
+                decisions.values().removeIf(old -> now - old.expiresAtNanos() >= 0);
+            }
+            decisions.put(authorization, new CachedDecision(now + authorizer.cacheTtl().toNanos(), decision));
+        }
+        return decision;
+    }
+
+    /** The authorizer's request as API Gateway sends it (payload format 2.0, type REQUEST). */
+    private static APIGatewayV2CustomAuthorizerEvent authorizerEvent(Route route, APIGatewayV2HTTPEvent event, String authorization) {
+        APIGatewayV2HTTPEvent.RequestContext context = event.getRequestContext();
+        String cookies = event.getHeaders().get("cookie");
+        return APIGatewayV2CustomAuthorizerEvent.builder()
+                .withVersion("2.0")
+                .withType("REQUEST")
+                .withRouteArn("arn:aws:execute-api:" + LocalArns.REGION + ":" + LocalArns.ACCOUNT + ":" + context.getApiId()
+                        + "/" + context.getStage() + "/" + route.method() + event.getRawPath())
+                .withIdentitySource(List.of(authorization))
+                .withRouteKey(route.routeKey())
+                .withRawPath(event.getRawPath())
+                .withRawQueryString(event.getRawQueryString())
+                .withCookies(cookies == null ? null : Arrays.stream(cookies.split(";")).map(String::strip).toList())
+                .withHeaders(event.getHeaders())
+                .withQueryStringParameters(event.getQueryStringParameters())
+                .withPathParameters(event.getPathParameters())
+                .withRequestContext(APIGatewayV2CustomAuthorizerEvent.RequestContext.builder()
+                        .withAccountId(context.getAccountId())
+                        .withApiId(context.getApiId())
+                        .withDomainName(context.getDomainName())
+                        .withDomainPrefix(context.getDomainPrefix())
+                        .withHttp(APIGatewayV2CustomAuthorizerEvent.Http.builder()
+                                .withMethod(context.getHttp().getMethod())
+                                .withPath(context.getHttp().getPath())
+                                .withProtocol(context.getHttp().getProtocol())
+                                .withSourceIp(context.getHttp().getSourceIp())
+                                .withUserAgent(context.getHttp().getUserAgent())
+                                .build())
+                        .withRequestId(context.getRequestId())
+                        .withRouteKey(context.getRouteKey())
+                        .withStage(context.getStage())
+                        .withTime(context.getTime())
+                        .withTimeEpoch(context.getTimeEpoch())
+                        .build())
+                .build();
+    }
+
+    /** API Gateway's own answers carry only a message. */
+    private static void gatewayAnswer(HttpExchange exchange, int status, String message) throws IOException {
+        LoopbackHttpServer.respond(exchange, status, "application/json",
+                ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, Map<String, String> parameters)

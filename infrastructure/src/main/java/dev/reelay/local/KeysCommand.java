@@ -1,0 +1,172 @@
+package dev.reelay.local;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
+import dev.reelay.adapter.dynamodb.DynamoDbBudgets;
+import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
+import dev.reelay.domain.apikey.ApiKey;
+import dev.reelay.domain.apikey.ApiKeySecrets;
+import dev.reelay.domain.budget.MonthlyBudget;
+import dev.reelay.domain.error.ConflictException;
+import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.local.engines.LocalDynamoDb;
+import dev.reelay.port.ApiKeys;
+import dev.reelay.port.Budgets;
+import dev.reelay.port.WebhookSecrets;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code ./reelay keys create|list|revoke}: manages the API keys of the local stack, or with
+ * {@code --table NAME [--region R]} of a deployed stack's table (default AWS credentials).
+ * <p>
+ * Locally it starts only DynamoDB Local on the state directory's database, which is quick and
+ * works while {@code ./reelay serve} runs in another process: DynamoDB Local keeps the tables in
+ * one SQLite file, which both processes read and write through SQLite's own locking, so a key
+ * created here is accepted by the running stack at once.
+ * <p>
+ * Standard output carries one JSON line per key; secrets are printed once, by {@code create}.
+ * Exit codes: 0 done, 2 refused (a bad name or budget, a name taken, no such key).
+ */
+final class KeysCommand {
+    static final int REFUSED = 2;
+    /** Amounts as plain decimals (25, not 2.5E+1). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "table", "region");
+
+    /** Where the keys are: the tables and the clients to close afterwards. */
+    private record Target(ApiKeys keys, WebhookSecrets webhookSecrets, Budgets budgets, AutoCloseable resource) {
+    }
+
+    private KeysCommand() {
+    }
+
+    static int run(Deque<String> args, Path stateDir, PrintStream stdout, PrintStream stderr) throws Exception {
+        if (args.isEmpty()) {
+            throw new Launcher.UsageException("keys needs a command: create, list or revoke");
+        }
+        String command = args.pop();
+        Launcher.Options options = Launcher.Options.parse(args, OPTIONS);
+        if (!List.of("create", "list", "revoke").contains(command)) {
+            throw new Launcher.UsageException("unknown keys command '" + command + "'");
+        }
+        if (options.optional("region").isPresent() && options.optional("table").isEmpty()) {
+            throw new Launcher.UsageException("--region goes with --table");
+        }
+        if (!command.equals("create") && options.optional("monthly-budget-usd").isPresent()) {
+            throw new Launcher.UsageException("--monthly-budget-usd goes with keys create");
+        }
+        String name = command.equals("list") ? null : options.required("name");
+        try {
+            // Refused input is told before any database starts.
+            BigDecimal budget = command.equals("create") ? ApiKeySecrets.checkBudget(budget(options).orElse(null)) : null;
+            if (command.equals("create")) {
+                ApiKeySecrets.checkName(name);
+            }
+            Target target = open(options, stateDir);
+            try (AutoCloseable closing = target.resource()) {
+                return switch (command) {
+                    case "create" -> create(target, name, budget, stdout, stderr);
+                    case "list" -> list(target, stdout);
+                    default -> revoke(target, name, stdout, stderr);
+                };
+            }
+        } catch (InvalidRequestException | ConflictException refused) {
+            stderr.println("reelay keys " + command + ": " + refused.getMessage());
+            return REFUSED;
+        }
+    }
+
+    private static Optional<BigDecimal> budget(Launcher.Options options) {
+        return options.optional("monthly-budget-usd").map(text -> {
+            try {
+                return new BigDecimal(text);
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("monthly_budget_usd", "invalid_budget",
+                        "--monthly-budget-usd takes an amount of US dollars, such as 25 or 12.50, not '" + text + "'.");
+            }
+        });
+    }
+
+    private static int create(Target target, String name, BigDecimal budget, PrintStream stdout, PrintStream stderr) throws Exception {
+        ApiKeys.CreatedApiKey created = target.keys().create(name, budget);
+        WebhookSecrets.CreatedSecret webhook = target.webhookSecrets().ensure(name);
+        ObjectNode line = JSON.createObjectNode();
+        line.put("name", created.key().name());
+        line.put("api_key", created.secret());
+        line.put("monthly_budget_usd", created.key().monthlyBudgetUsd().map(BigDecimal::stripTrailingZeros).orElse(null));
+        line.put("webhook_secret", webhook.secret());
+        stdout.println(JSON.writeValueAsString(line));
+        stderr.println("Created the API key '" + name + "'. Keep it and its webhook signing secret now: neither is shown again.");
+        return 0;
+    }
+
+    private static int list(Target target, PrintStream stdout) throws Exception {
+        String month = MonthlyBudget.monthOf(Instant.now());
+        for (ApiKey key : target.keys().list()) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("name", key.name());
+            line.put("created_at", key.createdAt().toString());
+            line.put("monthly_budget_usd", key.monthlyBudgetUsd().orElse(null));
+            line.put("committed_usd_this_month", BigDecimal.valueOf(target.budgets().committed(key.name(), month), 6).stripTrailingZeros());
+            line.put("active", key.active());
+            line.put("revoked_at", key.revokedAt().map(Instant::toString).orElse(null));
+            stdout.println(JSON.writeValueAsString(line));
+        }
+        return 0;
+    }
+
+    private static int revoke(Target target, String name, PrintStream stdout, PrintStream stderr) throws Exception {
+        boolean revokedNow = target.keys().revoke(name);
+        Optional<ApiKey> key = target.keys().findByName(name);
+        if (key.isEmpty()) {
+            stderr.println("reelay keys revoke: there is no API key named '" + name + "'.");
+            return REFUSED;
+        }
+        ObjectNode line = JSON.createObjectNode();
+        line.put("name", name);
+        line.put("revoked_at", key.get().revokedAt().map(Instant::toString).orElse(null));
+        stdout.println(JSON.writeValueAsString(line));
+        stderr.println(revokedNow ? "Revoked the API key '" + name + "'; a running API may accept it for up to a minute more (the authorizer's cache)."
+                : "The API key '" + name + "' was already revoked.");
+        return 0;
+    }
+
+    private static Target open(Launcher.Options options, Path stateDir) throws Exception {
+        Optional<String> table = options.optional("table");
+        if (table.isPresent()) {
+            // A deployed stack's table, with the default AWS credentials and region (or --region).
+            var builder = DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create());
+            options.optional("region").ifPresent(region -> builder.region(Region.of(region)));
+            DynamoDbClient client = builder.build();
+            return target(client, table.get(), client);
+        }
+        LocalDynamoDb dynamo = LocalDynamoDb.start(stateDir.resolve("dynamodb"));
+        try {
+            dynamo.createTasksTable(LocalRuntime.TASKS_TABLE);
+        } catch (RuntimeException e) {
+            dynamo.close();
+            throw e;
+        }
+        return target(dynamo.client(), LocalRuntime.TASKS_TABLE, dynamo);
+    }
+
+    private static Target target(DynamoDbClient client, String table, AutoCloseable resource) {
+        SecureRandom random = new SecureRandom();
+        return new Target(new DynamoDbApiKeys(client, table, random, Clock.systemUTC()),
+                new DynamoDbWebhookSecrets(client, table, random), new DynamoDbBudgets(client, table), resource);
+    }
+}
