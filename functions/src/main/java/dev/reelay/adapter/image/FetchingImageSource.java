@@ -3,6 +3,7 @@ package dev.reelay.adapter.image;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
+import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.VideoArchive;
 
@@ -17,17 +18,29 @@ import java.util.Map;
 
 /**
  * Fetches images from HTTPS URLs, and in local mode also from {@code file:} paths and
- * {@code s3://bucket/key} objects of the local stack. Reads at most one byte past the limit.
+ * {@code s3://bucket/key} objects of the local stack; the upload trigger's source also reads the
+ * uploaded images themselves. Reads at most one byte past the limit.
  */
 public final class FetchingImageSource implements ImageSource {
     private final HttpTransport http;
     private final VideoArchive archive;
     private final boolean allowLocalSources;
+    private final String uploadedImagesPrefix;
 
     public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources) {
+        this(http, archive, allowLocalSources, null);
+    }
+
+    /**
+     * For the upload trigger only: objects under {@code uploadedImagesPrefix}
+     * ({@code s3://<uploads bucket>/uploads/}) are read from S3 in AWS too. HTTP callers never get
+     * this source, so they cannot make Reelay read a bucket.
+     */
+    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, String uploadedImagesPrefix) {
         this.http = http;
         this.archive = archive;
         this.allowLocalSources = allowLocalSources;
+        this.uploadedImagesPrefix = uploadedImagesPrefix;
     }
 
     @Override
@@ -39,7 +52,7 @@ public final class FetchingImageSource implements ImageSource {
         if (allowLocalSources && scheme.equals("file")) {
             return fromFile(field, location, maxBytes);
         }
-        if (allowLocalSources && scheme.equals("s3")) {
+        if (scheme.equals("s3") && (allowLocalSources || GenerationRequestParser.isUploadedImage(uploadedImagesPrefix, location))) {
             return fromS3(field, location, maxBytes);
         }
         throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has an unsupported scheme.");
