@@ -99,16 +99,19 @@ public final class SubmitVideoGeneration {
         String taskId = taskIds.get();
         String key = idempotencyKey != null ? idempotencyKey
                 : request.externalTaskId() == null ? null : "external_task_id:" + request.externalTaskId();
+        // Staged before the key is claimed: a storage failure here leaves no claim behind, so a
+        // retry with the same key (an S3 event redelivered) can still make the task. A concurrent
+        // duplicate stages a copy it never uses, which expires with inputs/.
+        String startKey = start == null ? null
+                : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
+        String endKey = end == null ? null
+                : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
         if (key != null) {
             IdempotencyKeys.Claim claim = idempotency.claim(ownerKeyId, key, RequestHash.of(body), taskId);
             if (!claim.claimedNow()) {
                 return original(ownerKeyId, claim, RequestHash.of(body));
             }
         }
-        String startKey = start == null ? null
-                : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
-        String endKey = end == null ? null
-                : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
         Task task = Task.accepted(taskId, ownerKeyId, clock.instant(), request, startKey, endKey, quote);
         store.create(task);
         try {
