@@ -22,6 +22,7 @@ import dev.reelay.handler.GetTaskHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
 import dev.reelay.handler.SubmitToProviderHandler;
+import dev.reelay.handler.StartGenerationFromUploadHandler;
 import dev.reelay.handler.SubmitVideoHandler;
 import dev.reelay.local.api.HttpApiServer;
 import dev.reelay.local.engines.FreePorts;
@@ -29,6 +30,10 @@ import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.local.engines.LocalS3;
 import dev.reelay.local.lambda.LambdaInvokeServer;
 import dev.reelay.local.lambda.LocalArns;
+import dev.reelay.local.lambda.PojoHandlers;
+import dev.reelay.local.engines.S3Notifications;
+import dev.reelay.port.ApiKeys;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
 import dev.reelay.local.sandbox.SandboxSettings;
 import dev.reelay.local.sandbox.Dialect;
 import dev.reelay.local.sandbox.Dialects;
@@ -68,6 +73,11 @@ public final class LocalRuntime implements AutoCloseable {
     public static final String STATE_MACHINE = "VideoGenerationStateMachine";
     static final String AWAIT_CALLBACK_FUNCTION = "AwaitProviderCallbackFunction";
     static final String DELIVER_WEBHOOK_FUNCTION = "DeliverWebhookFunction";
+    /** The S3 trigger, named as in template.yaml. */
+    public static final String UPLOAD_FUNCTION = "S3UploadFunction";
+    /** The uploads bucket's notification filter, as template.yaml sets it: the prefix, and one of the suffixes (case-sensitive). */
+    public static final String UPLOADS_PREFIX = "uploads/";
+    public static final List<String> UPLOAD_SUFFIXES = List.of(".jpg", ".jpeg", ".png");
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -93,6 +103,8 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
     private final HttpApiServer api;
     private final ReelayConfig config;
+    private final LambdaInvokeServer lambdas;
+    private final ApiKeys apiKeys;
     private WebhookSecrets.CreatedSecret webhookSecret;
 
     private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
@@ -131,7 +143,7 @@ public final class LocalRuntime implements AutoCloseable {
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
                     Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
 
-            LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
+            lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
@@ -151,6 +163,13 @@ public final class LocalRuntime implements AutoCloseable {
             lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
+            // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,
+            // as an asynchronous invocation of the upload function over the local Lambda endpoint.
+            lambdas.register(UPLOAD_FUNCTION, PojoHandlers.of(
+                    new StartGenerationFromUploadHandler(wiring.startGenerationFromUpload()), S3Event.class));
+            s3.subscribe(new S3Notifications.Subscription(UPLOAD_FUNCTION, UPLOADS_BUCKET, UPLOADS_PREFIX, UPLOAD_SUFFIXES,
+                    lambdas.asyncInvoker(UPLOAD_FUNCTION)));
+            apiKeys = wiring.apiKeys();
             webhookSecret = wiring.webhookSecrets().ensure("default");
             api = track(HttpApiServer.start(apiPort, List.of(
                     new HttpApiServer.Route("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",
@@ -201,6 +220,16 @@ public final class LocalRuntime implements AutoCloseable {
             throw new IllegalArgumentException("No sandbox for '" + provider + "'; running: " + sandboxes.keySet());
         }
         return sandbox;
+    }
+
+    /** The API keys of this stack (the owners of {@code uploads/{key-name}/}). */
+    public ApiKeys apiKeys() {
+        return apiKeys;
+    }
+
+    /** The local Lambda Invoke endpoint, where the functions are registered under their template names. */
+    public URI lambdaEndpoint() {
+        return lambdas.endpoint();
     }
 
     /** The secret that signs the default owner's webhooks, and whether this start created it (to show it once). */
