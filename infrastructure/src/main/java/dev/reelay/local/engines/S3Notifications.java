@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -140,8 +140,8 @@ public final class S3Notifications implements AutoCloseable {
 
     /** As S3 writes keys in events: each path segment form-encoded ({@code +} for a space), slashes kept. */
     static String encodeKey(String key) {
-        List<String> segments = new ArrayList<>(List.of(key.split("/", -1)));
-        return segments.stream().map(s -> URLEncoder.encode(s, StandardCharsets.UTF_8)).collect(Collectors.joining("/"));
+        return Arrays.stream(key.split("/", -1)).map(s -> URLEncoder.encode(s, StandardCharsets.UTF_8))
+                .collect(Collectors.joining("/"));
     }
 
     private static byte[] random(int bytes) {
