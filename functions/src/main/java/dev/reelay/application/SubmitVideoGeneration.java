@@ -148,6 +148,8 @@ public final class SubmitVideoGeneration {
         }
         Task task;
         try {
+            // A storage failure from here on gives back the reservation and the idempotency claim,
+            // so a retry with the same key (an S3 event redelivered) can still make the task.
             String startKey = start == null ? null
                     : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
             String endKey = end == null ? null

@@ -16,7 +16,10 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import java.time.Duration;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
+import dev.reelay.adapter.s3.S3UploadedObjects;
 import dev.reelay.adapter.s3.S3VideoArchive;
+import dev.reelay.application.StartGenerationFromUpload;
+import dev.reelay.domain.upload.UploadKey;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
@@ -66,6 +69,7 @@ public final class Wiring {
     private final WebhookSecrets webhookSecrets;
     private final ApiKeys apiKeys;
     private final Budgets budgets;
+    private final S3Client s3;
 
     /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
@@ -73,6 +77,7 @@ public final class Wiring {
         this.config = config;
         this.store = new DynamoDbTaskStore(dynamo, config.tasksTable(), clock);
         this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket(), config.uploadsBucket());
+        this.s3 = s3;
         this.http = http;
         this.sfn = sfn;
         this.router = new ProviderRouter(config.providers(), providers, CircuitBreaker.standard(clock));
@@ -86,10 +91,26 @@ public final class Wiring {
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
+        return submitVideoGeneration(null);
+    }
+
+    /**
+     * The S3 upload trigger: submits like the HTTP API, and may also read the uploaded images
+     * themselves ({@code s3://<uploads bucket>/uploads/...}), in AWS too. Only this use case gets
+     * that image source; HTTP callers cannot make Reelay read a bucket.
+     */
+    public StartGenerationFromUpload startGenerationFromUpload() {
+        String uploadedImages = "s3://" + config.uploadsBucket() + "/" + UploadKey.PREFIX;
+        return new StartGenerationFromUpload(submitVideoGeneration(uploadedImages),
+                new S3UploadedObjects(s3, config.uploadsBucket()), apiKeys, store, idempotency, TASK_IDS, clock);
+    }
+
+    /** @param uploadedImagesPrefix the {@code s3://} prefix whose objects may be images too (the upload trigger), or null */
+    private SubmitVideoGeneration submitVideoGeneration(String uploadedImagesPrefix) {
         return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
-                        new WebhookUrlRules(config.allowLocalWebhooks())),
-                new FetchingImageSource(http, archive, config.allowLocalImageSources()), archive, config.providers(), store,
-                new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
+                        new WebhookUrlRules(config.allowLocalWebhooks()), uploadedImagesPrefix),
+                new FetchingImageSource(http, archive, config.allowLocalImageSources(), uploadedImagesPrefix), archive,
+                config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets);
     }
 

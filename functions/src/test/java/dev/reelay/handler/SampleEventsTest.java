@@ -16,6 +16,7 @@ import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.WebhookSecrets;
 import dev.reelay.port.WebhookSender;
 import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.StartGenerationFromUpload;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.domain.request.GenerationRequestParser;
@@ -30,7 +31,9 @@ import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.FixedImageSource;
+import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.InMemoryUploadedObjects;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryProviderCallbacks;
 import dev.reelay.testing.InMemoryTaskStore;
@@ -320,6 +323,36 @@ class SampleEventsTest {
         APIGatewayV2HTTPResponse got = getHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/get-task.json"), null);
         assertThat(got.getStatusCode()).isEqualTo(404);
         assertThat(JSON.readTree(got.getBody()).path("error").path("code").asText()).isEqualTo("task_not_found");
+    }
+
+    @Test
+    void s3UploadEventStartsAGenerationForTheKeyNamedByThePrefix() throws IOException {
+        String bucket = "reelay-dev-uploads-123456789012-us-east-1";
+        InMemoryUploadedObjects uploads = new InMemoryUploadedObjects(bucket, archive.objects);
+        uploads.put("uploads/default/beach at dusk.jpg", jpeg(1280, 720), Map.of("prompt", "waves at dusk", "duration", "3"));
+        InMemoryApiKeys keys = new InMemoryApiKeys();
+        keys.create("default", null);
+        String image = "s3://" + bucket + "/uploads/default/beach at dusk.jpg";
+        InMemoryIdempotencyKeys idempotency = new InMemoryIdempotencyKeys();
+        SubmitVideoGeneration submit = new SubmitVideoGeneration(
+                new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://" + bucket + "/uploads/"),
+                new FixedImageSource(Map.of(image, jpeg(1280, 720))), archive, Providers.table(provider), store, workflow,
+                Clock.systemUTC(), () -> TASK, idempotency, keys, budgets);
+        StartGenerationFromUploadHandler handler = new StartGenerationFromUploadHandler(new StartGenerationFromUpload(
+                submit, uploads, keys, store, idempotency, () -> "task-unused", Clock.systemUTC()));
+
+        List<String> outcomes = handler.handleRequest(EventLoader.loadS3Event("events/s3-upload.json"), null);
+        List<String> again = handler.handleRequest(EventLoader.loadS3Event("events/s3-upload.json"), null);
+
+        assertThat(outcomes).containsExactly("STARTED uploads/default/beach at dusk.jpg " + TASK);
+        assertThat(again).isEqualTo(outcomes);
+        var task = store.find(TASK).orElseThrow();
+        assertThat(task.ownerKeyId()).isEqualTo("default");
+        assertThat(task.request().prompt()).isEqualTo("waves at dusk");
+        assertThat(task.request().imageStart()).isEqualTo(image);
+        assertThat(task.quote().costUsd()).isEqualByComparingTo("0.225");
+        assertThat(workflow.started).containsExactly(TASK);
+        assertThat(archive.objects).containsKey("inputs/" + TASK + "/image_start.jpeg");
     }
 
     private static JsonNode step(RequestStreamHandler handler, String event) throws IOException {

@@ -230,6 +230,9 @@ public final class Launcher {
             stderr.println("  curl -s " + base + "/v1/videos/generations -H \"Authorization: Bearer $REELAY_API_KEY\" "
                     + "-H 'Content-Type: application/json' -d '"
                     + "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"waves\",\"image_start\":\"file:/path/to/image.jpg\",\"duration\":5}'");
+            stderr.println("Local S3 at " + runtime.s3().endpoint() + " (region us-east-1, path-style): an image put under s3://"
+                    + LocalRuntime.UPLOADS_BUCKET + "/" + LocalRuntime.UPLOADS_PREFIX + "{key-name}/ starts a generation for that key:");
+            stderr.println("  " + uploadCurl(runtime));
             stopServing.await();
         } finally {
             runtime.close();
@@ -241,6 +244,17 @@ public final class Launcher {
             }
         }
         return 0;
+    }
+
+    /**
+     * A working upload of an image to the local S3 that starts a generation for the default key.
+     * S3 (and s3proxy) require {@code x-amz-content-sha256} with SigV4; curl 7.x does not send it
+     * for {@code -T}, but signs it when given, so the command states it.
+     */
+    static String uploadCurl(LocalRuntime runtime) {
+        return "curl --aws-sigv4 'aws:amz:us-east-1:s3' --user '" + runtime.s3().accessKey() + ":" + runtime.s3().secretKey()
+                + "' -T image.jpg " + runtime.s3().endpoint() + "/" + LocalRuntime.UPLOADS_BUCKET + "/"
+                + LocalRuntime.UPLOADS_PREFIX + "default/image.jpg -H 'x-amz-meta-prompt: waves' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD'";
     }
 
     /** Stops a running {@code serve} as Ctrl-C would: the stack is closed and {@code run} returns. */

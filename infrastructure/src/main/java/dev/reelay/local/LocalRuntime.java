@@ -27,6 +27,7 @@ import dev.reelay.handler.OpenApiDocumentHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
 import dev.reelay.handler.SubmitToProviderHandler;
+import dev.reelay.handler.StartGenerationFromUploadHandler;
 import dev.reelay.handler.SubmitVideoHandler;
 import dev.reelay.local.api.HttpApiServer;
 import dev.reelay.local.engines.FreePorts;
@@ -34,6 +35,10 @@ import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.local.engines.LocalS3;
 import dev.reelay.local.lambda.LambdaInvokeServer;
 import dev.reelay.local.lambda.LocalArns;
+import dev.reelay.local.lambda.PojoHandlers;
+import dev.reelay.local.engines.S3Notifications;
+import dev.reelay.port.ApiKeys;
+import com.amazonaws.services.lambda.runtime.events.S3Event;
 import dev.reelay.local.sandbox.SandboxSettings;
 import dev.reelay.local.sandbox.Dialect;
 import dev.reelay.local.sandbox.Dialects;
@@ -76,6 +81,11 @@ public final class LocalRuntime implements AutoCloseable {
     static final String AUTHORIZER_FUNCTION = "AuthorizeApiKeyFunction";
     /** How long the local API reuses an authorizer's decision, as the template's {@code ReauthorizeEvery}. */
     public static final Duration AUTHORIZER_CACHE_TTL = Duration.ofSeconds(60);
+    /** The S3 trigger, named as in template.yaml. */
+    public static final String UPLOAD_FUNCTION = "S3UploadFunction";
+    /** The uploads bucket's notification filter, as template.yaml sets it: the prefix, and one of the suffixes (case-sensitive). */
+    public static final String UPLOADS_PREFIX = "uploads/";
+    public static final List<String> UPLOAD_SUFFIXES = List.of(".jpg", ".jpeg", ".png");
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -117,6 +127,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final HttpApiServer api;
     private final ReelayConfig config;
     private final SfnClient sfn;
+    private final LambdaInvokeServer lambdas;
     private WebhookSecrets.CreatedSecret webhookSecret;
     private final ApiKeys apiKeys;
     private final DefaultApiKey defaultApiKey;
@@ -158,7 +169,7 @@ public final class LocalRuntime implements AutoCloseable {
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
                     Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
 
-            LambdaInvokeServer lambdas = track(LambdaInvokeServer.start());
+            lambdas = track(LambdaInvokeServer.start());
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
@@ -178,6 +189,12 @@ public final class LocalRuntime implements AutoCloseable {
             lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
+            // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,
+            // as an asynchronous invocation of the upload function over the local Lambda endpoint.
+            lambdas.register(UPLOAD_FUNCTION, PojoHandlers.of(
+                    new StartGenerationFromUploadHandler(wiring.startGenerationFromUpload()), S3Event.class));
+            s3.subscribe(new S3Notifications.Subscription(UPLOAD_FUNCTION, UPLOADS_BUCKET, UPLOADS_PREFIX, UPLOAD_SUFFIXES,
+                    lambdas.asyncInvoker(UPLOAD_FUNCTION)));
             apiKeys = wiring.apiKeys();
             defaultApiKey = DefaultApiKey.ensure(apiKeys, stateDir);
             if (defaultApiKey.secret().isEmpty()) {
@@ -248,7 +265,7 @@ public final class LocalRuntime implements AutoCloseable {
         return sandbox;
     }
 
-    /** The API keys of this stack: tests make more with it. */
+    /** The API keys of this stack (the owners of {@code uploads/{key-name}/}); tests make more with it. */
     public ApiKeys apiKeys() {
         return apiKeys;
     }
@@ -274,6 +291,11 @@ public final class LocalRuntime implements AutoCloseable {
     /** Why there is no usable default key, or null. */
     public String defaultApiKeyProblem() {
         return defaultApiKey.problem();
+    }
+
+    /** The local Lambda Invoke endpoint, where the functions are registered under their template names. */
+    public URI lambdaEndpoint() {
+        return lambdas.endpoint();
     }
 
     /** The secret that signs the default owner's webhooks, and whether this start created it (to show it once). */

@@ -42,7 +42,7 @@ class OpenApiContractTest {
     /** A method that takes a code to pass on: {@code boundedText(Map<?, ?> fields, String name, String code)}. */
     private static final Pattern FORWARDER = Pattern.compile("\\b([a-z]\\w*)\\(([^()]*\\bString code\\b[^()]*)\\)\\s*\\{");
     private static final Pattern LITERAL = Pattern.compile("\"([a-z][a-z0-9_]*)\"");
-    private static final Pattern FORWARDED = Pattern.compile("(\\w+\\s+)?(\\w+\\.)*code(\\(\\))?");
+    private static final Pattern FORWARDED = Pattern.compile("(\\w+\\s+)?(\\w+(\\(\\))?\\.)*code(\\(\\))?");
     /**
      * Codes read back, not made: FailureReason parses one out of a Reelay exception's message, the
      * task store reads a recorded one. Both are literals where they were made.

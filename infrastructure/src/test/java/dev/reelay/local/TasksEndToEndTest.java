@@ -248,7 +248,7 @@ class TasksEndToEndTest {
     private static String submit(Map<String, String> fields) throws Exception {
         Map<String, Object> body = new HashMap<>(Map.of("model", "kling-v3-text-to-video", "prompt", "a lighthouse at dusk", "duration", 3));
         body.putAll(fields);
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -258,19 +258,19 @@ class TasksEndToEndTest {
     }
 
     private static HttpResponse<String> cancel(String taskId) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId + "/cancel"))
+        return HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId + "/cancel")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode list(String query, int expectedStatus) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks?" + query)).build(),
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks?" + query)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(query + ": " + answer.body()).isEqualTo(expectedStatus);
         return JSON.readTree(answer.body());
     }
 
     private static JsonNode get(String taskId) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).build(),
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         return JSON.readTree(answer.body());

@@ -333,16 +333,17 @@ class VideoGenerationEndToEndTest {
     @Test
     void anImageInTheLocalS3CanStartATask() throws Exception {
         byte[] jpeg = Files.readAllBytes(image("from-s3.jpg", 960, 540, "jpg"));
-        runtime.s3().client().putObject(put -> put.bucket(LocalRuntime.UPLOADS_BUCKET).key("uploads/default/from-s3.jpg"),
+        // Outside uploads/, where a put would also start a generation of its own (the S3 trigger).
+        runtime.s3().client().putObject(put -> put.bucket(LocalRuntime.UPLOADS_BUCKET).key("manual/from-s3.jpg"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(jpeg));
 
         HttpResponse<String> submitted = post(Map.of("model", "kling-v3-image-to-video", "prompt", "s3",
-                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/uploads/default/from-s3.jpg", "duration", 3));
+                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/manual/from-s3.jpg", "duration", 3));
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(200);
         assertThat(awaitEnd(JSON.readTree(submitted.body()).path("id").asText()).path("status").asText()).isEqualTo("completed");
 
         HttpResponse<String> missing = post(Map.of("model", "kling-v3-image-to-video",
-                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/uploads/default/nothing.jpg"));
+                "image_start", "s3://" + LocalRuntime.UPLOADS_BUCKET + "/manual/nothing.jpg"));
         assertThat(missing.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(missing.body()).path("error").path("code").asText()).isEqualTo("image_unreachable");
     }

@@ -512,6 +512,11 @@ public final class DynamoDbTaskStore implements TaskStore {
             if (!request.modelParams().isEmpty()) {
                 item.put("modelParams", s(ModelParamsJson.write(request.modelParams())));
             }
+            if (task.failure() != null) {
+                // A task recorded already failed: an upload refused before acceptance.
+                item.put("failureCode", s(task.failure().code()));
+                item.put("failureMessage", s(task.failure().message()));
+            }
             item.put("quotedSeconds", n(task.quote().billedSeconds()));
             item.put("quotedCostUsd", AttributeValue.fromN(task.quote().costUsd().toPlainString()));
             item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));

@@ -5,6 +5,7 @@ import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.request.ImageUrlRules;
 import dev.reelay.domain.webhook.InternalAddresses;
+import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.VideoArchive;
 
@@ -22,7 +23,8 @@ import java.util.Map;
 
 /**
  * Fetches images from HTTPS URLs, and in local mode also from {@code file:} paths and
- * {@code s3://bucket/key} objects of the local stack. Reads at most one byte past the limit.
+ * {@code s3://bucket/key} objects of the local stack; the upload trigger's source also reads the
+ * uploaded images themselves. Reads at most one byte past the limit.
  * <p>
  * Before each connection, the first and every redirect, the host is resolved and refused when any
  * of its addresses is internal (loopback, private, link-local, the metadata address): the URL
@@ -40,15 +42,31 @@ public final class FetchingImageSource implements ImageSource {
     private final VideoArchive archive;
     private final boolean allowLocalSources;
     private final Resolver resolver;
+    private final String uploadedImagesPrefix;
 
     public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources) {
-        this(http, archive, allowLocalSources, InetAddress::getAllByName);
+        this(http, archive, allowLocalSources, (String) null);
+    }
+
+    /**
+     * For the upload trigger only: objects under {@code uploadedImagesPrefix}
+     * ({@code s3://<uploads bucket>/uploads/}) are read from S3 in AWS too. HTTP callers never get
+     * this source, so they cannot make Reelay read a bucket.
+     */
+    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, String uploadedImagesPrefix) {
+        this(http, archive, allowLocalSources, uploadedImagesPrefix, InetAddress::getAllByName);
     }
 
     public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, Resolver resolver) {
+        this(http, archive, allowLocalSources, null, resolver);
+    }
+
+    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, String uploadedImagesPrefix,
+                               Resolver resolver) {
         this.http = http;
         this.archive = archive;
         this.allowLocalSources = allowLocalSources;
+        this.uploadedImagesPrefix = uploadedImagesPrefix;
         this.resolver = resolver;
     }
 
@@ -61,7 +79,7 @@ public final class FetchingImageSource implements ImageSource {
         if (allowLocalSources && scheme.equals("file")) {
             return fromFile(field, location, maxBytes);
         }
-        if (allowLocalSources && scheme.equals("s3")) {
+        if (scheme.equals("s3") && (allowLocalSources || GenerationRequestParser.isUploadedImage(uploadedImagesPrefix, location))) {
             return fromS3(field, location, maxBytes);
         }
         throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has an unsupported scheme.");

@@ -27,14 +27,26 @@ public final class GenerationRequestParser {
 
     private final boolean allowLocalImageSources;
     private final WebhookUrlRules webhookRules;
+    private final String uploadedImagesPrefix;
 
     /**
      * @param allowLocalImageSources local mode: {@code file:} paths and {@code s3://} objects are allowed too
      * @param webhookRules           what a {@code callback_url} must be
      */
     public GenerationRequestParser(boolean allowLocalImageSources, WebhookUrlRules webhookRules) {
+        this(allowLocalImageSources, webhookRules, null);
+    }
+
+    /**
+     * For the upload trigger only, never for HTTP callers: images may also be objects under
+     * {@code uploadedImagesPrefix} ({@code s3://<uploads bucket>/uploads/}), in AWS too.
+     *
+     * @param uploadedImagesPrefix an {@code s3://bucket/prefix/} whose objects are allowed, or null for none
+     */
+    public GenerationRequestParser(boolean allowLocalImageSources, WebhookUrlRules webhookRules, String uploadedImagesPrefix) {
         this.allowLocalImageSources = allowLocalImageSources;
         this.webhookRules = webhookRules;
+        this.uploadedImagesPrefix = uploadedImagesPrefix;
     }
 
     /** AWS rules: no local image sources, HTTPS webhooks to public addresses only. */
@@ -123,7 +135,26 @@ public final class GenerationRequestParser {
     }
 
     private void checkImageLocation(String field, String location) {
+        if (isUploadedImage(uploadedImagesPrefix, location)) {
+            return; // an uploaded image of the upload trigger's own bucket and prefix
+        }
         ImageUrlRules.check(field, location, allowLocalImageSources);
+    }
+
+    /**
+     * Whether {@code location} is an object under {@code prefix} (an {@code s3://bucket/folder/}),
+     * with no empty, {@code .} or {@code ..} segment after it. False when {@code prefix} is null.
+     */
+    public static boolean isUploadedImage(String prefix, String location) {
+        if (prefix == null || !location.startsWith(prefix) || location.length() == prefix.length()) {
+            return false;
+        }
+        for (String segment : location.substring(prefix.length()).split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int duration(Object value) {

@@ -38,4 +38,14 @@ public record Task(
         return new Task(id, ownerKeyId, now, request, imageStartKey, imageEndKey, TaskStatus.PENDING, 0, quote,
                 Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)));
     }
+
+    /**
+     * A request refused before acceptance that is recorded anyway, because nobody is waiting for
+     * an answer (an uploaded image): it is failed from the start with the reason, never reaches a
+     * provider and is never charged. Its timeline has no {@code accepted}, only {@code failed}.
+     */
+    public static Task rejected(String id, String ownerKeyId, Instant now, GenerationRequest request, Failure failure) {
+        return new Task(id, ownerKeyId, now, request, null, null, TaskStatus.FAILED, 0, Quote.FREE, Quote.FREE, 0,
+                null, null, null, failure, List.of(new TimelineEvent(TimelineEvent.FAILED, now, failure.code())));
+    }
 }

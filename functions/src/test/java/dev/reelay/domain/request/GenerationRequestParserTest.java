@@ -180,4 +180,19 @@ class GenerationRequestParserTest {
                 .as("local mode loosens the sources, not the address rules")
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("internal_image_url"));
     }
+
+    @Test
+    void inAwsOnlyTheUploadTriggersParserTakesS3ObjectsAndOnlyUnderTheUploadsPrefix() {
+        GenerationRequestParser uploads = new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://reelay-uploads/uploads/");
+        assertThat(uploads.parse(with("image_start", "s3://reelay-uploads/uploads/team-a/cat.jpg")).imageStart())
+                .isEqualTo("s3://reelay-uploads/uploads/team-a/cat.jpg");
+        for (String elsewhere : List.of("s3://reelay-uploads/inputs/task-1/image_start.jpeg", "s3://other-bucket/uploads/team-a/cat.jpg",
+                "s3://reelay-uploads/uploads/team-a/../../inputs/x.jpg", "s3://reelay-uploads/uploads/", "file:/etc/passwd")) {
+            assertThatThrownBy(() -> uploads.parse(with("image_start", elsewhere))).as(elsewhere)
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("invalid_image_url"));
+        }
+        // HTTP callers in AWS: never an S3 object, not even one of the uploads prefix.
+        assertThatThrownBy(() -> AWS.parse(with("image_start", "s3://reelay-uploads/uploads/team-a/cat.jpg")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.code()).isEqualTo("invalid_image_url"));
+    }
 }

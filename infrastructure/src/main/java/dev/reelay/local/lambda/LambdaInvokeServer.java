@@ -11,8 +11,20 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,22 +36,66 @@ import java.util.regex.Pattern;
  * stack: runs the same handler classes AWS runs, in this JVM. A handler that throws answers the
  * way Lambda does: {@code X-Amz-Function-Error: Unhandled} and an {@code errorType} that is the
  * exception's fully-qualified class name, which is what the state machine's Retry and Catch match.
+ * <p>
+ * {@code X-Amz-Invocation-Type: Event} invokes asynchronously, as S3 notifications do: the answer
+ * is 202 at once, the handler runs on another thread, and a failed run is retried twice (after
+ * {@link #asyncRetryDelays}, short here; about 1 and 2 minutes in AWS) before the event is given
+ * up with an error in the log, where AWS would send it to the function's on-failure destination.
  */
 public final class LambdaInvokeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LambdaInvokeServer.class);
     private static final Pattern INVOKE = Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations$");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The waits before the second and third attempts of an asynchronous invocation. */
+    static final List<Duration> DEFAULT_ASYNC_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
 
     private final Map<String, RequestStreamHandler> functions = new ConcurrentHashMap<>();
+    private final List<Duration> asyncRetryDelays;
+    private final ScheduledExecutorService asyncRuns = Executors.newScheduledThreadPool(2, runnable -> {
+        Thread thread = new Thread(runnable, "lambda-async");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final HttpClient selfClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LoopbackHttpServer server;
 
-    private LambdaInvokeServer() {
+    private LambdaInvokeServer(List<Duration> asyncRetryDelays) {
+        this.asyncRetryDelays = List.copyOf(asyncRetryDelays);
     }
 
     public static LambdaInvokeServer start() throws IOException {
-        LambdaInvokeServer invoke = new LambdaInvokeServer();
+        return start(DEFAULT_ASYNC_RETRY_DELAYS);
+    }
+
+    /** @param asyncRetryDelays the waits before each retry of a failed asynchronous invocation (two in AWS) */
+    public static LambdaInvokeServer start(List<Duration> asyncRetryDelays) throws IOException {
+        LambdaInvokeServer invoke = new LambdaInvokeServer(asyncRetryDelays);
         invoke.server = LoopbackHttpServer.start("lambda-invoke", 0, invoke::invoke);
         return invoke;
+    }
+
+    /**
+     * A sender of events to a function by asynchronous invocation over this endpoint, as an S3
+     * bucket notification sends them to Lambda: each payload is accepted (202) or the call throws.
+     */
+    public Consumer<byte[]> asyncInvoker(String functionName) {
+        URI target = endpoint().resolve("/2015-03-31/functions/" + functionName + "/invocations");
+        return payload -> {
+            try {
+                HttpResponse<String> answer = selfClient.send(HttpRequest.newBuilder(target)
+                        .header("X-Amz-Invocation-Type", "Event").header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build(), HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 202) {
+                    throw new IllegalStateException("Invoke of " + functionName + " answered " + answer.statusCode() + ": " + answer.body());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Invoke of " + functionName + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while invoking " + functionName, e);
+            }
+        };
     }
 
     /** Deploys a function under its name (the last part of its ARN). */
@@ -63,6 +119,13 @@ public final class LambdaInvokeServer implements AutoCloseable {
                 return;
             }
             byte[] payload = exchange.getRequestBody().readAllBytes();
+            if ("Event".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type"))) {
+                String requestId = UUID.randomUUID().toString();
+                exchange.getResponseHeaders().add("x-amzn-RequestId", requestId);
+                exchange.sendResponseHeaders(202, -1);
+                asyncRuns.execute(() -> runAsync(name, handler, payload, requestId, 1));
+                return;
+            }
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             try (InputStream input = new ByteArrayInputStream(payload)) {
                 handler.handleRequest(input, output, new LocalContext(name));
@@ -71,6 +134,28 @@ public final class LambdaInvokeServer implements AutoCloseable {
                 LOG.warn("Function {} failed: {}", name, failure.toString(), failure);
                 exchange.getResponseHeaders().add("X-Amz-Function-Error", "Unhandled");
                 respond(exchange, 200, JSON.writeValueAsBytes(errorBody(failure)));
+            }
+        }
+    }
+
+    private void runAsync(String name, RequestStreamHandler handler, byte[] payload, String requestId, int attempt) {
+        try (InputStream input = new ByteArrayInputStream(payload)) {
+            handler.handleRequest(input, new ByteArrayOutputStream(), new LocalContext(name));
+        } catch (Exception | Error failure) {
+            if (attempt > asyncRetryDelays.size()) {
+                LOG.error("Function {} failed asynchronous event {} {} times; the event is given up (in AWS: its "
+                        + "on-failure destination or dead-letter queue): {}", name, requestId, attempt, new String(payload,
+                        java.nio.charset.StandardCharsets.UTF_8), failure);
+                return;
+            }
+            Duration delay = asyncRetryDelays.get(attempt - 1);
+            LOG.warn("Function {} failed asynchronous event {} (attempt {}): {}; retrying in {} ms", name, requestId, attempt,
+                    failure.toString(), delay.toMillis());
+            try {
+                asyncRuns.schedule(() -> runAsync(name, handler, payload, requestId, attempt + 1), delay.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                LOG.warn("The local Lambda endpoint stopped before event {} of {} could be retried", requestId, name);
             }
         }
     }
@@ -101,5 +186,6 @@ public final class LambdaInvokeServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        asyncRuns.shutdownNow();
     }
 }
