@@ -1,5 +1,13 @@
 package dev.reelay.handler;
 
+import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.adapter.provider.ProviderClients;
+import dev.reelay.adapter.provider.ProviderCredentials;
+import dev.reelay.domain.provider.ProviderTable;
+import dev.reelay.port.ProviderClient;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
@@ -157,13 +165,34 @@ class SampleEventsTest {
         assertThat(store.settlements).isEmpty();
     }
 
-    @Test
-    void providerCallbackEventOnAnUnknownSecretIsA404AndChangesNothing() throws IOException {
+    /**
+     * One callback event per vendor, each with that vendor's own body: its production adapter reads
+     * it as a finished job, and the handler, which has no task under the event's secret, answers 404
+     * and resumes nothing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"unified, task-unified-1795397401-7cvnl5zw", "kling, 860001", "apimart, task_01JD8Q2R4S", "gateway, video_8f2c1e"})
+    void providerCallbackEventsAreEachVendorsOwnAndAnUnknownSecretIsA404(String vendor, String vendorTaskId) throws IOException {
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/provider-callback-" + vendor + ".json");
+        assertThat(event.getPathParameters()).containsEntry("provider", vendor);
+        ProviderTable every = new ProviderTable(ProviderTable.KNOWN.stream()
+                .map(name -> ProviderTable.defaults(name, java.net.URI.create("https://" + name + ".example"))).toList());
+        ProviderClient client = ProviderClients.create(every, new HttpTransport(UrlConnectionHttpClient.create()),
+                () -> ProviderCredentials.of(Map.of("unified", Map.of("api_key", "k"), "apimart", Map.of("api_key", "k"),
+                        "gateway", Map.of("api_key", "k"), "kling", Map.of("access_key", "a", "secret_key", "s"))),
+                new ObjectMapper(), Clock.systemUTC()).get(vendor);
+
+        ProviderClient.CallbackReport report = client.parseCallback(event.getBody().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .orElseThrow(() -> new AssertionError(vendor + "'s adapter does not read its own callback event"));
+        assertThat(report.providerTaskId()).endsWith(vendorTaskId);
+        assertThat(report.status().state()).isEqualTo(ProviderClient.JobStatus.State.SUCCEEDED);
+        assertThat(report.status().videoUrl()).isNotNull();
+
         ProviderCallbackReception reception = new ProviderCallbackReception(callbacks, Providers.router(provider), store,
                 workflow, steps, Clock.systemUTC());
-        APIGatewayV2HTTPResponse response = new ProviderCallbackHandler(reception).handleRequest(
-                EventLoader.loadApiGatewayHttpEvent("events/provider-callback.json"), null);
+        APIGatewayV2HTTPResponse response = new ProviderCallbackHandler(reception).handleRequest(event, null);
         assertThat(response.getStatusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(response.getBody()).path("error").path("code").asText()).isEqualTo("callback_not_found");
         assertThat(workflow.resumed).isEmpty();
     }
 
