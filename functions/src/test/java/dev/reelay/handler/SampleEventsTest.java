@@ -165,6 +165,18 @@ class SampleEventsTest {
         assertThat(store.settlements).isEmpty();
     }
 
+    @Test
+    void openApiDocumentEventGetsTheDocumentWithoutAKey() throws IOException {
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/open-api-document.json");
+        assertThat(event.getRequestContext().getAuthorizer()).as("the route has no authorizer").isNull();
+
+        APIGatewayV2HTTPResponse response = new OpenApiDocumentHandler().handleRequest(event, null);
+
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        assertThat(response.getHeaders().get("Content-Type")).startsWith("application/yaml");
+        assertThat(response.getBody()).startsWith("openapi: 3.").contains("/v1/videos/generations:");
+    }
+
     /**
      * One callback event per vendor, each with that vendor's own body: its production adapter reads
      * it as a finished job, and the handler, which has no task under the event's secret, answers 404

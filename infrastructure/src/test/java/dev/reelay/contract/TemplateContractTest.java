@@ -101,4 +101,32 @@ class TemplateContractTest {
             assertThat(functions).as(name).containsKey(name.replaceAll("Arn$", ""));
         });
     }
+
+    /**
+     * Every function has sample events in events/, named after it ({@code SubmitVideoFunction} →
+     * {@code submit-video.json}, or {@code provider-callback-kling.json} for one of several), and
+     * every event is fed to a handler by SampleEventsTest, so none can rot unnoticed.
+     */
+    @Test
+    void everyFunctionHasSampleEventsThatItsTestsUse() throws IOException {
+        Set<String> events = new TreeSet<>();
+        try (var files = Files.list(REPO.resolve("events"))) {
+            files.map(f -> f.getFileName().toString()).filter(name -> name.endsWith(".json")).forEach(events::add);
+        }
+        String sampleEventsTest = Files.readString(REPO.resolve("functions/src/test/java/dev/reelay/handler/SampleEventsTest.java"));
+        Set<String> covered = new TreeSet<>();
+        for (String function : functions.keySet()) {
+            String kebab = function.replaceAll("Function$", "").replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+            java.util.List<String> own = events.stream().filter(e -> e.equals(kebab + ".json") || e.startsWith(kebab + "-")).toList();
+            assertThat(own).as(function + " has events/" + kebab + ".json (or " + kebab + "-*.json)").isNotEmpty();
+            covered.addAll(own);
+        }
+        for (String event : events) {
+            String stem = event.replaceAll("\\.json$", "");
+            boolean used = sampleEventsTest.contains("events/" + event) || sampleEventsTest.contains("\"" + event + "\"")
+                    || (stem.contains("-") && sampleEventsTest.contains("\"events/" + stem.substring(0, stem.lastIndexOf('-') + 1) + "\""));
+            assertThat(used).as(event + " is fed to a handler by SampleEventsTest").isTrue();
+        }
+        assertThat(covered).as("events that belong to no function").isEqualTo(events);
+    }
 }
