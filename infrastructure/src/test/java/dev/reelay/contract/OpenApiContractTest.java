@@ -96,6 +96,27 @@ class OpenApiContractTest {
         }
     }
 
+    @Test
+    void theTemplatesRoutesAreTheDocumentedRoutes() throws IOException {
+        Set<String> documented = new TreeSet<>();
+        Iterator<Map.Entry<String, JsonNode>> paths = document().path("paths").fields();
+        while (paths.hasNext()) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            path.getValue().fieldNames().forEachRemaining(method -> documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey()));
+        }
+        CloudFormationTemplate template = CloudFormationTemplate.load(REPO.resolve("template.yaml"));
+        Set<String> deployed = new TreeSet<>();
+        template.resourcesOfType("AWS::Serverless::Function").values().forEach(function ->
+                CloudFormationTemplate.map(function.get("Events")).values().forEach(event -> {
+                    Map<String, Object> e = CloudFormationTemplate.map(event);
+                    if ("HttpApi".equals(e.get("Type"))) {
+                        Map<String, Object> route = CloudFormationTemplate.map(e.get("Properties"));
+                        deployed.add(route.get("Method").toString().toUpperCase(Locale.ROOT) + " " + route.get("Path"));
+                    }
+                }));
+        assertThat(deployed).isEqualTo(documented);
+    }
+
     /** Every code given to a Reelay exception, a {@code Failure}, an {@code invalid(...)} helper or written into an answer. */
     static Set<String> codesInSources(List<String> dynamic) throws IOException {
         List<Path> sources = new ArrayList<>();
