@@ -20,6 +20,7 @@ import dev.reelay.port.VideoArchive;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.TestImages;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.InMemoryUploadedObjects;
@@ -53,7 +54,6 @@ class StartGenerationFromUploadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final InMemoryArchive archive = new InMemoryArchive();
-    private final FlakyStaging staging = new FlakyStaging(archive);
     private final InMemoryUploadedObjects uploads = new InMemoryUploadedObjects(BUCKET, archive.objects);
     private final InMemoryApiKeys keys = new InMemoryApiKeys();
     private final InMemoryTaskStore store = new InMemoryTaskStore();
@@ -66,7 +66,7 @@ class StartGenerationFromUploadTest {
     void wire() {
         String prefix = "s3://" + BUCKET + "/uploads/";
         SubmitVideoGeneration submit = new SubmitVideoGeneration(new GenerationRequestParser(false, WebhookUrlRules.STRICT, prefix),
-                new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), staging, false, prefix), staging,
+                new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), archive, false, prefix), archive,
                 Providers.table(new FakeProvider("unified")), store, workflow, Clock.systemUTC(), this::nextId, idempotency,
                 keys, new dev.reelay.testing.InMemoryBudgets());
         start = new StartGenerationFromUpload(submit, uploads, keys, store, idempotency, this::nextId, Clock.systemUTC());
@@ -80,7 +80,7 @@ class StartGenerationFromUploadTest {
 
     @Test
     void metadataSetsTheParametersAndTheEncodedKeyIsDecoded() throws IOException {
-        uploads.put("uploads/team-a/my cat+dog.jpg", jpeg(1280, 720),
+        uploads.put("uploads/team-a/my cat+dog.jpg", TestImages.jpeg(1280, 720),
                 Map.of("prompt", "waves roll in", "duration", "3", "quality", "1080p", "Sound", "on", "aspect_ratio", "16:9"));
 
         Outcome outcome = start.handle(event("uploads/team-a/my+cat%2Bdog.jpg", "seq-1"));
@@ -103,8 +103,8 @@ class StartGenerationFromUploadTest {
 
     @Test
     void theSidecarWinsFieldByFieldAndItsLastImageIsRelativeToTheImage() throws IOException {
-        uploads.put("uploads/default/shoot/first.png", png(720, 1280), Map.of("prompt", "from metadata", "duration", "4"));
-        uploads.put("uploads/default/shoot/last.png", png(720, 1280), Map.of());
+        uploads.put("uploads/default/shoot/first.png", TestImages.png(720, 1280), Map.of("prompt", "from metadata", "duration", "4"));
+        uploads.put("uploads/default/shoot/last.png", TestImages.png(720, 1280), Map.of());
         uploads.put("uploads/default/shoot/first.png.json",
                 "{\"prompt\": \"from the sidecar, déjà vu\", \"quality\": \"1080p\", \"last_image\": \"last.png\"}"
                         .getBytes(StandardCharsets.UTF_8), Map.of());
@@ -127,7 +127,7 @@ class StartGenerationFromUploadTest {
         keys.revoke("gone");
         for (String[] c : new String[][]{{"uploads/nobody/cat.jpg", "unknown_key_owner"}, {"uploads/gone/cat.jpg", "key_revoked"},
                 {"uploads/cat.jpg", "invalid_upload_key"}, {"uploads/Team A/cat.jpg", "invalid_upload_key"}}) {
-            uploads.put(c[0], jpeg(1280, 720), Map.of("prompt", "waves"));
+            uploads.put(c[0], TestImages.jpeg(1280, 720), Map.of("prompt", "waves"));
 
             Outcome outcome = start.handle(event(c[0].replace(' ', '+'), "seq-3"));
 
@@ -143,7 +143,7 @@ class StartGenerationFromUploadTest {
 
     @Test
     void badParametersBecomeAFailedUnchargedTaskAndAnErrorReport() throws Exception {
-        uploads.put("uploads/team-a/long.jpg", jpeg(1280, 720), Map.of("prompt", "waves", "duration", "forever", "quality", "1080p"));
+        uploads.put("uploads/team-a/long.jpg", TestImages.jpeg(1280, 720), Map.of("prompt", "waves", "duration", "forever", "quality", "1080p"));
 
         Outcome outcome = start.handle(event("uploads/team-a/long.jpg", "seq-4"));
 
@@ -175,7 +175,7 @@ class StartGenerationFromUploadTest {
 
     @Test
     void imagesThatBreakTheImageRulesAreRefusedAfterBeingReadFromTheBucket() throws Exception {
-        uploads.put("uploads/team-a/small.jpg", jpeg(200, 200), Map.of("prompt", "tiny"));
+        uploads.put("uploads/team-a/small.jpg", TestImages.jpeg(200, 200), Map.of("prompt", "tiny"));
         uploads.put("uploads/team-a/text.png", "not an image at all".getBytes(StandardCharsets.UTF_8), Map.of());
 
         assertThat(start.handle(event("uploads/team-a/small.jpg", "s1")).errorCode()).isEqualTo("image_too_small");
@@ -198,7 +198,7 @@ class StartGenerationFromUploadTest {
         int n = 0;
         for (String[] c : cases) {
             String key = "uploads/team-a/case-" + (++n) + ".jpg";
-            uploads.put(key, jpeg(1280, 720), Map.of("prompt", "from metadata"));
+            uploads.put(key, TestImages.jpeg(1280, 720), Map.of("prompt", "from metadata"));
             uploads.put(key + ".json", c[0].getBytes(StandardCharsets.UTF_8), Map.of());
 
             Outcome outcome = start.handle(event(key, "seq"));
@@ -213,7 +213,7 @@ class StartGenerationFromUploadTest {
 
     @Test
     void aStorageFailureIsThrownForLambdaToRetryAndNeverBecomesAFailedTask() throws Exception {
-        uploads.put("uploads/team-a/cat.jpg", jpeg(1280, 720), Map.of("prompt", "waves"));
+        uploads.put("uploads/team-a/cat.jpg", TestImages.jpeg(1280, 720), Map.of("prompt", "waves"));
         uploads.unavailable = true;
 
         assertThatThrownBy(() -> start.handle(event("uploads/team-a/cat.jpg", "seq-5")))
@@ -223,7 +223,7 @@ class StartGenerationFromUploadTest {
         assertThat(archive.objects).doesNotContainKey("uploads/team-a/cat.jpg.error.json");
 
         // S3 fails while the checked image is staged: thrown again, and the retry still makes the task.
-        staging.failuresLeft = 1;
+        archive.failStaging(1, name -> new TransientFailureException("storage_unavailable", "staging " + name + " failed"));
         assertThatThrownBy(() -> start.handle(event("uploads/team-a/cat.jpg", "seq-5")))
                 .isInstanceOf(TransientFailureException.class);
         Outcome retried = start.handle(event("uploads/team-a/cat.jpg", "seq-5"));
@@ -233,8 +233,8 @@ class StartGenerationFromUploadTest {
 
     @Test
     void aRedeliveredEventMakesNoSecondTaskRefusedOrNot() throws Exception {
-        uploads.put("uploads/team-a/cat.jpg", jpeg(1280, 720), Map.of("prompt", "waves"));
-        uploads.put("uploads/team-a/small.jpg", jpeg(200, 200), Map.of("prompt", "tiny"));
+        uploads.put("uploads/team-a/cat.jpg", TestImages.jpeg(1280, 720), Map.of("prompt", "waves"));
+        uploads.put("uploads/team-a/small.jpg", TestImages.jpeg(200, 200), Map.of("prompt", "tiny"));
 
         Outcome first = start.handle(event("uploads/team-a/cat.jpg", "00A1"));
         Outcome again = start.handle(event("uploads/team-a/cat.jpg", "00A1"));
@@ -260,7 +260,7 @@ class StartGenerationFromUploadTest {
 
     @Test
     void otherBucketsSidecarsAndErrorReportsStartNothing() throws Exception {
-        uploads.put("uploads/team-a/cat.jpg", jpeg(1280, 720), Map.of("prompt", "waves"));
+        uploads.put("uploads/team-a/cat.jpg", TestImages.jpeg(1280, 720), Map.of("prompt", "waves"));
 
         assertThat(start.handle(new ObjectCreated("another-bucket", "uploads/team-a/cat.jpg", "e", "s")).result())
                 .isEqualTo(Result.IGNORED);
@@ -280,62 +280,4 @@ class StartGenerationFromUploadTest {
         return JSON.readTree(report);
     }
 
-    static byte[] jpeg(int width, int height) throws IOException {
-        return encode(width, height, "jpg");
-    }
-
-    static byte[] png(int width, int height) throws IOException {
-        return encode(width, height, "png");
-    }
-
-    private static byte[] encode(int width, int height, String format) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), format, out);
-        return out.toByteArray();
-    }
-
-    /** The in-memory archive, whose staging can be made to fail like S3 does when it is unreachable. */
-    private static final class FlakyStaging implements VideoArchive {
-        private final InMemoryArchive archive;
-        int failuresLeft;
-
-        FlakyStaging(InMemoryArchive archive) {
-            this.archive = archive;
-        }
-
-        @Override
-        public String stageInput(String taskId, String name, byte[] content, String contentType) {
-            if (failuresLeft > 0) {
-                failuresLeft--;
-                throw new TransientFailureException("storage_unavailable", "staging " + name + " failed");
-            }
-            return archive.stageInput(taskId, name, content, contentType);
-        }
-
-        @Override
-        public ArchivedVideo archive(String taskId, InputStream video, long expectedBytes) {
-            return archive.archive(taskId, video, expectedBytes);
-        }
-
-        @Override
-        public URI presignedUrl(String key, Duration validity) {
-            return archive.presignedUrl(key, validity);
-        }
-
-        @Override
-        public URI presignedInputUrl(String key, Duration validity) {
-            return archive.presignedInputUrl(key, validity);
-        }
-
-        @Override
-        public byte[] readInput(String key) {
-            return archive.readInput(key);
-        }
-
-        @Override
-        public byte[] read(String bucket, String key, long maxBytes) {
-            assertThat(bucket).isEqualTo(BUCKET);
-            return archive.read(bucket, key, maxBytes);
-        }
-    }
 }

@@ -15,6 +15,7 @@ import dev.reelay.port.Workflow;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.TestImages;
 import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryTaskStore;
@@ -63,7 +64,7 @@ class SubmitVideoGenerationBudgetTest {
             Providers.profile("apimart", "0.08"), Providers.profile("gateway", "0.09")));
 
     private SubmitVideoGeneration submit(VideoArchive archive, Workflow workflow) throws IOException {
-        return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, jpeg())), archive,
+        return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, TestImages.jpeg(1280, 720))), archive,
                 providers, store, workflow, Clock.fixed(NOW, ZoneOffset.UTC), () -> "task-" + ids.incrementAndGet(),
                 idempotency, keys, budgets);
     }
@@ -169,9 +170,9 @@ class SubmitVideoGenerationBudgetTest {
     @Test
     void aFailureWhileStagingGivesTheReservationBack() throws IOException {
         keys.create("team-a", new BigDecimal("10"));
-        VideoArchive broken = new FailingStaging(archive);
+        archive.failStaging(1, name -> new IllegalStateException("S3 refused staging " + name));
 
-        assertThatThrownBy(() -> submit(broken, workflow).submit("team-a", body(), "order-3"))
+        assertThatThrownBy(() -> submit(archive, workflow).submit("team-a", body(), "order-3"))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("staging");
 
         assertThat(budgets.reserved).hasSize(1);
@@ -228,42 +229,4 @@ class SubmitVideoGenerationBudgetTest {
         assertThat(MonthlyBudget.usd(budgets.committed("team-a", MONTH))).isEqualTo("$0.375");
     }
 
-    private static byte[] jpeg() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(new BufferedImage(1280, 720, BufferedImage.TYPE_INT_RGB), "jpg", out);
-        return out.toByteArray();
-    }
-
-    /** The uploads bucket refuses the staged image. */
-    private record FailingStaging(VideoArchive delegate) implements VideoArchive {
-        @Override
-        public String stageInput(String taskId, String name, byte[] content, String contentType) {
-            throw new IllegalStateException("S3 refused staging " + name);
-        }
-
-        @Override
-        public ArchivedVideo archive(String taskId, InputStream video, long expectedBytes) {
-            return delegate.archive(taskId, video, expectedBytes);
-        }
-
-        @Override
-        public URI presignedUrl(String key, Duration validity) {
-            return delegate.presignedUrl(key, validity);
-        }
-
-        @Override
-        public URI presignedInputUrl(String key, Duration validity) {
-            return delegate.presignedInputUrl(key, validity);
-        }
-
-        @Override
-        public byte[] readInput(String key) {
-            return delegate.readInput(key);
-        }
-
-        @Override
-        public byte[] read(String bucket, String key, long maxBytes) {
-            return delegate.read(bucket, key, maxBytes);
-        }
-    }
 }

@@ -41,6 +41,7 @@ import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.TestImages;
 import dev.reelay.testing.InMemoryUploadedObjects;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryProviderCallbacks;
@@ -87,7 +88,7 @@ class SampleEventsTest {
 
     @BeforeEach
     void wire() throws IOException {
-        FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", jpeg(1280, 720)));
+        FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", TestImages.jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
                 new InMemoryIdempotencyKeys(), apiKeys, budgets));
@@ -370,14 +371,14 @@ class SampleEventsTest {
     void s3UploadEventStartsAGenerationForTheKeyNamedByThePrefix() throws IOException {
         String bucket = "reelay-dev-uploads-123456789012-us-east-1";
         InMemoryUploadedObjects uploads = new InMemoryUploadedObjects(bucket, archive.objects);
-        uploads.put("uploads/default/beach at dusk.jpg", jpeg(1280, 720), Map.of("prompt", "waves at dusk", "duration", "3"));
+        uploads.put("uploads/default/beach at dusk.jpg", TestImages.jpeg(1280, 720), Map.of("prompt", "waves at dusk", "duration", "3"));
         InMemoryApiKeys keys = new InMemoryApiKeys();
         keys.create("default", null);
         String image = "s3://" + bucket + "/uploads/default/beach at dusk.jpg";
         InMemoryIdempotencyKeys idempotency = new InMemoryIdempotencyKeys();
         SubmitVideoGeneration submit = new SubmitVideoGeneration(
                 new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://" + bucket + "/uploads/"),
-                new FixedImageSource(Map.of(image, jpeg(1280, 720))), archive, Providers.table(provider), store, workflow,
+                new FixedImageSource(Map.of(image, TestImages.jpeg(1280, 720))), archive, Providers.table(provider), store, workflow,
                 Clock.systemUTC(), () -> TASK, idempotency, keys, budgets);
         StartGenerationFromUploadHandler handler = new StartGenerationFromUploadHandler(new StartGenerationFromUpload(
                 submit, uploads, keys, store, idempotency, () -> "task-unused", Clock.systemUTC()));
@@ -405,9 +406,4 @@ class SampleEventsTest {
         return JSON.readTree(out.toByteArray());
     }
 
-    static byte[] jpeg(int width, int height) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB), "jpg", out);
-        return out.toByteArray();
-    }
 }

@@ -40,8 +40,21 @@ public final class InMemoryArchive implements VideoArchive {
         return URI.create("https://archive.test/" + key + "?expires=" + validity.toSeconds());
     }
 
+    private int stagingFailuresLeft;
+    private java.util.function.Function<String, RuntimeException> stagingFailure;
+
+    /** The next {@code times} stagings fail with what {@code failure} makes of the staged name, as S3 does when unreachable. */
+    public void failStaging(int times, java.util.function.Function<String, RuntimeException> failure) {
+        this.stagingFailuresLeft = times;
+        this.stagingFailure = failure;
+    }
+
     @Override
     public String stageInput(String taskId, String name, byte[] content, String contentType) {
+        if (stagingFailuresLeft > 0) {
+            stagingFailuresLeft--;
+            throw stagingFailure.apply(name);
+        }
         String key = "inputs/" + taskId + "/" + name;
         objects.put(key, content);
         return key;
