@@ -201,9 +201,17 @@ public final class CallLedger {
     }
 
     private final class Interceptor implements ExecutionInterceptor {
+        /** A request it cannot map is recorded as such (no policy allows it), never failing the call itself. */
         @Override
         public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-            for (IamActions.Need need : IamActions.of(context.request(), taskTokenStateMachine)) {
+            List<IamActions.Need> needs;
+            try {
+                needs = IamActions.of(context.request(), taskTokenStateMachine);
+            } catch (RuntimeException unmapped) {
+                needs = List.of(new IamActions.Need("unmapped:" + IamActions.operation(context.request()) + " (" + unmapped + ")",
+                        AwsResource.any()));
+            }
+            for (IamActions.Need need : needs) {
                 record(need.action(), need.resource());
             }
         }

@@ -144,8 +144,10 @@ public final class IamActions {
     /** Also used for presigned requests, which carry the signer's permissions. */
     static List<Need> s3(String operation, SdkRequest request) {
         if (request instanceof CopyObjectRequest copy) {
-            return List.of(new Need("s3:GetObject", AwsResource.object(copy.sourceBucket(), copy.sourceKey())),
-                    new Need("s3:PutObject", AwsResource.object(copy.destinationBucket(), copy.destinationKey())));
+            // The destination is the request's Bucket and Key (destinationBucket/-Key are their aliases).
+            String bucket = field(copy, "Bucket").orElse(copy.destinationBucket());
+            String key = field(copy, "Key").orElse(copy.destinationKey());
+            return List.of(new Need("s3:GetObject", copySource(copy)), new Need("s3:PutObject", AwsResource.object(bucket, key)));
         }
         if (request instanceof DeleteObjectsRequest delete) {
             return delete.delete().objects().stream().map(ObjectIdentifier::key)
@@ -161,6 +163,20 @@ public final class IamActions {
         }
         String action = S3_OBJECT_ACTIONS.getOrDefault(operation, "s3:" + operation);
         return List.of(new Need(action, key.map(k -> AwsResource.object(bucket.get(), k)).orElse(AwsResource.bucket(bucket.get()))));
+    }
+
+    /** From sourceBucket and sourceKey, or from the URL-encoded {@code bucket/key[?versionId=...]} of copySource. */
+    @SuppressWarnings("deprecation")
+    private static AwsResource copySource(CopyObjectRequest copy) {
+        if (copy.sourceBucket() != null && copy.sourceKey() != null) {
+            return AwsResource.object(copy.sourceBucket(), copy.sourceKey());
+        }
+        String source = java.net.URLDecoder.decode(copy.copySource().replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        source = source.startsWith("/") ? source.substring(1) : source;
+        int version = source.indexOf("?versionId=");
+        source = version < 0 ? source : source.substring(0, version);
+        int slash = source.indexOf('/');
+        return AwsResource.object(source.substring(0, slash), source.substring(slash + 1));
     }
 
     private static List<Need> stepFunctions(SfnRequest request, String taskTokenStateMachine) {
