@@ -57,6 +57,10 @@ class CallLedgerTest {
         assertThat(IamActions.of(CopyObjectRequest.builder().sourceBucket("a").sourceKey("x").destinationBucket("b").destinationKey("y").build(), null))
                 .containsExactly(new IamActions.Need("s3:GetObject", AwsResource.object("a", "x")),
                         new IamActions.Need("s3:PutObject", AwsResource.object("b", "y")));
+        @SuppressWarnings("deprecation")
+        CopyObjectRequest bySource = CopyObjectRequest.builder().copySource("a/videos%2Fx%20y.mp4?versionId=3").bucket("b").key("y").build();
+        assertThat(IamActions.of(bySource, null)).containsExactly(new IamActions.Need("s3:GetObject", AwsResource.object("a", "videos/x y.mp4")),
+                new IamActions.Need("s3:PutObject", AwsResource.object("b", "y")));
         assertThat(IamActions.ofFailure(HeadObjectRequest.builder().bucket("b").key("k").build(), 404))
                 .containsExactly(new IamActions.Need("s3:ListBucket", AwsResource.bucket("b")));
         assertThat(IamActions.ofFailure(HeadObjectRequest.builder().bucket("b").key("k").build(), 403)).isEmpty();
