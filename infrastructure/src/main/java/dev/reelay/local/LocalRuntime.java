@@ -30,6 +30,7 @@ import dev.reelay.handler.SubmitToProviderHandler;
 import dev.reelay.handler.StartGenerationFromUploadHandler;
 import dev.reelay.handler.SubmitVideoHandler;
 import dev.reelay.local.api.HttpApiServer;
+import dev.reelay.local.calls.CallLedger;
 import dev.reelay.local.engines.FreePorts;
 import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.local.engines.LocalS3;
@@ -64,6 +65,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reelay's whole stack on one machine, with real engines: DynamoDB Local, s3proxy, the Step
@@ -86,6 +88,18 @@ public final class LocalRuntime implements AutoCloseable {
     /** The uploads bucket's notification filter, as template.yaml sets it: the prefix, and one of the suffixes (case-sensitive). */
     public static final String UPLOADS_PREFIX = "uploads/";
     public static final List<String> UPLOAD_SUFFIXES = List.of(".jpg", ".jpeg", ".png");
+    /** The vendor credentials, which AWS reads from the Secrets Manager secret {@code ProviderSecretArn} names. */
+    public static final String PROVIDER_SECRET = "ProviderSecret";
+    /**
+     * The names template.yaml gives the local stack's resources (a logical id, or the parameter that
+     * names the secret), by their local names. Functions have their template names here too.
+     */
+    public static final Map<String, String> TEMPLATE_NAMES = Map.of(
+            TASKS_TABLE, "TasksTable",
+            ARCHIVE_BUCKET, "ArchiveBucket",
+            UPLOADS_BUCKET, "UploadsBucket",
+            STATE_MACHINE, "VideoGenerationStateMachine",
+            PROVIDER_SECRET, "ProviderSecretArn");
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -96,13 +110,21 @@ public final class LocalRuntime implements AutoCloseable {
      * @param environment where {@code REELAY_PROVIDER_*} may point the stack at real vendors
      * @param allowLocalWebhooks let {@code callback_url} be {@code http://localhost}: local mode only, never in AWS
      * @param authorizerCacheTtl how long the API reuses the authorizer's decision for one Authorization header
+     * @param recordAwsCalls record which function makes which AWS call ({@link #awsCalls()}); off, it costs nothing
      */
     public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
-                           Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl) {
+                           Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl,
+                           boolean recordAwsCalls) {
         /** With the authorizer's cache as in AWS ({@link #AUTHORIZER_CACHE_TTL}). */
         public Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
                         Map<String, String> environment, boolean allowLocalWebhooks) {
             this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, AUTHORIZER_CACHE_TTL);
+        }
+
+        /** Without recording AWS calls. */
+        public Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
+                        Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl) {
+            this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, false);
         }
 
         /** In memory, fast renders and short waits, sandboxes only, local webhook receivers allowed: for tests. */
@@ -112,11 +134,16 @@ public final class LocalRuntime implements AutoCloseable {
         }
 
         public Settings withAuthorizerCacheTtl(Duration ttl) {
-            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, ttl);
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, ttl, recordAwsCalls);
         }
 
         public Settings withStateDir(Path dir) {
-            return new Settings(dir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl);
+            return new Settings(dir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, recordAwsCalls);
+        }
+
+        /** Records which function makes which AWS call: for the IAM contract test. */
+        public Settings withAwsCallRecording() {
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, true);
         }
     }
 
@@ -128,6 +155,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final ReelayConfig config;
     private final SfnClient sfn;
     private final LambdaInvokeServer lambdas;
+    private final CallLedger awsCalls;
     private WebhookSecrets.CreatedSecret webhookSecret;
     private final ApiKeys apiKeys;
     private final DefaultApiKey defaultApiKey;
@@ -135,12 +163,14 @@ public final class LocalRuntime implements AutoCloseable {
     private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
         try {
             Path stateDir     = settings.stateDir();
-            dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb")));
+            // Task tokens name no state machine: the local stack has one, whose tokens they all are.
+            awsCalls = settings.recordAwsCalls() ? CallLedger.recording(STATE_MACHINE) : CallLedger.off();
+            dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb"), awsCalls.interceptors()));
             dynamo.createTasksTable(TASKS_TABLE);
             TaskIndexBackfill.run(dynamo.client(), TASKS_TABLE);
             OrphanedTasks.endAll(dynamo.client(), TASKS_TABLE,
                     new DynamoDbTaskStore(dynamo.client(), TASKS_TABLE, Clock.systemUTC()), Clock.systemUTC());
-            s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3")));
+            s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3"), awsCalls.interceptors()));
             s3.createBucket(ARCHIVE_BUCKET);
             s3.createBucket(UPLOADS_BUCKET);
             for (Function<SandboxSettings, Dialect> dialect : Dialects.ALL) {
@@ -169,7 +199,8 @@ public final class LocalRuntime implements AutoCloseable {
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
                     Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
 
-            lambdas = track(LambdaInvokeServer.start());
+            // Only the state machine invokes functions synchronously (S3's invocations are asynchronous).
+            lambdas = track(LambdaInvokeServer.start(LambdaInvokeServer.DEFAULT_ASYNC_RETRY_DELAYS, awsCalls, STATE_MACHINE));
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
@@ -179,10 +210,13 @@ public final class LocalRuntime implements AutoCloseable {
                     layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), workDir));
             sfn = track(SfnClient.builder().endpointOverride(glue.endpoint()).region(Region.of(LocalArns.REGION))
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                    .httpClient(httpClient).build());
+                    .httpClient(httpClient)
+                    .overrideConfiguration(c -> c.executionInterceptors(awsCalls.interceptors())).build());
 
-            Wiring wiring = new Wiring(config, dynamo.client(), s3.client(), s3.presigner(), sfn, http,
-                    ProviderClients.create(providers, http, () -> credentials, Wiring.json(), Clock.systemUTC()), Clock.systemUTC());
+            // In AWS the credentials are read from Secrets Manager by the functions that call a vendor.
+            Supplier<ProviderCredentials> credentialReads = awsCalls.secretReads(PROVIDER_SECRET, () -> credentials);
+            Wiring wiring = new Wiring(config, dynamo.client(), s3.client(), awsCalls.presigner(s3.presigner()), sfn, http,
+                    ProviderClients.create(providers, http, credentialReads, Wiring.json(), Clock.systemUTC()), Clock.systemUTC());
             VideoGenerationSteps steps = wiring.videoGenerationSteps();
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
             ProviderCallbackReception callbacks = wiring.providerCallbackReception();
@@ -203,7 +237,7 @@ public final class LocalRuntime implements AutoCloseable {
             webhookSecret = wiring.webhookSecrets().ensure(DefaultApiKey.NAME);
             HttpApiServer.Authorizer authorizer = new HttpApiServer.Authorizer(AUTHORIZER_FUNCTION,
                     new AuthorizeApiKeyHandler(wiring.authorizeApiKey()), settings.authorizerCacheTtl());
-            api = track(HttpApiServer.start(apiPort, authorizer, List.of(
+            api = track(HttpApiServer.start(apiPort, authorizer, awsCalls, List.of(
                     HttpApiServer.Route.unauthenticated("POST", "/callbacks/{provider}/{secret}", "ProviderCallbackFunction",
                             new ProviderCallbackHandler(callbacks)),
                     new HttpApiServer.Route("POST", "/v1/videos/generations", "SubmitVideoFunction",
@@ -305,6 +339,14 @@ public final class LocalRuntime implements AutoCloseable {
 
     public ReelayConfig config() {
         return config;
+    }
+
+    /**
+     * Which function made which AWS call, when {@link Settings#recordAwsCalls()}; else a ledger that
+     * records nothing.
+     */
+    public CallLedger awsCalls() {
+        return awsCalls;
     }
 
     /** A Step Functions client of the local engine, e.g. to describe a task's execution. */

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import com.sun.net.httpserver.HttpExchange;
 import dev.reelay.local.LoopbackHttpServer;
+import dev.reelay.local.calls.CallLedger;
 import dev.reelay.local.lambda.LocalArns;
 import dev.reelay.local.lambda.LocalContext;
 import org.slf4j.Logger;
@@ -40,6 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * without the header (the authorizer is not called), 403 {@code Forbidden} when it refuses, 500
  * when it fails. An allowed request carries the authorizer's context in
  * {@code requestContext.authorizer.lambda}.
+ * <p>
+ * With a recording {@link CallLedger}, the authorizer's and each route's runs are those functions'
+ * ({@link CallLedger#within}), so that their AWS calls are attributed to them.
  */
 public final class HttpApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiServer.class);
@@ -102,12 +106,14 @@ public final class HttpApiServer implements AutoCloseable {
 
     private final Authorizer authorizer;
     private final List<Route> routes;
+    private final CallLedger ledger;
     private final Map<String, CachedDecision> decisions = new ConcurrentHashMap<>();
     private LoopbackHttpServer server;
 
-    private HttpApiServer(Authorizer authorizer, List<Route> routes) {
+    private HttpApiServer(Authorizer authorizer, List<Route> routes, CallLedger ledger) {
         this.authorizer = authorizer;
         this.routes = List.copyOf(routes);
+        this.ledger = ledger;
     }
 
     /**
@@ -115,10 +121,15 @@ public final class HttpApiServer implements AutoCloseable {
      * @param authorizer in front of every authorized route; null only when no route is authorized
      */
     public static HttpApiServer start(int port, Authorizer authorizer, List<Route> routes) throws IOException {
+        return start(port, authorizer, CallLedger.off(), routes);
+    }
+
+    /** @param ledger where the authorizer's and the routes' AWS calls are attributed to their functions */
+    public static HttpApiServer start(int port, Authorizer authorizer, CallLedger ledger, List<Route> routes) throws IOException {
         if (authorizer == null && routes.stream().anyMatch(Route::authorized)) {
             throw new IllegalArgumentException("Authorized routes need an authorizer");
         }
-        HttpApiServer api = new HttpApiServer(authorizer, routes);
+        HttpApiServer api = new HttpApiServer(authorizer, routes, ledger);
         api.server = LoopbackHttpServer.start("http-api", port, api::serve);
         return api;
     }
@@ -143,7 +154,8 @@ public final class HttpApiServer implements AutoCloseable {
                     if (route.authorized() && !authorize(exchange, route, event)) {
                         return;
                     }
-                    APIGatewayV2HTTPResponse response = route.handler().handleRequest(event, new LocalContext(route.functionName()));
+                    APIGatewayV2HTTPResponse response = ledger.within(route.functionName(),
+                            () -> route.handler().handleRequest(event, new LocalContext(route.functionName())));
                     write(exchange, response);
                     return;
                 }
@@ -191,8 +203,8 @@ public final class HttpApiServer implements AutoCloseable {
         if (cached != null && now - cached.expiresAtNanos() < 0) {
             return cached.decision();
         }
-        SimpleIAMPolicyResponse decision = authorizer.handler().handleRequest(authorizerEvent(route, event, authorization),
-                new LocalContext(authorizer.functionName()));
+        SimpleIAMPolicyResponse decision = ledger.within(authorizer.functionName(), () -> authorizer.handler()
+                .handleRequest(authorizerEvent(route, event, authorization), new LocalContext(authorizer.functionName())));
         if (!authorizer.cacheTtl().isZero()) {
             if (decisions.size() > 10_000) {
                 decisions.values().removeIf(old -> now - old.expiresAtNanos() >= 0);

@@ -3,6 +3,7 @@ package dev.reelay.local.engines;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * DynamoDB Local, in this JVM. In memory for tests; on disk under a state directory for the
@@ -30,7 +32,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     private final URI endpoint;
     private final DynamoDbClient client;
 
-    private LocalDynamoDb(DynamoDBProxyServer server, URI endpoint) {
+    private LocalDynamoDb(DynamoDBProxyServer server, URI endpoint, List<ExecutionInterceptor> interceptors) {
         this.server = server;
         this.endpoint = endpoint;
         this.client = DynamoDbClient.builder()
@@ -38,11 +40,20 @@ public final class LocalDynamoDb implements AutoCloseable {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                 .httpClient(UrlConnectionHttpClient.create())
+                .overrideConfiguration(c -> c.executionInterceptors(interceptors))
                 .build();
     }
 
     /** @param dataDir where to keep the tables, or null for an in-memory database */
     public static LocalDynamoDb start(Path dataDir) throws Exception {
+        return start(dataDir, List.of());
+    }
+
+    /**
+     * @param dataDir      where to keep the tables, or null for an in-memory database
+     * @param interceptors for every request of {@link #client()}, e.g. to record who calls what
+     */
+    public static LocalDynamoDb start(Path dataDir, List<ExecutionInterceptor> interceptors) throws Exception {
         // DynamoDB Local rejects "-port 0", so a free port is chosen first.
         String port = Integer.toString(FreePorts.pick());
         String[] args = dataDir == null
@@ -50,7 +61,7 @@ public final class LocalDynamoDb implements AutoCloseable {
                 : new String[]{"-sharedDb", "-dbPath", ensureDir(dataDir).toString(), "-port", port, "-disableTelemetry"};
         DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args);
         server.start();
-        return new LocalDynamoDb(server, URI.create("http://127.0.0.1:" + port));
+        return new LocalDynamoDb(server, URI.create("http://127.0.0.1:" + port), List.copyOf(interceptors));
     }
 
     public URI endpoint() {

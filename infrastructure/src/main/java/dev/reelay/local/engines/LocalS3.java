@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -40,7 +42,8 @@ public final class LocalS3 implements AutoCloseable {
     private final S3Client client;
     private final S3Presigner presigner;
 
-    private LocalS3(S3Proxy proxy, S3Notifications notifications, URI endpoint, String accessKey, String secretKey) {
+    private LocalS3(S3Proxy proxy, S3Notifications notifications, URI endpoint, String accessKey, String secretKey,
+                    List<ExecutionInterceptor> interceptors) {
         this.proxy = proxy;
         this.notifications = notifications;
         this.endpoint = endpoint;
@@ -59,6 +62,7 @@ public final class LocalS3 implements AutoCloseable {
                 // retry writes the object again: in a loop of 3,000 small PUTs, hundreds failed or
                 // were stored twice (two writes, two S3 events). A plain signed body: none.
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).chunkedEncodingEnabled(false).build())
+                .overrideConfiguration(c -> c.executionInterceptors(interceptors))
                 .build();
         this.presigner = S3Presigner.builder()
                 .region(REGION)
@@ -70,6 +74,14 @@ public final class LocalS3 implements AutoCloseable {
 
     /** Starts s3proxy on a free port, storing under {@code storeDirOrNull} (created if missing) or in memory. */
     public static LocalS3 start(Path storeDirOrNull) {
+        return start(storeDirOrNull, List.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, with interceptors on every request of {@link #client()}, e.g. to
+     * record who calls what. The presigner sends no requests: it has none.
+     */
+    public static LocalS3 start(Path storeDirOrNull, List<ExecutionInterceptor> interceptors) {
         S3Notifications notifications = new S3Notifications(REGION.id());
         BlobStore store = new NotifyingBlobStore(
                 storeDirOrNull == null ? new TransientNio2BlobStore() : filesystemStore(storeDirOrNull), notifications);
@@ -99,7 +111,8 @@ public final class LocalS3 implements AutoCloseable {
             }
             throw e instanceof IllegalStateException ise ? ise : new IllegalStateException("s3proxy did not start", e);
         }
-        return new LocalS3(proxy, notifications, URI.create("http://127.0.0.1:" + proxy.getPort()), accessKey, secretKey);
+        return new LocalS3(proxy, notifications, URI.create("http://127.0.0.1:" + proxy.getPort()), accessKey, secretKey,
+                List.copyOf(interceptors));
     }
 
     private static BlobStore filesystemStore(Path dir) {

@@ -3,6 +3,8 @@ package dev.reelay.local.lambda;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.local.LoopbackHttpServer;
+import dev.reelay.local.calls.AwsResource;
+import dev.reelay.local.calls.CallLedger;
 import com.sun.net.httpserver.HttpExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,16 +43,23 @@ import java.util.regex.Pattern;
  * is 202 at once, the handler runs on another thread, and a failed run is retried twice (after
  * {@link #asyncRetryDelays}, short here; about 1 and 2 minutes in AWS) before the event is given
  * up with an error in the log, where AWS would send it to the function's on-failure destination.
+ * <p>
+ * With a recording {@link CallLedger}, each run is one of its function ({@link CallLedger#within}),
+ * and each synchronous invocation is a {@code lambda:InvokeFunction} of the synchronous caller
+ * (locally, only the state machine invokes synchronously; S3 invokes asynchronously, with the
+ * function's resource policy rather than a role).
  */
 public final class LambdaInvokeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LambdaInvokeServer.class);
     private static final Pattern INVOKE = Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations$");
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The waits before the second and third attempts of an asynchronous invocation. */
-    static final List<Duration> DEFAULT_ASYNC_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+    public static final List<Duration> DEFAULT_ASYNC_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
 
     private final Map<String, RequestStreamHandler> functions = new ConcurrentHashMap<>();
     private final List<Duration> asyncRetryDelays;
+    private final CallLedger ledger;
+    private final String synchronousCaller;
     private final ScheduledExecutorService asyncRuns = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "lambda-async");
         thread.setDaemon(true);
@@ -59,8 +68,10 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private final HttpClient selfClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LoopbackHttpServer server;
 
-    private LambdaInvokeServer(List<Duration> asyncRetryDelays) {
+    private LambdaInvokeServer(List<Duration> asyncRetryDelays, CallLedger ledger, String synchronousCaller) {
         this.asyncRetryDelays = List.copyOf(asyncRetryDelays);
+        this.ledger = ledger;
+        this.synchronousCaller = synchronousCaller;
     }
 
     public static LambdaInvokeServer start() throws IOException {
@@ -69,7 +80,17 @@ public final class LambdaInvokeServer implements AutoCloseable {
 
     /** @param asyncRetryDelays the waits before each retry of a failed asynchronous invocation (two in AWS) */
     public static LambdaInvokeServer start(List<Duration> asyncRetryDelays) throws IOException {
-        LambdaInvokeServer invoke = new LambdaInvokeServer(asyncRetryDelays);
+        return start(asyncRetryDelays, CallLedger.off(), null);
+    }
+
+    /**
+     * @param ledger            where each run's AWS calls are attributed to its function
+     * @param synchronousCaller the principal whose role makes the synchronous invocations (the state
+     *                          machine), recorded as its {@code lambda:InvokeFunction}; null for none
+     */
+    public static LambdaInvokeServer start(List<Duration> asyncRetryDelays, CallLedger ledger, String synchronousCaller)
+            throws IOException {
+        LambdaInvokeServer invoke = new LambdaInvokeServer(asyncRetryDelays, ledger, synchronousCaller);
         invoke.server = LoopbackHttpServer.start("lambda-invoke", 0, invoke::invoke);
         return invoke;
     }
@@ -126,9 +147,12 @@ public final class LambdaInvokeServer implements AutoCloseable {
                 asyncRuns.execute(() -> runAsync(name, handler, payload, requestId, 1));
                 return;
             }
+            if (synchronousCaller != null) {
+                ledger.recordAs(synchronousCaller, "lambda:InvokeFunction", AwsResource.function(name));
+            }
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             try (InputStream input = new ByteArrayInputStream(payload)) {
-                handler.handleRequest(input, output, new LocalContext(name));
+                run(name, handler, input, output);
                 respond(exchange, 200, output.toByteArray());
             } catch (Exception | Error failure) {
                 LOG.warn("Function {} failed: {}", name, failure.toString(), failure);
@@ -140,7 +164,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
 
     private void runAsync(String name, RequestStreamHandler handler, byte[] payload, String requestId, int attempt) {
         try (InputStream input = new ByteArrayInputStream(payload)) {
-            handler.handleRequest(input, new ByteArrayOutputStream(), new LocalContext(name));
+            run(name, handler, input, new ByteArrayOutputStream());
         } catch (Exception | Error failure) {
             if (attempt > asyncRetryDelays.size()) {
                 LOG.error("Function {} failed asynchronous event {} {} times; the event is given up (in AWS: its "
@@ -158,6 +182,13 @@ public final class LambdaInvokeServer implements AutoCloseable {
                 LOG.warn("The local Lambda endpoint stopped before event {} of {} could be retried", requestId, name);
             }
         }
+    }
+
+    private void run(String name, RequestStreamHandler handler, InputStream input, ByteArrayOutputStream output) throws IOException {
+        ledger.within(name, () -> {
+            handler.handleRequest(input, output, new LocalContext(name));
+            return null;
+        });
     }
 
     /** Accepts a bare name or a function ARN, with or without a version or alias qualifier. */
