@@ -55,7 +55,8 @@ import java.util.SortedSet;
  * puts its Lambda containers on the network of the forwarding container (the default bridge network,
  * when neither is configured otherwise). Every runtime gets its own container (about 10 to 20 s to
  * start, plus the forwarders' first, cold invocations). Events and outputs cross JSON in Node, so
- * integers beyond 2^53 would lose precision (Reelay has none). LocalStack after 4.14.0 needs an auth
+ * integers beyond 2^53 would lose precision (Reelay has none); Node's fetch gives up on a handler
+ * that answers after 5 minutes (the tests' handlers take seconds). LocalStack after 4.14.0 needs an auth
  * token: {@code LOCALSTACK_AUTH_TOKEN} is passed on when set, and {@value #IMAGE_PROPERTY} picks
  * another image.
  */
@@ -122,8 +123,10 @@ public final class LocalStackEngines implements Engines {
         }
         DockerImageName image = DockerImageName.parse(System.getProperty(IMAGE_PROPERTY, DEFAULT_IMAGE))
                 .asCompatibleSubstituteFor("localstack/localstack");
+        // No SERVICES list: LocalStack then loads each service on first use. With a list, its strict
+        // service loading would refuse anything left out that Lambda or Step Functions call inside
+        // (CloudWatch Logs, STS, ...). Used: dynamodb, s3, sqs, stepfunctions, lambda.
         LocalStackContainer container = new LocalStackContainer(image)
-                .withServices("dynamodb", "s3", "sqs", "stepfunctions", "lambda")
                 // The forwarders' first start pulls LocalStack's Node.js image; give it time.
                 .withEnv("LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT", "120")
                 .withAccessToHost(true)
