@@ -32,7 +32,6 @@ class BackendTest {
 
     @Test
     void aBlankSystemPropertyLeavesItToTheEnvironment() {
-        // What Surefire passes when the build was given no -Dreelay.backend (see infrastructure/pom.xml).
         assertThat(Backend.select("", "localstack")).isEqualTo(Backend.LOCALSTACK);
         assertThat(Backend.select(null, "LOCALSTACK")).isEqualTo(Backend.LOCALSTACK);
     }
