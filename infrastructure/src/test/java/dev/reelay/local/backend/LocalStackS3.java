@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -176,16 +175,16 @@ final class LocalStackS3 implements S3Engine, AutoCloseable {
                 }
             }
         }
-        List<S3Notifications.Subscription> delivered = new ArrayList<>();
+        int delivered = 0;
         for (S3Notifications.Subscription subscription : matching) {
             try {
                 subscription.target().accept(body);
-                delivered.add(subscription);
+                delivered++;
             } catch (RuntimeException e) {
                 LOG.warn("The S3 event could not be delivered to {}", subscription.id(), e);
             }
         }
-        return delivered.size();
+        return delivered;
     }
 
     @Override
