@@ -31,9 +31,11 @@ import dev.reelay.handler.StartGenerationFromUploadHandler;
 import dev.reelay.handler.SubmitVideoHandler;
 import dev.reelay.local.api.HttpApiServer;
 import dev.reelay.local.calls.CallLedger;
+import dev.reelay.local.engines.DynamoDbEngine;
+import dev.reelay.local.engines.Engines;
 import dev.reelay.local.engines.FreePorts;
-import dev.reelay.local.engines.LocalDynamoDb;
-import dev.reelay.local.engines.LocalS3;
+import dev.reelay.local.engines.LocalEngines;
+import dev.reelay.local.engines.S3Engine;
 import dev.reelay.local.lambda.LambdaInvokeServer;
 import dev.reelay.local.lambda.LocalArns;
 import dev.reelay.local.lambda.PojoHandlers;
@@ -44,11 +46,8 @@ import dev.reelay.local.sandbox.SandboxSettings;
 import dev.reelay.local.sandbox.Dialect;
 import dev.reelay.local.sandbox.Dialects;
 import dev.reelay.local.sandbox.Sandbox;
-import dev.reelay.local.sfn.StepFunctionsGlue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -71,6 +70,11 @@ import java.util.function.Supplier;
  * Reelay's whole stack on one machine, with real engines: DynamoDB Local, s3proxy, the Step
  * Functions engine under Node, a sandbox provider, and the same handler classes AWS runs, reached
  * through a local Lambda Invoke endpoint and a local HTTP API.
+ * <p>
+ * The AWS services underneath (DynamoDB, S3, Step Functions) are an {@link Engines} seam: the
+ * default is {@link LocalEngines}; {@link #start(Settings, RepoLayout, Engines.Factory)} takes
+ * others (the tests' LocalStack backend). The API, the Lambda endpoint with the handlers and the
+ * sandboxes stay in this JVM on every engine.
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRuntime.class);
@@ -148,8 +152,9 @@ public final class LocalRuntime implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private final LocalDynamoDb dynamo;
-    private final LocalS3 s3;
+    private final Engines engines;
+    private final DynamoDbEngine dynamo;
+    private final S3Engine s3;
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
     private final HttpApiServer api;
     private final ReelayConfig config;
@@ -160,17 +165,18 @@ public final class LocalRuntime implements AutoCloseable {
     private final ApiKeys apiKeys;
     private final DefaultApiKey defaultApiKey;
 
-    private LocalRuntime(Settings settings, RepoLayout layout) throws Exception {
+    private LocalRuntime(Settings settings, RepoLayout layout, Engines.Factory enginesFactory) throws Exception {
         try {
             Path stateDir     = settings.stateDir();
             // Task tokens name no state machine: the local stack has one, whose tokens they all are.
             awsCalls = settings.recordAwsCalls() ? CallLedger.recording(STATE_MACHINE) : CallLedger.off();
-            dynamo = track(LocalDynamoDb.start(stateDir == null ? null : stateDir.resolve("dynamodb"), awsCalls.interceptors()));
+            engines = track(enginesFactory.start(stateDir, awsCalls.interceptors()));
+            dynamo = engines.dynamo();
             dynamo.createTasksTable(TASKS_TABLE);
             TaskIndexBackfill.run(dynamo.client(), TASKS_TABLE);
             OrphanedTasks.endAll(dynamo.client(), TASKS_TABLE,
                     new DynamoDbTaskStore(dynamo.client(), TASKS_TABLE, Clock.systemUTC()), Clock.systemUTC());
-            s3 = track(LocalS3.start(stateDir == null ? null : stateDir.resolve("s3"), awsCalls.interceptors()));
+            s3 = engines.s3();
             s3.createBucket(ARCHIVE_BUCKET);
             s3.createBucket(UPLOADS_BUCKET);
             for (Function<SandboxSettings, Dialect> dialect : Dialects.ALL) {
@@ -206,10 +212,10 @@ public final class LocalRuntime implements AutoCloseable {
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
             substitutions.put(DELIVER_WEBHOOK_FUNCTION + "Arn", LocalArns.function(DELIVER_WEBHOOK_FUNCTION));
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
-            StepFunctionsGlue glue = track(StepFunctionsGlue.start(layout.sfnGlue(), STATE_MACHINE,
-                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), workDir));
-            sfn = track(SfnClient.builder().endpointOverride(glue.endpoint()).region(Region.of(LocalArns.REGION))
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+            Engines.StateMachineEngine stateMachine = track(engines.deployStateMachine(new Engines.StateMachineSpec(STATE_MACHINE,
+                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), layout.sfnGlue(), workDir)));
+            sfn = track(SfnClient.builder().endpointOverride(stateMachine.endpoint()).region(Region.of(LocalArns.REGION))
+                    .credentialsProvider(stateMachine.credentials())
                     .httpClient(httpClient)
                     .overrideConfiguration(c -> c.executionInterceptors(awsCalls.interceptors())).build());
 
@@ -224,7 +230,8 @@ public final class LocalRuntime implements AutoCloseable {
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
             // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,
-            // as an asynchronous invocation of the upload function over the local Lambda endpoint.
+            // as an asynchronous invocation of the upload function over the local Lambda endpoint
+            // (other engines raise their own: see the engine's subscribe).
             lambdas.register(UPLOAD_FUNCTION, PojoHandlers.of(
                     new StartGenerationFromUploadHandler(wiring.startGenerationFromUpload()), S3Event.class));
             s3.subscribe(new S3Notifications.Subscription(UPLOAD_FUNCTION, UPLOADS_BUCKET, UPLOADS_PREFIX, UPLOAD_SUFFIXES,
@@ -261,15 +268,21 @@ public final class LocalRuntime implements AutoCloseable {
     }
 
     public static LocalRuntime start(Settings settings, RepoLayout layout) throws Exception {
+        return start(settings, layout, LocalEngines::start);
+    }
+
+    /** On other engines than the local ones, e.g. the tests' LocalStack backend. */
+    public static LocalRuntime start(Settings settings, RepoLayout layout, Engines.Factory engines) throws Exception {
         long began = System.nanoTime();
         LocalRuntime runtime;
         try {
-            runtime = new LocalRuntime(settings, layout);
+            runtime = new LocalRuntime(settings, layout, engines);
         } catch (Exception | Error e) {
             LOG.error("The local stack did not start", e);
             throw e;
         }
-        LOG.info("Local stack up in {} ms: API {}", (System.nanoTime() - began) / 1_000_000, runtime.api.baseUrl());
+        LOG.info("Local stack up in {} ms on the {} engines: API {}", (System.nanoTime() - began) / 1_000_000,
+                runtime.engines.name(), runtime.api.baseUrl());
         return runtime;
     }
 
@@ -282,12 +295,17 @@ public final class LocalRuntime implements AutoCloseable {
         return api.routeKeys();
     }
 
-    public LocalDynamoDb dynamo() {
+    public DynamoDbEngine dynamo() {
         return dynamo;
     }
 
-    public LocalS3 s3() {
+    public S3Engine s3() {
         return s3;
+    }
+
+    /** The engines under this stack: {@code local} unless started on others. */
+    public String engines() {
+        return engines.name();
     }
 
     /** The sandbox of one vendor: {@code kling}, {@code unified}, {@code apimart} or {@code gateway}. */

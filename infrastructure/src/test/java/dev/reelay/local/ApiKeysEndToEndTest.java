@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.domain.apikey.ApiKeySecrets;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import dev.reelay.local.sandbox.SandboxFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cache), tasks isolated per key, and monthly budgets reserved at submission (402 before any
  * vendor is called), settled to the charge on completion and released on failure.
  */
+@EndToEnd
 class ApiKeysEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -42,7 +45,7 @@ class ApiKeysEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests().withAuthorizerCacheTtl(CACHE_TTL));
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests().withAuthorizerCacheTtl(CACHE_TTL));
     }
 
     @AfterAll

@@ -3,6 +3,8 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Provider callbacks on the local stack: the sandboxes call back through the local HTTP API, the
  * callback Lambda confirms with a query and resumes the waiting execution through the glue.
  */
+@EndToEnd
 class ProviderCallbacksEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -36,7 +39,7 @@ class ProviderCallbacksEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests());
         image = dir.resolve("frame.png");
         ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
     }

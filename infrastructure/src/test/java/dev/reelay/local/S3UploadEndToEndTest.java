@@ -3,6 +3,8 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.domain.error.ConflictException;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import dev.reelay.local.engines.S3Notifications;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -43,6 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sandbox provider, the archive and billing; or, for a bad upload, ends failed and uncharged with
  * the reason next to the image.
  */
+@EndToEnd
 class S3UploadEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -56,7 +59,7 @@ class S3UploadEndToEndTest {
 
     @BeforeAll
     static void startTheLocalStack() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests());
         try {
             runtime.apiKeys().create("default", null);
         } catch (ConflictException createdAtStart) {

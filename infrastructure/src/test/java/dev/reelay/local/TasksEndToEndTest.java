@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
 import dev.reelay.domain.webhook.StandardWebhooksVerifier;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Owner isolation needs a second owner, which only API keys will make over HTTP: it is tested at the handler
  * level (SampleEventsTest) and in the use cases and the store (CancelTaskTest, ListTasksTest, DynamoDbTaskStoreTest).
  */
+@EndToEnd
 class TasksEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -54,7 +57,7 @@ class TasksEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests());
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.createContext("/hooks", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();

@@ -3,6 +3,8 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import dev.reelay.local.sandbox.Sandbox;
 import dev.reelay.local.sandbox.SandboxFaults;
 import org.jcodec.common.DemuxerTrack;
@@ -46,6 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Local → the real ASL under the Step Functions engine → the sandbox provider (real MP4) → archive
  * in s3proxy → settlement in DynamoDB → GET with a presigned link.
  */
+@EndToEnd
 class VideoGenerationEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -57,7 +60,7 @@ class VideoGenerationEndToEndTest {
 
     @BeforeAll
     static void startTheLocalStack() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests());
     }
 
     @AfterAll

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.reelay.local.backend.EndToEnd;
+import dev.reelay.local.backend.TestBackend;
 import dev.reelay.local.sandbox.SelfSignedTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The user's webhook on the local stack: delivered after billing, signed, retried, every attempt on the timeline. */
+@EndToEnd
 class WebhooksEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -49,7 +52,7 @@ class WebhooksEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests());
+        runtime = TestBackend.start(LocalRuntime.Settings.forTests());
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.createContext("/hooks", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -112,7 +115,7 @@ class WebhooksEndToEndTest {
         https.start();
         LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();
         Map<String, String> env = Map.of("REELAY_WEBHOOK_CA_PEM", certificate.certificatePem().toString());
-        try (LocalRuntime trusting = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, env, true))) {
+        try (LocalRuntime trusting = TestBackend.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, env, true))) {
             String body = JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "https webhook",
                     "image_start", image.toUri().toString(), "duration", 3, "provider", "unified",
                     "callback_url", "https://127.0.0.1:" + https.getAddress().getPort() + "/hooks"));
@@ -153,7 +156,7 @@ class WebhooksEndToEndTest {
     void internalPlainHttpAndOverLongCallbackUrlsAreRefusedOnAStrictStack() throws Exception {
         LocalRuntime.Settings tests = LocalRuntime.Settings.forTests();
         // Only the parser's rules differ with allowLocalWebhooks off: checked through the same HTTP API.
-        try (LocalRuntime strict = LocalRuntime.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, Map.of(), false))) {
+        try (LocalRuntime strict = TestBackend.start(new LocalRuntime.Settings(null, tests.sandbox(), tests.polling(), 0, Map.of(), false))) {
             for (String url : List.of("https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://[::1]/x",
                     "http://hooks.example.com/done", "https://hooks.example.com/" + "a".repeat(2100))) {
                 HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(strict.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + strict.defaultApiKey())

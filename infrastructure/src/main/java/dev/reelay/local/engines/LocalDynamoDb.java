@@ -8,13 +8,6 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 import java.io.IOException;
 import java.net.URI;
@@ -25,9 +18,10 @@ import java.util.List;
 /**
  * DynamoDB Local, in this JVM. In memory for tests; on disk under a state directory for the
  * launcher, so tasks survive a restart. Note: its scheduler thread outlives {@link #close()}, so
- * a program using it must end with {@code System.exit}.
+ * a program using it must end with {@code System.exit}. Its tasks table is made by
+ * {@link #createTasksTable} ({@link TasksTable}).
  */
-public final class LocalDynamoDb implements AutoCloseable {
+public final class LocalDynamoDb implements DynamoDbEngine, AutoCloseable {
     private final DynamoDBProxyServer server;
     private final URI endpoint;
     private final DynamoDbClient client;
@@ -64,51 +58,14 @@ public final class LocalDynamoDb implements AutoCloseable {
         return new LocalDynamoDb(server, URI.create("http://127.0.0.1:" + port), List.copyOf(interceptors));
     }
 
+    @Override
     public URI endpoint() {
         return endpoint;
     }
 
+    @Override
     public DynamoDbClient client() {
         return client;
-    }
-
-    /** The owner index as template.yaml declares it: tasks by owner, newest first, every attribute projected. */
-    static final String OWNER_INDEX = "OwnerCreatedIndex";
-
-    /**
-     * The tasks table: a partition key and a sort key, on demand, and the sparse owner index
-     * ({@code ownerKeyId}, {@code createdAtTaskId}), as in template.yaml. A table kept from an earlier
-     * run of the launcher is reused, and given the index if it was made before the index existed.
-     */
-    public void createTasksTable(String name) {
-        try {
-            client.createTable(create -> create.tableName(name)
-                    .billingMode(BillingMode.PAY_PER_REQUEST)
-                    .attributeDefinitions(attribute("pk"), attribute("sk"), attribute("ownerKeyId"), attribute("createdAtTaskId"))
-                    .keySchema(k -> k.attributeName("pk").keyType("HASH"), k -> k.attributeName("sk").keyType("RANGE"))
-                    .globalSecondaryIndexes(ownerIndex()));
-        } catch (ResourceInUseException alreadyThere) {
-            boolean indexed = client.describeTable(d -> d.tableName(name)).table().globalSecondaryIndexes().stream()
-                    .anyMatch(index -> index.indexName().equals(OWNER_INDEX));
-            if (!indexed) {
-                client.updateTable(update -> update.tableName(name)
-                        .attributeDefinitions(attribute("ownerKeyId"), attribute("createdAtTaskId"))
-                        .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(OWNER_INDEX)
-                                .keySchema(ownerIndex().keySchema()).projection(p -> p.projectionType(ProjectionType.ALL)))));
-            }
-        }
-    }
-
-    private static AttributeDefinition attribute(String name) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
-    }
-
-    private static GlobalSecondaryIndex ownerIndex() {
-        return GlobalSecondaryIndex.builder().indexName(OWNER_INDEX)
-                .keySchema(KeySchemaElement.builder().attributeName("ownerKeyId").keyType("HASH").build(),
-                        KeySchemaElement.builder().attributeName("createdAtTaskId").keyType("RANGE").build())
-                .projection(p -> p.projectionType(ProjectionType.ALL))
-                .build();
     }
 
     @Override

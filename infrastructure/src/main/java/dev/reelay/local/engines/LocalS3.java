@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * for this run, backed by a directory or, without one, by memory. s3proxy sends no event
  * notifications, so this server raises them itself: see {@link #subscribe}.
  */
-public final class LocalS3 implements AutoCloseable {
+public final class LocalS3 implements S3Engine, AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Region REGION = Region.US_EAST_1;
 
@@ -138,29 +138,35 @@ public final class LocalS3 implements AutoCloseable {
         return HexFormat.of().formatHex(random);
     }
 
+    @Override
     public URI endpoint() {
         return endpoint;
     }
 
+    @Override
     public String accessKey() {
         return accessKey;
     }
 
+    @Override
     public String secretKey() {
         return secretKey;
     }
 
     /** A client for this server (path-style, us-east-1); closed with it. */
+    @Override
     public S3Client client() {
         return client;
     }
 
     /** A presigner for this server (path-style, us-east-1); closed with it. */
+    @Override
     public S3Presigner presigner() {
         return presigner;
     }
 
     /** Creates the bucket unless it already exists. */
+    @Override
     public void createBucket(String name) {
         try {
             client.createBucket(b -> b.bucket(name));
@@ -175,6 +181,7 @@ public final class LocalS3 implements AutoCloseable {
      * copy ({@code ObjectCreated:Copy}) and completed multipart uploads
      * ({@code ObjectCreated:CompleteMultipartUpload}), whichever client wrote the object.
      */
+    @Override
     public void subscribe(S3Notifications.Subscription subscription) {
         notifications.subscribe(subscription);
     }

@@ -48,7 +48,8 @@ public final class S3Notifications implements AutoCloseable {
             suffixes = List.copyOf(suffixes);
         }
 
-        boolean matches(String bucketName, String key) {
+        /** Whether an object created as {@code key} (not URL-encoded) in {@code bucketName} is this subscription's. */
+        public boolean matches(String bucketName, String key) {
             return bucket.equals(bucketName) && key.startsWith(prefix)
                     && (suffixes.isEmpty() || suffixes.stream().anyMatch(key::endsWith));
         }
