@@ -2,6 +2,7 @@ package dev.reelay.local.engines;
 
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import dev.reelay.adapter.dynamodb.Expiry;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -65,9 +66,11 @@ public final class LocalDynamoDb implements AutoCloseable {
     static final String OWNER_INDEX = "OwnerCreatedIndex";
 
     /**
-     * The tasks table: a partition key and a sort key, on demand, and the sparse owner index
-     * ({@code ownerKeyId}, {@code createdAtTaskId}), as in template.yaml. A table kept from an earlier
-     * run of the launcher is reused, and given the index if it was made before the index existed.
+     * The tasks table: a partition key and a sort key, on demand, the sparse owner index
+     * ({@code ownerKeyId}, {@code createdAtTaskId}) and time to live on {@code expiresAt}, as in
+     * template.yaml. A table kept from an earlier run of the launcher is reused, and given the index
+     * if it was made before the index existed. (DynamoDB Local records the TTL setting but never
+     * deletes expired items; the code treats them as absent.)
      */
     public void createTasksTable(String name) {
         try {
@@ -85,6 +88,10 @@ public final class LocalDynamoDb implements AutoCloseable {
                         .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(OWNER_INDEX)
                                 .keySchema(ownerIndex().keySchema()).projection(p -> p.projectionType(ProjectionType.ALL)))));
             }
+        }
+        var ttl = client.describeTimeToLive(d -> d.tableName(name)).timeToLiveDescription();
+        if (ttl == null || ttl.attributeName() == null) {
+            client.updateTimeToLive(u -> u.tableName(name).timeToLiveSpecification(t -> t.attributeName(Expiry.ATTRIBUTE).enabled(true)));
         }
     }
 
