@@ -102,9 +102,9 @@ class TemplateContractTest {
                 assertThat(queues).as(name).containsKey(name.replaceAll("Url$", ""));
                 return;
             }
-            // Each FooFunctionArn is !GetAtt FooFunction.Arn, a function of this template.
-            Object getAtt = map(value).get("Fn::GetAtt");
-            assertThat(getAtt).as(name).isEqualTo(java.util.List.of(name.replaceAll("Arn$", ""), "Arn"));
+            // Each FooFunctionArn is !Ref FooFunction.Alias (the alias ARN: its version has the SnapStart
+            // snapshot), of a function of this template.
+            assertThat(ref(value)).as(name).isEqualTo(name.replaceAll("Arn$", "") + ".Alias");
             assertThat(functions).as(name).containsKey(name.replaceAll("Arn$", ""));
         });
     }
