@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
 // stdout carries exactly one line (the ready line); everything else goes to stderr.
@@ -25,6 +25,7 @@ const { StateMachine, ExecutionAbortedError, ExecutionTimeoutError } = await imp
 const MAX_TIMER_SECONDS = 2147483;
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const LAMBDA_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const SQS_SEND = 'arn:aws:states:::sqs:sendMessage';
 
 const log = (msg) => process.stderr.write(`[sfn-glue] ${new Date().toISOString()} ${msg}\n`);
 // Causes may echo a Lambda's input, which can hold a task token: never log long opaque strings.
@@ -44,6 +45,7 @@ function taskError(name, cause, catchable = true) {
 function loadConfig(configPath) {
   const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
   const c = { port: 0, host: '127.0.0.1', region: 'us-east-1', accountId: '000000000000', ...cfg };
+  if (c.queuesDir) c.queuesDir = path.resolve(path.dirname(configPath), c.queuesDir);
   const machines = new Map();
   for (const sm of c.stateMachines ?? []) {
     if (!sm.name || !sm.definitionFile) throw new Error('every stateMachines entry needs "name" and "definitionFile"');
@@ -167,6 +169,44 @@ async function invokeLambda(ref, payload) {
   }
 }
 
+// ---------- SQS ----------
+
+// The queue's name is the last segment of its URL (https://sqs.<region>.amazonaws.com/<account>/<name>), as in AWS.
+function queueName(queueUrl) {
+  const name = String(queueUrl ?? '').replace(/\/+$/, '').split('/').pop();
+  if (!/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name)) {
+    throw taskError('SQS.InvalidAddressException', `QueueUrl '${queueUrl}' does not end in a queue name`);
+  }
+  return name;
+}
+
+// sqs:sendMessage appends the message as one JSON line to <queuesDir>/<queue name>.jsonl and answers as SQS does.
+// A JSON MessageBody (an object, as ASL allows) is serialised, as Step Functions does; the line keeps it parsed.
+function sendMessage(input) {
+  if (!config.queuesDir) throw taskError('SQS.SdkClientException', 'cannot send to a queue: "queuesDir" is not configured');
+  const name = queueName(input?.QueueUrl);
+  if (input?.MessageBody === undefined || input.MessageBody === null) {
+    throw taskError('SQS.MissingParameterException', 'The request must contain the parameter MessageBody.');
+  }
+  const body = typeof input.MessageBody === 'string' ? input.MessageBody : JSON.stringify(input.MessageBody);
+  let parsed = body;
+  try { parsed = JSON.parse(body); } catch { /* a plain-text body is kept as text */ }
+  const attributes = Object.fromEntries(Object.entries(input.MessageAttributes ?? {})
+    .map(([key, value]) => [key, value?.StringValue ?? value?.BinaryValue ?? value]));
+  const message = {
+    messageId: randomUUID(),
+    queue: name,
+    sentAt: new Date().toISOString(),
+    md5OfBody: createHash('md5').update(body, 'utf8').digest('hex'),
+    body: parsed,
+    attributes,
+  };
+  fs.mkdirSync(config.queuesDir, { recursive: true });
+  fs.appendFileSync(path.join(config.queuesDir, `${name}.jsonl`), `${JSON.stringify(message)}\n`);
+  log(`message ${message.messageId} sent to queue ${name}`);
+  return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody };
+}
+
 // ---------- executions, tasks and tokens ----------
 
 const executions = new Map(); // executionArn -> execution record
@@ -200,8 +240,9 @@ async function runTask(exec, stateName, state, input) {
       return { ExecutedVersion: '$LATEST', Payload: output, StatusCode: 200 };
     }
     if (resource === LAMBDA_WAIT) return await waitForTaskToken(exec, state, token, input);
+    if (resource === SQS_SEND) return sendMessage(input);
     throw taskError('States.Runtime', `Task state '${stateName}': resource '${resource}' is not supported by sfn-glue `
-      + '(supported: Lambda function ARNs, arn:aws:states:::lambda:invoke and lambda:invoke.waitForTaskToken)', false);
+      + '(supported: Lambda function ARNs, arn:aws:states:::lambda:invoke, lambda:invoke.waitForTaskToken and sqs:sendMessage)', false);
   } catch (e) {
     log(`execution ${exec.name}: task ${stateName} failed with ${e.name}: ${redact(e.message)}`);
     throw e;

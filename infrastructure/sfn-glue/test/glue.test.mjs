@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../server.mjs', import.meta.url));
@@ -39,6 +40,24 @@ const handlers = {
   Broken: (p, res) => lambdaError(res, PERMANENT, 'provider rejected the prompt'),
   Submit: () => ({ accepted: true }),
   Throttled: (p, res) => res.writeHead(429).end('{"message":"Rate exceeded"}'),
+  // The functions of the real definition (statemachine/video-generation.asl.json), by their template names.
+  SubmitToProviderFunction: (p, res) => (p.taskId.startsWith('fail')
+    ? lambdaError(res, PERMANENT, 'provider rejected the prompt')
+    : { ...p, provider: 'unified', providerTaskId: 'job-1', status: 'processing', waitSeconds: 0, callbackTimeoutSeconds: 0 }),
+  CheckStatusFunction: (p) => ({ ...p, status: 'completed', videoUrl: 'https://videos.example.com/1.mp4' }),
+  ArchiveVideoFunction: (p) => p,
+  SettleBillingFunction: (p) => p,
+  RecordFailureFunction: (p) => ({ ...p, status: 'failed' }),
+  AwaitProviderCallbackFunction: (p) => p.state,
+  DeliverWebhookFunction: (p, res) => (p.taskId.includes('step-fails')
+    ? lambdaError(res, PERMANENT, 'task_not_found')
+    : {
+      ...p, webhookStatus: 'gave_up', webhookAttempts: 4,
+      webhookDeadLetter: {
+        taskId: p.taskId, callback_url: 'https://hooks.example.com/x', task_status: p.status ?? 'cancelled', attempts: 4,
+        last_error: { Error: 'WebhookGaveUp', Cause: 'attempt 4: 500' },
+      },
+    }),
 };
 const fakeLambda = http.createServer(async (req, res) => {
   const chunks = [];
@@ -73,6 +92,7 @@ const waitTask = (fnPlaceholder, extra = {}) => ({
   ...extra,
 });
 const definitions = {
+  Reelay: JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../../statemachine/video-generation.asl.json', import.meta.url)), 'utf8')),
   TwoTask: {
     StartAt: 'Prepare',
     States: {
@@ -165,13 +185,42 @@ const definitions = {
       },
     },
   },
+  DeadLetter: {
+    StartAt: 'Send',
+    States: {
+      Send: {
+        Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage',
+        Parameters: {
+          QueueUrl: '${DeadLettersUrl}',
+          MessageBody: { 'taskId.$': '$.taskId', 'attempts.$': '$.attempts', 'last_error.$': '$.error' },
+          MessageAttributes: { Origin: { DataType: 'String', StringValue: 'webhook' } },
+        },
+        ResultPath: '$.sent', Next: 'SendText',
+      },
+      SendText: {
+        Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage',
+        Parameters: { QueueUrl: '${DeadLettersUrl}/', 'MessageBody.$': '$.taskId' },
+        ResultPath: '$.sentText', End: true,
+      },
+    },
+  },
+  BadQueue: {
+    StartAt: 'Send',
+    States: {
+      Send: {
+        Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'https://sqs.example.com/', MessageBody: 'm' },
+        Catch: [{ ErrorEquals: ['SQS.InvalidAddressException'], ResultPath: '$.error', Next: 'Caught' }], End: true,
+      },
+      Caught: { Type: 'Pass', End: true },
+    },
+  },
   Misc: {
     StartAt: 'Route',
     States: {
       Route: { Type: 'Choice', Choices: [{ Variable: '$.case', StringEquals: 'throttled', Next: 'Throttled' }], Default: 'Unsupported' },
       Throttled: { Type: 'Task', Resource: '${ThrottledArn}', End: true },
       Unsupported: {
-        Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'q', MessageBody: 'm' },
+        Type: 'Task', Resource: 'arn:aws:states:::sns:publish', Parameters: { TopicArn: 't', Message: 'm' },
         Catch: [{ ErrorEquals: ['States.ALL'], Next: 'CaughtRuntime' }], End: true,
       },
       CaughtRuntime: { Type: 'Succeed' },
@@ -182,16 +231,18 @@ const definitions = {
 // ---------- glue process + protocol client ----------
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sfn-glue-test-'));
+const queuesDir = path.join(tmp, 'queues');
+const DEAD_LETTERS_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/WebhookDeadLetterQueue`;
 
 function writeConfig(name, machines, lambdaEndpoint) {
   const stateMachines = Object.entries(machines).map(([smName, def]) => {
     const definitionFile = path.join(tmp, `${smName}.asl.json`);
     fs.writeFileSync(definitionFile, JSON.stringify(def, null, 2));
-    const substitutions = Object.fromEntries(Object.keys(handlers).map((fn) => [`${fn}Arn`, fnArn(fn)]));
+    const substitutions = { ...Object.fromEntries(Object.keys(handlers).map((fn) => [`${fn}Arn`, fnArn(fn)])), DeadLettersUrl: DEAD_LETTERS_URL, WebhookDeadLetterQueueUrl: DEAD_LETTERS_URL };
     return { name: smName, arn: smArn(smName), definitionFile, substitutions };
   });
   const file = path.join(tmp, name);
-  fs.writeFileSync(file, JSON.stringify({ port: 0, host: '127.0.0.1', region: REGION, accountId: ACCOUNT, lambdaEndpoint, stateMachines }));
+  fs.writeFileSync(file, JSON.stringify({ port: 0, host: '127.0.0.1', region: REGION, accountId: ACCOUNT, lambdaEndpoint, queuesDir, stateMachines }));
   return file;
 }
 
@@ -387,10 +438,66 @@ describe('sfn-glue over the Step Functions JSON protocol', { concurrency: true }
     assert.equal(throttled.status, 'FAILED');
     assert.equal(throttled.error, 'Lambda.TooManyRequestsException');
     assert.match(throttled.cause, /HTTP 429/);
-    const unsupported = await finished((await start('Misc', { case: 'sqs' })).executionArn);
+    const unsupported = await finished((await start('Misc', { case: 'sns' })).executionArn);
     assert.equal(unsupported.status, 'FAILED', 'States.Runtime is not caught by States.ALL');
     assert.equal(unsupported.error, 'States.Runtime');
-    assert.match(unsupported.cause, /sqs:sendMessage/);
+    assert.match(unsupported.cause, /sns:publish/);
+  });
+
+  test('sqs:sendMessage appends one JSON line per message to <queuesDir>/<queue name>.jsonl and answers like SQS', async () => {
+    const { executionArn } = await start('DeadLetter', { taskId: 'task-dl-1', attempts: 4, error: { Error: 'WebhookGaveUp', Cause: 'HTTP 500' } });
+    const d = await finished(executionArn);
+    assert.equal(d.status, 'SUCCEEDED');
+    const output = JSON.parse(d.output);
+    const file = path.join(queuesDir, 'WebhookDeadLetterQueue.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+      .filter((m) => m.body === 'task-dl-1' || m.body?.taskId === 'task-dl-1');
+    assert.equal(lines.length, 2);
+    const [structured, text] = lines;
+    assert.deepEqual(structured.body, { taskId: 'task-dl-1', attempts: 4, last_error: { Error: 'WebhookGaveUp', Cause: 'HTTP 500' } });
+    assert.deepEqual(structured.attributes, { Origin: 'webhook' });
+    assert.equal(structured.queue, 'WebhookDeadLetterQueue');
+    assert.ok(!Number.isNaN(Date.parse(structured.sentAt)));
+    assert.equal(output.sent.MessageId, structured.messageId);
+    assert.match(output.sent.MD5OfMessageBody, /^[0-9a-f]{32}$/);
+    assert.equal(output.sent.MD5OfMessageBody, structured.md5OfBody);
+    assert.equal(text.body, 'task-dl-1', 'a plain-text body stays text; a trailing slash on the URL is ignored');
+    assert.equal(output.sentText.MD5OfMessageBody, createHash('md5').update('task-dl-1').digest('hex'));
+    const bad = await finished((await start('BadQueue', {})).executionArn);
+    assert.equal(bad.status, 'SUCCEEDED');
+    assert.equal(JSON.parse(bad.output).error.Error, 'SQS.InvalidAddressException');
+  });
+
+  test('the real definition puts every webhook that never got through on the dead-letter queue, in all three loops', async () => {
+    const cases = {
+      'done-gave-up': { status: 'SUCCEEDED', letter: { task_status: 'completed', attempts: 4, last_error: { Error: 'WebhookGaveUp', Cause: 'attempt 4: 500' } } },
+      'fail-gave-up': { status: 'FAILED', error: 'GenerationFailed', letter: { task_status: 'failed', attempts: 4 } },
+      'cancel-gave-up': { status: 'SUCCEEDED', cancel: true, letter: { task_status: 'cancelled', callback_url: 'https://hooks.example.com/x' } },
+      'done-step-fails': { status: 'SUCCEEDED', letter: { last_error: { Error: PERMANENT } } },
+      'fail-step-fails': { status: 'FAILED', error: 'GenerationFailed', letter: { last_error: { Error: PERMANENT } } },
+      'cancel-step-fails': { status: 'SUCCEEDED', cancel: true, letter: { last_error: { Error: PERMANENT } } },
+    };
+    const runs = await Promise.all(Object.entries(cases).map(async ([taskId, c]) =>
+      [taskId, c, await finished((await start('Reelay', c.cancel ? { taskId, deliverWebhookOnly: true } : { taskId }, taskId)).executionArn)]));
+    const letters = fs.readFileSync(path.join(queuesDir, 'WebhookDeadLetterQueue.jsonl'), 'utf8').trim().split('\n')
+      .map((line) => JSON.parse(line).body);
+    for (const [taskId, c, d] of runs) {
+      assert.equal(d.status, c.status, taskId);
+      if (c.error) assert.equal(d.error, c.error, taskId);
+      const mine = letters.filter((body) => body.taskId === taskId);
+      assert.equal(mine.length, 1, `${taskId}: one dead letter`);
+      const [letter] = mine;
+      for (const [key, value] of Object.entries(c.letter)) {
+        if (key === 'last_error') {
+          assert.equal(letter.last_error.Error, value.Error, taskId);
+          if (value.Cause) assert.equal(letter.last_error.Cause, value.Cause, taskId);
+          else assert.match(letter.last_error.Cause, /task_not_found/, taskId);
+        } else {
+          assert.deepEqual(letter[key], value, `${taskId}: ${key}`);
+        }
+      }
+      if (taskId.includes('step-fails')) assert.deepEqual(Object.keys(letter).sort(), ['last_error', 'taskId'], taskId);
+    }
   });
 
   test('StartExecution idempotency and protocol errors', async () => {

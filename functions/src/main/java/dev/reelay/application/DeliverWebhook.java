@@ -25,7 +25,8 @@ import java.util.OptionalInt;
  * task object exactly as {@code GET /v1/tasks/{id}} shows it, signed with the owner's secret, to the
  * task's {@code callback_url}, records the attempt in the task's timeline and tells the state
  * machine what next: {@code none}, {@code delivered}, {@code retry} after a wait from the
- * {@link WebhookSchedule}, or {@code gave_up}.
+ * {@link WebhookSchedule}, or {@code gave_up}, with the message that the state machine then puts on the
+ * webhook dead-letter queue ({@link WorkflowState.WebhookDeadLetter}).
  * <p>
  * Safe to run again: each attempt's event has its own key, so a re-run records nothing twice, and
  * a task whose webhook was already delivered or given up is not sent again. A re-run of an attempt
@@ -91,7 +92,11 @@ public final class DeliverWebhook {
             return state.webhook(DELIVERED, attempt, null);
         }
         if (recorded(task, WEBHOOK_GAVE_UP)) {
-            return state.webhook(GAVE_UP, attempt, null);
+            // A re-run after the attempt that gave up: the same dead letter, from the timeline.
+            int attempts = (int) task.timeline().stream().filter(e -> e.event().equals(WEBHOOK_ATTEMPT_FAILED)).count();
+            String lastError = task.timeline().stream().filter(e -> e.event().equals(WEBHOOK_ATTEMPT_FAILED))
+                    .reduce((first, second) -> second).map(TimelineEvent::detail).orElse("given up before");
+            return state.webhookGaveUp(attempts, deadLetter(task, callbackUrl, attempts, lastError));
         }
         URI url;
         try {
@@ -122,7 +127,12 @@ public final class DeliverWebhook {
         recordFailedAttempt(task, attempt, detail);
         timeline.append(task.id(), new TimelineEvent(WEBHOOK_GAVE_UP, clock.instant(), "after " + attempt + " attempts"));
         LOG.warn("Task {} webhook given up after {} attempts ({})", task.id(), attempt, detail);
-        return state.webhook(GAVE_UP, attempt, null);
+        return state.webhookGaveUp(attempt, deadLetter(task, task.request().callbackUrl(), attempt, detail));
+    }
+
+    private static WorkflowState.WebhookDeadLetter deadLetter(Task task, String callbackUrl, int attempts, String lastError) {
+        return new WorkflowState.WebhookDeadLetter(task.id(), callbackUrl, task.status().wire(), attempts,
+                new WorkflowState.StepError(WorkflowState.WebhookDeadLetter.GAVE_UP, lastError));
     }
 
     private void recordFailedAttempt(Task task, int attempt, String detail) {

@@ -13,7 +13,8 @@ import dev.reelay.domain.task.Failure;
  *   the execution falls back to polling.</li>
  *   <li>{@code webhookStatus} drives the webhook loop: {@code none} (no callback_url),
  *   {@code delivered}, {@code retry} (after {@code webhookWaitSeconds}) or {@code gave_up};
- *   {@code webhookAttempts} counts the deliveries tried.</li>
+ *   {@code webhookAttempts} counts the deliveries tried; on {@code gave_up}, {@code webhookDeadLetter} is the message
+ *   the state machine puts on the webhook dead-letter queue.</li>
  *   <li>{@code error} is where a Catch puts the error of a failed step.</li>
  * </ul>
  */
@@ -32,7 +33,8 @@ public record WorkflowState(
         Integer callbackTimeoutSeconds,
         String webhookStatus,
         Integer webhookAttempts,
-        Integer webhookWaitSeconds) {
+        Integer webhookWaitSeconds,
+        WebhookDeadLetter webhookDeadLetter) {
 
     public static final String PROCESSING = "processing";
     public static final String COMPLETED = "completed";
@@ -43,35 +45,55 @@ public record WorkflowState(
     public record StepError(@JsonProperty("Error") String error, @JsonProperty("Cause") String cause) {
     }
 
+    /**
+     * A webhook that never got through, as the state machine sends it to the webhook dead-letter queue:
+     * {@code {"taskId", "callback_url", "task_status", "attempts", "last_error": {"Error", "Cause"}}}. When the
+     * webhook step itself kept failing, the state machine writes {@code {"taskId", "last_error"}} instead, with
+     * the step's error: the same {@code last_error} shape either way.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record WebhookDeadLetter(@JsonProperty("taskId") String taskId, @JsonProperty("callback_url") String callbackUrl,
+                                    @JsonProperty("task_status") String taskStatus, @JsonProperty("attempts") Integer attempts,
+                                    @JsonProperty("last_error") StepError lastError) {
+        /** The {@code last_error.Error} of a webhook given up after its attempts (or refused outright). */
+        public static final String GAVE_UP = "WebhookGaveUp";
+    }
+
     public static WorkflowState start(String taskId) {
-        return new WorkflowState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new WorkflowState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Submitted to a provider: the first wait, the overall deadline and the callback wait are set. */
     static WorkflowState submitted(String taskId, String provider, String providerTaskId, int firstWait,
                                    String deadline, int callbackTimeoutSeconds) {
         return new WorkflowState(taskId, provider, providerTaskId, 0, firstWait, deadline, PROCESSING, null, null, null,
-                callbackTimeoutSeconds, null, null, null);
+                callbackTimeoutSeconds, null, null, null, null);
     }
 
     WorkflowState processing(int checks, int waitSeconds) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, waitSeconds, deadline, PROCESSING, null, null, null,
-                callbackTimeoutSeconds, null, null, null);
+                callbackTimeoutSeconds, null, null, null, null);
     }
 
     WorkflowState completed(String videoUrl) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, null, deadline, COMPLETED, videoUrl, null, null,
-                callbackTimeoutSeconds, null, null, null);
+                callbackTimeoutSeconds, null, null, null, null);
     }
 
     WorkflowState failed(Failure why) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, null, deadline, FAILED, null, why, error,
-                callbackTimeoutSeconds, webhookStatus, webhookAttempts, webhookWaitSeconds);
+                callbackTimeoutSeconds, webhookStatus, webhookAttempts, webhookWaitSeconds, webhookDeadLetter);
     }
 
     /** The state after a webhook delivery attempt (or the finding that there is none to make). */
     public WorkflowState webhook(String status, int attempts, Integer waitSeconds) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, this.waitSeconds, deadline, this.status, videoUrl,
-                failure, error, callbackTimeoutSeconds, status, attempts, waitSeconds);
+                failure, error, callbackTimeoutSeconds, status, attempts, waitSeconds, null);
+    }
+
+    /** The webhook was given up ({@code gave_up}): the state carries the message for the dead-letter queue. */
+    public WorkflowState webhookGaveUp(int attempts, WebhookDeadLetter deadLetter) {
+        return new WorkflowState(taskId, provider, providerTaskId, checks, this.waitSeconds, deadline, this.status, videoUrl,
+                failure, error, callbackTimeoutSeconds, DeliverWebhook.GAVE_UP, attempts, null, deadLetter);
     }
 }

@@ -153,6 +153,31 @@ class DeliverWebhookTest {
         assertThat(sender.sent).hasSize(4);
         assertThat(webhookEvents("task-down")).extracting(TimelineEvent::key).containsExactly("webhook_attempt_failed#1",
                 "webhook_attempt_failed#2", "webhook_attempt_failed#3", "webhook_attempt_failed#4", "webhook_gave_up");
+        assertThat(states.subList(0, 3)).extracting(WorkflowState::webhookDeadLetter).containsOnlyNulls();
+    }
+
+    @Test
+    void aWebhookGivenUpCarriesItsDeadLetterForTheStateMachineToQueue() throws Exception {
+        completedTask("task-dead", CALLBACK);
+        for (int i = 0; i < 10; i++) {
+            sender.script.add(Result.refused(503, null));
+        }
+
+        List<WorkflowState> states = runLoop("task-dead");
+        WorkflowState last = states.get(3);
+
+        assertThat(last.webhookDeadLetter()).isEqualTo(new WorkflowState.WebhookDeadLetter("task-dead", CALLBACK, "completed", 4,
+                new WorkflowState.StepError("WebhookGaveUp", "attempt 4: " + Result.refused(503, null).describe())));
+        // Exactly the message body the state machine sends ("MessageBody.$": "$.webhookDeadLetter").
+        assertThat(json.readTree(json.writeValueAsString(last)).path("webhookDeadLetter").toString()).isEqualTo(
+                "{\"taskId\":\"task-dead\",\"callback_url\":\"" + CALLBACK + "\",\"task_status\":\"completed\",\"attempts\":4,"
+                        + "\"last_error\":{\"Error\":\"WebhookGaveUp\",\"Cause\":\"attempt 4: " + Result.refused(503, null).describe() + "\"}}");
+        assertThat(json.readValue(json.writeValueAsString(last), WorkflowState.class)).isEqualTo(last);
+
+        WorkflowState rerun = deliver.deliver(states.get(2));
+        assertThat(rerun.webhookDeadLetter()).as("a re-run of the last attempt gives the same dead letter")
+                .isEqualTo(last.webhookDeadLetter());
+        assertThat(sender.sent).hasSize(4);
     }
 
     @Test
@@ -222,6 +247,8 @@ class DeliverWebhookTest {
 
         assertThat(state.webhookStatus()).isEqualTo("gave_up");
         assertThat(state.webhookAttempts()).isEqualTo(1);
+        assertThat(state.webhookDeadLetter().callbackUrl()).isEqualTo("http://localhost:8080/hook");
+        assertThat(state.webhookDeadLetter().lastError().cause()).startsWith("attempt 1: callback_url refused: ");
         assertThat(sender.sent).isEmpty();
         assertThat(webhookEvents("task-local")).extracting(TimelineEvent::key).containsExactly("webhook_attempt_failed#1", "webhook_gave_up");
         assertThat(webhookEvents("task-local").get(0).detail()).startsWith("attempt 1: callback_url refused: ");

@@ -36,6 +36,7 @@ import dev.reelay.local.engines.Engines;
 import dev.reelay.local.engines.FreePorts;
 import dev.reelay.local.engines.LocalEngines;
 import dev.reelay.local.engines.S3Engine;
+import dev.reelay.local.engines.LocalQueues;
 import dev.reelay.local.lambda.LambdaInvokeServer;
 import dev.reelay.local.lambda.LocalArns;
 import dev.reelay.local.lambda.PojoHandlers;
@@ -104,6 +105,8 @@ public final class LocalRuntime implements AutoCloseable {
             UPLOADS_BUCKET, "UploadsBucket",
             STATE_MACHINE, "VideoGenerationStateMachine",
             PROVIDER_SECRET, "ProviderSecretArn");
+    /** The state machine's placeholder for the webhook dead-letter queue's URL, as in template.yaml. */
+    static final String WEBHOOK_DEAD_LETTER_QUEUE_URL = "WebhookDeadLetterQueueUrl";
 
     /** The state machine's functions, by the names template.yaml gives them. */
     static final Map<String, Function<VideoGenerationSteps, RequestStreamHandler>> STEP_FUNCTIONS = stepFunctions();
@@ -161,6 +164,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final SfnClient sfn;
     private final LambdaInvokeServer lambdas;
     private final CallLedger awsCalls;
+    private final LocalQueues queues;
     private WebhookSecrets.CreatedSecret webhookSecret;
     private final ApiKeys apiKeys;
     private final DefaultApiKey defaultApiKey;
@@ -205,15 +209,19 @@ public final class LocalRuntime implements AutoCloseable {
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
                     Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
 
+            // The dead-letter queues: files under the state directory, or under a directory of this run's own
+            // (removed on close, after the functions and the state machine that write there have stopped).
+            queues = new LocalQueues(stateDir != null ? stateDir.resolve("dead-letters") : temporaryDirectory("reelay-dead-letters-"));
             // Only the state machine invokes functions synchronously (S3's invocations are asynchronous).
             lambdas = track(LambdaInvokeServer.start(LambdaInvokeServer.DEFAULT_ASYNC_RETRY_DELAYS, awsCalls, STATE_MACHINE));
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
             substitutions.put(DELIVER_WEBHOOK_FUNCTION + "Arn", LocalArns.function(DELIVER_WEBHOOK_FUNCTION));
+            substitutions.put(WEBHOOK_DEAD_LETTER_QUEUE_URL, LocalArns.queueUrl(LocalQueues.WEBHOOK_DEAD_LETTERS));
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
             Engines.StateMachineEngine stateMachine = track(engines.deployStateMachine(new Engines.StateMachineSpec(STATE_MACHINE,
-                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), layout.sfnGlue(), workDir)));
+                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), layout.sfnGlue(), workDir, queues.dir())));
             sfn = track(SfnClient.builder().endpointOverride(stateMachine.endpoint()).region(Region.of(LocalArns.REGION))
                     .credentialsProvider(stateMachine.credentials())
                     .httpClient(httpClient)
@@ -234,6 +242,9 @@ public final class LocalRuntime implements AutoCloseable {
             // (other engines raise their own: see the engine's subscribe).
             lambdas.register(UPLOAD_FUNCTION, PojoHandlers.of(
                     new StartGenerationFromUploadHandler(wiring.startGenerationFromUpload()), S3Event.class));
+            // As the template's DeadLetterQueue: an event every attempt failed on lands in UploadDeadLetterQueue.
+            lambdas.deadLetterQueue(UPLOAD_FUNCTION, (event, attributes) ->
+                    queues.send(LocalQueues.UPLOAD_DEAD_LETTERS, event, attributes));
             s3.subscribe(new S3Notifications.Subscription(UPLOAD_FUNCTION, UPLOADS_BUCKET, UPLOADS_PREFIX, UPLOAD_SUFFIXES,
                     lambdas.asyncInvoker(UPLOAD_FUNCTION)));
             apiKeys = wiring.apiKeys();
@@ -367,9 +378,30 @@ public final class LocalRuntime implements AutoCloseable {
         return awsCalls;
     }
 
+    /**
+     * The dead-letter queues ({@link LocalQueues#UPLOAD_DEAD_LETTERS}, {@link LocalQueues#WEBHOOK_DEAD_LETTERS}): files
+     * under {@code <state dir>/dead-letters/}, or under a temporary directory removed on close for an in-memory stack.
+     */
+    public LocalQueues queues() {
+        return queues;
+    }
+
     /** A Step Functions client of the local engine, e.g. to describe a task's execution. */
     public SfnClient sfnClient() {
         return sfn;
+    }
+
+    /** A directory of this run's own, removed with everything in it when the stack stops. */
+    private Path temporaryDirectory(String prefix) throws java.io.IOException {
+        Path dir = java.nio.file.Files.createTempDirectory(prefix);
+        track(() -> {
+            try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
+                for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(path);
+                }
+            }
+        });
+        return dir;
     }
 
     private <T extends AutoCloseable> T track(T resource) {

@@ -51,6 +51,10 @@ class EnvironmentContractTest {
             "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.(requireStateMachineArn|stateMachineArn)\\(\\)"),
             "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"),
             "WEBHOOK_RETRY_SCHEDULE", Pattern.compile("\\bconfig\\.webhookSchedule\\(\\)"));
+    /** Uses that make a function-specific key required, not merely read: without it, the function would fail or silently degrade. */
+    private static final Map<String, Pattern> REQUIRED_BY = Map.of(
+            "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireStateMachineArn\\(\\)"),
+            "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"));
     /** Plausible values for keys whose template value is an intrinsic function (an ARN, a URL). */
     private static final Map<String, String> SAMPLES = Map.of(
             "PROVIDER_ENDPOINTS", "unified=https://api.unified.example;kling=https://api-singapore.klingai.com",
@@ -144,9 +148,10 @@ class EnvironmentContractTest {
             assertThat(stray).as(name + ": variables set that nothing reads").isEmpty();
 
             Set<String> used = functionSpecificKeysUsedBy(handler);
+            Set<String> required = functionSpecificKeysRequiredBy(handler);
             for (String key : FUNCTION_SPECIFIC.keySet()) {
-                if (used.contains(key) && !key.equals("WEBHOOK_RETRY_SCHEDULE")) {
-                    assertThat(env).as(name + " uses " + key + " (" + handler + ")").containsKey(key);
+                if (required.contains(key)) {
+                    assertThat(env).as(name + " needs " + key + " (" + handler + ")").containsKey(key);
                 }
                 if (env.containsKey(key)) {
                     assertThat(used).as(name + " sets " + key + ", which " + handler + " never reads").contains(key);
@@ -175,7 +180,8 @@ class EnvironmentContractTest {
         assertThat(recording.read).contains("TASKS_TABLE", "CALLBACK_BASE_URL").doesNotContain("FOO");
         env.remove("TASKS_TABLE");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReelayConfig.fromEnvironment(env)).hasMessageContaining("TASKS_TABLE");
-        assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.SubmitVideoHandler")).contains("STATE_MACHINE_ARN");
+        assertThat(functionSpecificKeysRequiredBy("dev.reelay.handler.SubmitVideoHandler")).contains("STATE_MACHINE_ARN");
+        assertThat(functionSpecificKeysRequiredBy("dev.reelay.handler.ProviderCallbackHandler")).doesNotContain("STATE_MACHINE_ARN");
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.SubmitToProviderHandler")).contains("CALLBACK_BASE_URL");
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.GetTaskHandler")).isEmpty();
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.DeliverWebhookHandler")).containsExactly("WEBHOOK_RETRY_SCHEDULE");
@@ -204,8 +210,26 @@ class EnvironmentContractTest {
         return call.find() ? call.group(1) : null;
     }
 
-    /** The function-specific keys a handler reaches: through its Wiring factory, and the workflow steps it runs. */
     static Set<String> functionSpecificKeysUsedBy(String handlerClass) {
+        return keysMatching(reachedBy(handlerClass), FUNCTION_SPECIFIC);
+    }
+
+    static Set<String> functionSpecificKeysRequiredBy(String handlerClass) {
+        return keysMatching(reachedBy(handlerClass), REQUIRED_BY);
+    }
+
+    private static Set<String> keysMatching(String code, Map<String, Pattern> uses) {
+        Set<String> keys = new LinkedHashSet<>();
+        uses.forEach((key, use) -> {
+            if (use.matcher(code).find()) {
+                keys.add(key);
+            }
+        });
+        return keys;
+    }
+
+    /** The code a handler reaches: its own, its Wiring factory's, and the workflow steps it runs. */
+    private static String reachedBy(String handlerClass) {
         String handler = source(handlerClass);
         String reached = handler;
         String factory = wiringFactoryOf(handlerClass);
@@ -216,14 +240,7 @@ class EnvironmentContractTest {
         while (step.find()) {
             reached += reachable(read("application/VideoGenerationSteps.java"), step.group(1));
         }
-        Set<String> used = new LinkedHashSet<>();
-        String code = reached;
-        FUNCTION_SPECIFIC.forEach((key, use) -> {
-            if (use.matcher(code).find()) {
-                used.add(key);
-            }
-        });
-        return used;
+        return reached;
     }
 
     /** The bodies of a method and of every method of the same class it calls, transitively. */

@@ -94,10 +94,17 @@ class TemplateContractTest {
         }
         Map<String, Object> substitutions = new LinkedHashMap<>(map(machine.get("DefinitionSubstitutions")));
         assertThat(substitutions.keySet()).isEqualTo(placeholders);
+        Map<String, Map<String, Object>> queues = template.resourcesOfType("AWS::SQS::Queue");
         substitutions.forEach((name, value) -> {
-            // Each FooFunctionArn is !GetAtt FooFunction.Arn, a function of this template.
-            Object getAtt = map(value).get("Fn::GetAtt");
-            assertThat(getAtt).as(name).isEqualTo(java.util.List.of(name.replaceAll("Arn$", ""), "Arn"));
+            if (name.endsWith("QueueUrl")) {
+                // Each FooQueueUrl is !Ref FooQueue (a queue's Ref is its URL), a queue of this template.
+                assertThat(ref(value)).as(name).isEqualTo(name.replaceAll("Url$", ""));
+                assertThat(queues).as(name).containsKey(name.replaceAll("Url$", ""));
+                return;
+            }
+            // Each FooFunctionArn is !Ref FooFunction.Alias (the alias ARN: its version has the SnapStart
+            // snapshot), of a function of this template.
+            assertThat(ref(value)).as(name).isEqualTo(name.replaceAll("Arn$", "") + ".Alias");
             assertThat(functions).as(name).containsKey(name.replaceAll("Arn$", ""));
         });
     }

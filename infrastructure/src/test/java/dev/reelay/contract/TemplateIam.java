@@ -108,7 +108,10 @@ final class TemplateIam {
      */
     String arn(AwsResource resource) {
         return switch (resource.kind()) {
-            case TABLE, BUCKET, FUNCTION -> getAtt(resource.name(), "Arn");
+            case TABLE, BUCKET -> getAtt(resource.name(), "Arn");
+            // A published function is invoked through its alias (TemplateOperationsContractTest holds
+            // every invoker to it): that qualified ARN is what IAM checks.
+            case FUNCTION -> getAtt(resource.name(), "Arn") + alias(resource.name()).map(a -> ":" + a).orElse("");
             case INDEX -> getAtt(resource.name(), "Arn") + "/index/" + resource.path();
             case OBJECT -> getAtt(resource.name(), "Arn") + "/" + resource.path();
             case STATE_MACHINE, SECRET -> ref(resource.name());
@@ -141,6 +144,16 @@ final class TemplateIam {
                 throw new IllegalArgumentException(principal + ": a policy is one SAM policy template or a policy document: " + policy);
             }
             Map.Entry<String, Object> sam = policy.entrySet().iterator().next();
+            if (sam.getKey().equals("Fn::If")) {
+                // A conditional policy (e.g. X-Ray only when tracing is on): what it grants when its
+                // condition holds counts; the other branch is AWS::NoValue or another policy.
+                for (Object branch : list(sam.getValue()).subList(1, 3)) {
+                    if (branch instanceof Map<?, ?> && !"AWS::NoValue".equals(CloudFormationTemplate.ref(branch))) {
+                        statements.addAll(statements(principal, List.of(branch)));
+                    }
+                }
+                continue;
+            }
             statements.addAll(samTemplate(principal, sam.getKey(), map(sam.getValue())));
         }
         return List.copyOf(statements);
@@ -237,7 +250,20 @@ final class TemplateIam {
         return out.toString();
     }
 
+    /** The alias SAM publishes a function behind ({@code AutoPublishAlias}, its own or from Globals), if any. */
+    private java.util.Optional<String> alias(String functionId) {
+        Object own = CloudFormationTemplate.properties(resource(functionId)).get("AutoPublishAlias");
+        Object global = template.functionGlobals().get("AutoPublishAlias");
+        return java.util.Optional.ofNullable(own != null ? own : global).map(Object::toString);
+    }
+
     private String ref(String name) {
+        if (name.endsWith(".Alias")) {
+            // SAM's reference to the alias of a function with AutoPublishAlias: its qualified ARN.
+            String function = name.substring(0, name.length() - ".Alias".length());
+            return getAtt(function, "Arn") + ":" + alias(function).orElseThrow(() ->
+                    new IllegalArgumentException("!Ref " + name + ", but " + function + " publishes no alias"));
+        }
         switch (name) {
             case "AWS::Partition":
                 return PARTITION;

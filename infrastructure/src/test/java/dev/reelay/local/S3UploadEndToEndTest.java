@@ -78,6 +78,31 @@ class S3UploadEndToEndTest {
     }
 
     @Test
+    void anEventTheUploadFunctionFailsOnEveryAttemptLandsInTheUploadDeadLetterQueue() throws Exception {
+        // An ObjectCreated record without its s3 entity: the function throws on each of the three attempts.
+        String event = "{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"dead-letter-test\":\"upload-1\"}]}";
+        HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(runtime.lambdaEndpoint()
+                        .resolve("/2015-03-31/functions/" + LocalRuntime.UPLOAD_FUNCTION + "/invocations"))
+                .header("X-Amz-Invocation-Type", "Event").POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).isEqualTo(202);
+
+        JsonNode message = null;
+        for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos(); message == null && System.nanoTime() < end; ) {
+            message = runtime.queues().messages(dev.reelay.local.engines.LocalQueues.UPLOAD_DEAD_LETTERS).stream()
+                    .filter(m -> m.path("body").path("Records").path(0).path("dead-letter-test").asText().equals("upload-1"))
+                    .findFirst().orElse(null);
+            Thread.sleep(100);
+        }
+        assertThat(message).as("the event in UploadDeadLetterQueue").isNotNull();
+        assertThat(message.path("body")).isEqualTo(JSON.readTree(event));
+        assertThat(message.path("attributes").path("RequestID").asText()).isNotBlank();
+        assertThat(message.path("attributes").path("ErrorCode").asText()).isEqualTo("200");
+        assertThat(message.path("attributes").path("ErrorMessage").asText()).isNotBlank();
+        assertThat(runtime.queues().file(dev.reelay.local.engines.LocalQueues.UPLOAD_DEAD_LETTERS)).isRegularFile();
+    }
+
+    @Test
     void anImageWithASidecarBecomesACompletedTaskOfTheKeyWithTheSidecarsParameters() throws Exception {
         String key = "uploads/default/sidecar/beach at dusk.jpg";
         put(key + ".json", "{\"prompt\": \"a slow pan over the beach, déjà vu\", \"duration\": 4, \"quality\": \"1080p\"}"

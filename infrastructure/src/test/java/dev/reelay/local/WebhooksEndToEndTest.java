@@ -98,6 +98,41 @@ class WebhooksEndToEndTest {
     }
 
     @Test
+    void aWebhookThatNeverGetsThroughLandsInTheWebhookDeadLetterQueueWithItsTask() throws Exception {
+        deliveries.clear();
+        failuresToGo.set(1_000);
+        String callbackUrl = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks?dead-letter";
+        try {
+            String taskId = submit(Map.of("callback_url", callbackUrl));
+            JsonNode task = awaitWebhookOutcome(taskId);
+
+            assertThat(events(task)).endsWith("webhook_attempt_failed", "webhook_attempt_failed", "webhook_attempt_failed",
+                    "webhook_attempt_failed", "webhook_gave_up");
+            JsonNode letter = awaitDeadLetter(taskId);
+            assertThat(letter.path("queue").asText()).isEqualTo("WebhookDeadLetterQueue");
+            JsonNode body = letter.path("body");
+            assertThat(body.path("callback_url").asText()).isEqualTo(callbackUrl);
+            assertThat(body.path("task_status").asText()).isEqualTo("completed");
+            assertThat(body.path("attempts").asInt()).isEqualTo(4);
+            assertThat(body.path("last_error").path("Error").asText()).isEqualTo("WebhookGaveUp");
+            assertThat(body.path("last_error").path("Cause").asText()).startsWith("attempt 4: ").contains("500");
+            assertThat(deliveries).hasSize(4).extracting(Delivery::answered).containsOnly(500);
+            Thread.sleep(500);
+            assertThat(runtime.queues().messages("WebhookDeadLetterQueue").stream()
+                    .filter(m -> m.path("body").path("taskId").asText().equals(taskId))).as("queued once").hasSize(1);
+            String executionArn = runtime.config().requireStateMachineArn().replace(":stateMachine:", ":execution:") + ":" + taskId;
+            String status = "RUNNING";
+            for (int i = 0; i < 40 && status.equals("RUNNING"); i++) {
+                Thread.sleep(i == 0 ? 0 : 100);
+                status = runtime.sfnClient().describeExecution(d -> d.executionArn(executionArn)).statusAsString();
+            }
+            assertThat(status).as("a billed task's execution still succeeds").isEqualTo("SUCCEEDED");
+        } finally {
+            failuresToGo.set(0);
+        }
+    }
+
+    @Test
     void anHttpsReceiverGetsExactlyOneValidSignedDelivery() throws Exception {
         SelfSignedTls certificate = SelfSignedTls.generate();
         HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -202,6 +237,18 @@ class WebhooksEndToEndTest {
             Thread.sleep(250);
         }
         throw new AssertionError("No webhook outcome for " + taskId);
+    }
+
+    private static JsonNode awaitDeadLetter(String taskId) throws InterruptedException {
+        for (int i = 0; i < 120; i++) {
+            for (JsonNode message : runtime.queues().messages("WebhookDeadLetterQueue")) {
+                if (message.path("body").path("taskId").asText().equals(taskId)) {
+                    return message;
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("No dead letter for " + taskId + " in " + runtime.queues().dir());
     }
 
     private static List<String> events(JsonNode task) {

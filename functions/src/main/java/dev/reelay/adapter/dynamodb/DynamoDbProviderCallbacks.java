@@ -16,10 +16,12 @@ import java.util.Optional;
 /**
  * Callback registrations in the tasks table: {@code pk=CALLBACK#<secret>, sk=CALLBACK}, found by
  * the secret; the task item keeps its secret in {@code callbackSecret}. Registrations expire by
- * TTL ({@code expiresAt}) a week after creation, long after any late callback matters.
+ * TTL ({@link Expiry#ATTRIBUTE}) a week after creation, long after any late callback matters; an
+ * expired one is not found, even before DynamoDB has deleted it. Found by primary key only: the
+ * table needs no index for callbacks.
  */
 public final class DynamoDbProviderCallbacks implements ProviderCallbacks {
-    private static final Duration KEEP = Duration.ofDays(7);
+    static final Duration KEEP = Duration.ofDays(7);
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -50,7 +52,7 @@ public final class DynamoDbProviderCallbacks implements ProviderCallbacks {
         dynamo.putItem(put -> put.tableName(table).item(Map.of(
                 "pk", key(secret).get("pk"), "sk", key(secret).get("sk"),
                 "taskId", AttributeValue.fromS(taskId),
-                "expiresAt", AttributeValue.fromN(Long.toString(clock.instant().plus(KEEP).getEpochSecond())))));
+                Expiry.ATTRIBUTE, Expiry.at(clock.instant().plus(KEEP)))));
         try {
             dynamo.updateItem(update -> update.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
                     .updateExpression("SET callbackSecret = :secret")
@@ -67,7 +69,8 @@ public final class DynamoDbProviderCallbacks implements ProviderCallbacks {
     @Override
     public Optional<Registration> find(String secret) {
         Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(key(secret)).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(registration(secret, item));
+        return item == null || item.isEmpty() || Expiry.expired(item, clock.instant())
+                ? Optional.empty() : Optional.of(registration(secret, item));
     }
 
     @Override

@@ -47,9 +47,10 @@ public interface Engines extends AutoCloseable {
      * @param lambdaEndpoint the local Lambda Invoke endpoint where the functions run, by their names
      * @param glueDir        the Step Functions glue's folder (the local engine's; others ignore it)
      * @param workDir        where an engine may write files (the glue's config)
+     * @param queuesDir      where the local engine writes what its {@code sqs:sendMessage} states send (others ignore it)
      */
     record StateMachineSpec(String name, Path definition, Map<String, String> substitutions, URI lambdaEndpoint,
-                            Path glueDir, Path workDir) {
+                            Path glueDir, Path workDir, Path queuesDir) {
         public StateMachineSpec {
             substitutions = Map.copyOf(substitutions);
         }

@@ -62,7 +62,7 @@ public final class LocalEngines implements Engines {
     @Override
     public StateMachineEngine deployStateMachine(StateMachineSpec spec) throws Exception {
         StepFunctionsGlue glue = StepFunctionsGlue.start(spec.glueDir(), spec.name(), spec.definition(),
-                spec.substitutions(), spec.lambdaEndpoint(), spec.workDir());
+                spec.substitutions(), spec.lambdaEndpoint(), spec.workDir(), spec.queuesDir());
         AwsCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
         return new StateMachineEngine() {
             @Override

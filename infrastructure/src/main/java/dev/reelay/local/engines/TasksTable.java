@@ -1,5 +1,6 @@
 package dev.reelay.local.engines;
 
+import dev.reelay.adapter.dynamodb.Expiry;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -21,6 +22,8 @@ public final class TasksTable {
      * The tasks table: a partition key and a sort key, on demand, and the sparse owner index
      * ({@code ownerKeyId}, {@code createdAtTaskId}), as in template.yaml. A table kept from an earlier
      * run of the launcher is reused, and given the index if it was made before the index existed.
+     * Time to live is on {@code expiresAt}, as in template.yaml (DynamoDB Local records the setting
+     * but never deletes expired items; the code treats them as absent).
      */
     public static void ensure(DynamoDbClient client, String name) {
         try {
@@ -38,6 +41,10 @@ public final class TasksTable {
                         .globalSecondaryIndexUpdates(u -> u.create(c -> c.indexName(OWNER_INDEX)
                                 .keySchema(ownerIndex().keySchema()).projection(p -> p.projectionType(ProjectionType.ALL)))));
             }
+        }
+        var ttl = client.describeTimeToLive(d -> d.tableName(name)).timeToLiveDescription();
+        if (ttl == null || ttl.attributeName() == null) {
+            client.updateTimeToLive(u -> u.tableName(name).timeToLiveSpecification(t -> t.attributeName(Expiry.ATTRIBUTE).enabled(true)));
         }
     }
 

@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * {@code X-Amz-Invocation-Type: Event} invokes asynchronously, as S3 notifications do: the answer
  * is 202 at once, the handler runs on another thread, and a failed run is retried twice (after
  * {@link #asyncRetryDelays}, short here; about 1 and 2 minutes in AWS) before the event is given
- * up with an error in the log, where AWS would send it to the function's on-failure destination.
+ * up: sent to the function's dead-letter queue, when it has one ({@link #deadLetterQueue}), as AWS
+ * sends it to the queue of the function's {@code DeadLetterQueue}, and logged as an error.
  * <p>
  * With a recording {@link CallLedger}, each run is one of its function ({@link CallLedger#within}),
  * and each synchronous invocation is a {@code lambda:InvokeFunction} of the synchronous caller
@@ -56,7 +57,19 @@ public final class LambdaInvokeServer implements AutoCloseable {
     /** The waits before the second and third attempts of an asynchronous invocation. */
     public static final List<Duration> DEFAULT_ASYNC_RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
 
+    /** Where a function's asynchronous events go once every attempt failed, as Lambda's {@code DeadLetterConfig}. */
+    @FunctionalInterface
+    public interface DeadLetterQueue {
+        /**
+         * @param event      the event exactly as it was sent to the function
+         * @param attributes as Lambda sets them on the SQS message: {@code RequestID}, {@code ErrorCode},
+         *                   {@code ErrorMessage} (the last failure's message, at most 1 KB)
+         */
+        void send(byte[] event, Map<String, String> attributes);
+    }
+
     private final Map<String, RequestStreamHandler> functions = new ConcurrentHashMap<>();
+    private final Map<String, DeadLetterQueue> deadLetterQueues = new ConcurrentHashMap<>();
     private final List<Duration> asyncRetryDelays;
     private final CallLedger ledger;
     private final String synchronousCaller;
@@ -119,6 +132,11 @@ public final class LambdaInvokeServer implements AutoCloseable {
         };
     }
 
+    /** Gives a function a dead-letter queue for the asynchronous events it failed on every attempt. */
+    public void deadLetterQueue(String functionName, DeadLetterQueue queue) {
+        deadLetterQueues.put(functionName, queue);
+    }
+
     /** Deploys a function under its name (the last part of its ARN). */
     public void register(String functionName, RequestStreamHandler handler) {
         functions.put(functionName, handler);
@@ -167,9 +185,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
             run(name, handler, input, new ByteArrayOutputStream());
         } catch (Exception | Error failure) {
             if (attempt > asyncRetryDelays.size()) {
-                LOG.error("Function {} failed asynchronous event {} {} times; the event is given up (in AWS: its "
-                        + "on-failure destination or dead-letter queue): {}", name, requestId, attempt, new String(payload,
-                        java.nio.charset.StandardCharsets.UTF_8), failure);
+                giveUp(name, payload, requestId, attempt, failure);
                 return;
             }
             Duration delay = asyncRetryDelays.get(attempt - 1);
@@ -189,6 +205,27 @@ public final class LambdaInvokeServer implements AutoCloseable {
             handler.handleRequest(input, output, new LocalContext(name));
             return null;
         });
+    }
+
+    private void giveUp(String name, byte[] payload, String requestId, int attempts, Throwable failure) {
+        DeadLetterQueue queue = deadLetterQueues.get(name);
+        String event = new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+        if (queue == null) {
+            LOG.error("Function {} failed asynchronous event {} {} times; the event is given up (it has no dead-letter "
+                    + "queue): {}", name, requestId, attempts, event, failure);
+            return;
+        }
+        String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        try {
+            // ErrorCode is the invocation's HTTP status: 200 for a function error, as Lambda sets it.
+            queue.send(payload, Map.of("RequestID", requestId, "ErrorCode", "200",
+                    "ErrorMessage", message.length() > 1024 ? message.substring(0, 1024) : message));
+            LOG.error("Function {} failed asynchronous event {} {} times; the event went to its dead-letter queue: {}",
+                    name, requestId, attempts, event, failure);
+        } catch (RuntimeException queueFailure) {
+            LOG.error("Function {} failed asynchronous event {} {} times and its dead-letter queue refused it ({}); "
+                    + "the event is lost: {}", name, requestId, attempts, queueFailure.toString(), event, failure);
+        }
     }
 
     /** Accepts a bare name or a function ARN, with or without a version or alias qualifier. */

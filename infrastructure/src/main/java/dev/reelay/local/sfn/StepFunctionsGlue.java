@@ -52,19 +52,32 @@ public final class StepFunctionsGlue implements AutoCloseable {
     public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
                                           Map<String, String> substitutions, URI lambdaEndpoint, Path workDir)
             throws IOException, InterruptedException {
+        return start(glueDir, stateMachineName, definition, substitutions, lambdaEndpoint, workDir, null);
+    }
+
+    /**
+     * @param queuesDir where the machine's {@code sqs:sendMessage} tasks append their messages, one
+     *                  {@code <queue name>.jsonl} per queue ({@link dev.reelay.local.engines.LocalQueues}); null for none
+     */
+    public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
+                                          Map<String, String> substitutions, URI lambdaEndpoint, Path workDir, Path queuesDir)
+            throws IOException, InterruptedException {
         if (!Files.isRegularFile(glueDir.resolve("node_modules/aws-local-stepfunctions/package.json"))) {
             throw new IllegalStateException("The Step Functions glue has no node_modules in " + glueDir
                     + "; run 'npm ci' there (the Maven build does it).");
         }
         String arn = LocalArns.stateMachine(stateMachineName);
-        Map<String, Object> config = Map.of(
+        Map<String, Object> config = new java.util.LinkedHashMap<>(Map.of(
                 "port", 0,
                 "host", "127.0.0.1",
                 "region", LocalArns.REGION,
                 "accountId", LocalArns.ACCOUNT,
                 "lambdaEndpoint", lambdaEndpoint.toString(),
                 "stateMachines", List.of(Map.of("name", stateMachineName, "arn", arn,
-                        "definitionFile", definition.toAbsolutePath().toString(), "substitutions", substitutions)));
+                        "definitionFile", definition.toAbsolutePath().toString(), "substitutions", substitutions))));
+        if (queuesDir != null) {
+            config.put("queuesDir", queuesDir.toAbsolutePath().toString());
+        }
         Files.createDirectories(workDir);
         Path configFile = Files.createTempFile(workDir, "sfn-glue-", ".json");
         JSON.writeValue(configFile.toFile(), config);

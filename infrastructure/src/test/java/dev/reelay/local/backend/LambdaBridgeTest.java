@@ -111,7 +111,8 @@ class LambdaBridgeTest {
                 "SettleBillingFunctionArn", LocalArns.function("SettleBillingFunction"),
                 "RecordFailureFunctionArn", LocalArns.function("RecordFailureFunction"),
                 "AwaitProviderCallbackFunctionArn", LocalArns.function("AwaitProviderCallbackFunction"),
-                "DeliverWebhookFunctionArn", LocalArns.function("DeliverWebhookFunction"));
+                "DeliverWebhookFunctionArn", LocalArns.function("DeliverWebhookFunction"),
+                "WebhookDeadLetterQueueUrl", "https://sqs.us-east-1.amazonaws.com/000000000000/WebhookDeadLetterQueue");
         String definition = Files.readString(RepoLayout.locate().stateMachineDefinition());
 
         String substituted = LambdaBridge.substitute(definition, substitutions);

@@ -55,6 +55,32 @@ class LambdaInvokeServerAsyncTest {
     }
 
     @Test
+    void anEventFailedOnEveryAttemptGoesToTheFunctionsDeadLetterQueueOnce() throws Exception {
+        List<String> deadLetters = new CopyOnWriteArrayList<>();
+        server.register("Doomed", (in, out, context) -> {
+            calls.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            throw new IllegalStateException("x".repeat(2000));
+        });
+        server.deadLetterQueue("Doomed", (event, attributes) -> deadLetters.add(new String(event, StandardCharsets.UTF_8)
+                + " " + attributes.get("ErrorCode") + " " + attributes.get("ErrorMessage").length() + " " + !attributes.get("RequestID").isBlank()));
+        server.register("Recovers", (in, out, context) -> {
+            calls.add("recovers");
+            if (calls.stream().filter("recovers"::equals).count() < 3) {
+                throw new IllegalStateException("not yet");
+            }
+        });
+        server.deadLetterQueue("Recovers", (event, attributes) -> deadLetters.add("recovers"));
+
+        server.asyncInvoker("Doomed").accept("{\"n\":3}".getBytes(StandardCharsets.UTF_8));
+        server.asyncInvoker("Recovers").accept("{}".getBytes(StandardCharsets.UTF_8));
+
+        await(() -> deadLetters.size() == 1 && calls.stream().filter("recovers"::equals).count() == 3);
+        Thread.sleep(400);
+        assertThat(calls.stream().filter("{\"n\":3}"::equals)).hasSize(3);
+        assertThat(deadLetters).containsExactly("{\"n\":3} 200 1024 true");
+    }
+
+    @Test
     void aRetryThatSucceedsEndsTheRetries() throws Exception {
         server.register("Flaky", (in, out, context) -> {
             calls.add("attempt");

@@ -1,0 +1,31 @@
+package dev.reelay.adapter.dynamodb;
+
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The tasks table's time to live: an item that may go (an idempotency key, a callback registration)
+ * carries its end in {@value #ATTRIBUTE}, in epoch seconds, the table's TTL attribute (template.yaml).
+ * DynamoDB deletes such items some time after they expire (usually within days, not at once) and
+ * DynamoDB Local never does, so readers treat an expired item as absent wherever that matters.
+ */
+public final class Expiry {
+    /** The TTL attribute of the tasks table. */
+    public static final String ATTRIBUTE = "expiresAt";
+
+    private Expiry() {
+    }
+
+    /** The attribute's value for an item that expires at {@code when}. */
+    static AttributeValue at(Instant when) {
+        return AttributeValue.fromN(Long.toString(when.getEpochSecond()));
+    }
+
+    /** Whether the item carries an expiry that has come; an item without one never expires. */
+    static boolean expired(Map<String, AttributeValue> item, Instant now) {
+        AttributeValue expiresAt = item.get(ATTRIBUTE);
+        return expiresAt != null && expiresAt.n() != null && Long.parseLong(expiresAt.n()) <= now.getEpochSecond();
+    }
+}

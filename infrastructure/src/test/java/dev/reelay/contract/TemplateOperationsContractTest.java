@@ -1,0 +1,446 @@
+package dev.reelay.contract;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.Expiry;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.reelay.contract.CloudFormationTemplate.list;
+import static dev.reelay.contract.CloudFormationTemplate.map;
+import static dev.reelay.contract.CloudFormationTemplate.ref;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What {@code template.yaml} deploys around the code, held against itself and the code: functions
+ * published with SnapStart behind an alias that every invoker uses, sized each on purpose; the
+ * state machine's logging and tracing; the table's TTL and index; the archive's optional
+ * Infrequent Access; the dead-letter queues and their wiring; the alarms; the API's authorization;
+ * and no {@code "*"} resource but where AWS requires it.
+ */
+class TemplateOperationsContractTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALIAS = "live";
+    /** The only actions granted on "*": AWS offers no resource-level permissions for them. */
+    private static final Set<String> WILDCARD_ONLY_ACTIONS = Set.of("states:SendTaskSuccess", "logs:CreateLogDelivery",
+            "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets");
+    private static CloudFormationTemplate template;
+    private static String text;
+    private static Map<String, Map<String, Object>> functions;
+    private static Map<String, Object> machine;
+
+    @BeforeAll
+    static void load() throws IOException {
+        template = CloudFormationTemplate.load(TemplateContractTest.REPO.resolve("template.yaml"));
+        text = Files.readString(TemplateContractTest.REPO.resolve("template.yaml"));
+        functions = template.resourcesOfType("AWS::Serverless::Function");
+        machine = template.resourcesOfType("AWS::Serverless::StateMachine").values().iterator().next();
+    }
+
+    @Test
+    void everyFunctionRunsJava21OnArm64PublishedWithSnapStartUnderTheAlias() {
+        Map<String, Object> globals = template.functionGlobals();
+        assertThat(globals.get("Runtime")).isEqualTo("java21");
+        assertThat(globals.get("Architectures")).isEqualTo(List.of("arm64"));
+        assertThat(globals.get("AutoPublishAlias")).isEqualTo(ALIAS);
+        assertThat(globals.get("AutoPublishAliasAllProperties")).as("a new snapshot for any change, env included").isEqualTo(true);
+        assertThat(map(globals.get("SnapStart")).get("ApplyOn")).isEqualTo("PublishedVersions");
+        functions.forEach((id, function) -> {
+            for (String property : List.of("Runtime", "Architectures", "AutoPublishAlias", "SnapStart", "CodeUri")) {
+                assertThat(function).as(id + " keeps the global " + property).doesNotContainKey(property);
+            }
+        });
+    }
+
+    @Test
+    void everyFunctionIsSizedOnPurposeWithItsReason() {
+        functions.forEach((id, function) -> {
+            assertThat(function.get("MemorySize")).as(id + " MemorySize").isInstanceOf(Integer.class);
+            assertThat(function.get("Timeout")).as(id + " Timeout").isInstanceOf(Integer.class);
+            int memory = (Integer) function.get("MemorySize");
+            int timeout = (Integer) function.get("Timeout");
+            assertThat(block(id)).as(id + ": a one-line reason for its size")
+                    .containsPattern("# " + memory + " MB, " + timeout + " s: \\S");
+            assertThat(timeout).isBetween(1, 900);
+        });
+        assertThat((Integer) functions.get("ArchiveVideoFunction").get("Timeout")).isEqualTo(900);
+        assertThat((Integer) functions.get("ArchiveVideoFunction").get("MemorySize"))
+                .isGreaterThan((Integer) functions.get("CheckStatusFunction").get("MemorySize"));
+        // API Gateway gives an HTTP API integration 30 s.
+        httpRoutes().forEach((route, function) -> assertThat((Integer) functions.get(function).get("Timeout"))
+                .as(route).isLessThan(30));
+        assertThat((Integer) functions.get("OpenApiDocumentFunction").get("MemorySize")).isLessThanOrEqualTo(256);
+    }
+
+    @Test
+    void everythingThatInvokesAFunctionInvokesItsAlias() throws IOException {
+        Map<String, Object> authorizer = map(map(map(properties("ReelayHttpApi").get("Auth")).get("Authorizers")).get("ApiKeyAuthorizer"));
+        assertThat(ref(authorizer.get("FunctionArn"))).isEqualTo("AuthorizeApiKeyFunction.Alias");
+        assertThat(authorizer.get("EnableFunctionDefaultPermissions")).isEqualTo(true);
+
+        List<String> substituted = new ArrayList<>();
+        map(machine.get("DefinitionSubstitutions")).forEach((name, value) -> {
+            if (name.endsWith("FunctionArn")) {
+                assertThat(ref(value)).as(name).isEqualTo(name.replaceAll("Arn$", "") + ".Alias");
+                substituted.add(ref(value));
+            }
+        });
+        assertThat(substituted).hasSize(7);
+        assertThat(statements(machine).stream().filter(s -> actions(s).contains("lambda:InvokeFunction"))
+                .flatMap(s -> resources(s).stream()).map(CloudFormationTemplate::ref).toList())
+                .as("the state machine may invoke the aliases, and nothing else")
+                .containsExactlyInAnyOrderElementsOf(substituted);
+        // Nothing in the template names an unqualified function ARN (HTTP and S3 events are wired by SAM, to the alias).
+        for (String id : functions.keySet()) {
+            assertThat(text).as(id).doesNotContain("!GetAtt " + id + ".Arn").doesNotContain("${" + id + ".Arn}");
+        }
+        String definition = Files.readString(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")));
+        assertThat(definition).doesNotContain("arn:aws:lambda:");
+    }
+
+    @Test
+    void theApiAuthorizesEveryRouteButTheCallbacksAndItsDescriptionAndLogsAsJson() throws IOException {
+        Map<String, Object> api = properties("ReelayHttpApi");
+        assertThat(map(api.get("Auth")).get("DefaultAuthorizer")).isEqualTo("ApiKeyAuthorizer");
+        Map<String, String> open = new LinkedHashMap<>();
+        functions.forEach((id, function) -> map(function.get("Events")).forEach((name, event) -> {
+            Map<String, Object> properties = map(map(event).get("Properties"));
+            if ("HttpApi".equals(map(event).get("Type"))) {
+                assertThat(ref(properties.get("ApiId"))).as(id).isEqualTo("ReelayHttpApi");
+                if (map(properties.get("Auth")).containsKey("Authorizer")) {
+                    open.put(properties.get("Method") + " " + properties.get("Path"), (String) map(properties.get("Auth")).get("Authorizer"));
+                }
+            }
+        }));
+        assertThat(open).isEqualTo(Map.of("POST /callbacks/{provider}/{secret}", "NONE", "GET /openapi.yaml", "NONE"));
+        assertThat(httpRoutes()).containsEntry("GET /openapi.yaml", "OpenApiDocumentFunction");
+        assertThat(functions.get("OpenApiDocumentFunction").get("Handler")).isEqualTo("dev.reelay.handler.OpenApiDocumentHandler::handleRequest");
+        Map<String, Object> logs = map(api.get("AccessLogSettings"));
+        JsonNode format = JSON.readTree((String) logs.get("Format"));
+        assertThat(format.isObject()).isTrue();
+        assertThat(format.fieldNames()).toIterable().contains("requestId", "routeKey", "status");
+        assertThat(map(api.get("DefaultRouteSettings"))).containsKeys("ThrottlingBurstLimit", "ThrottlingRateLimit");
+    }
+
+    @Test
+    void theStateMachineLogsWithoutExecutionDataAndTracesOnlyWhenAsked() {
+        Map<String, Object> parameters = map(template.root().get("Parameters"));
+        Map<String, Object> conditions = map(template.root().get("Conditions"));
+        Map<String, Object> logging = map(machine.get("Logging"));
+        assertThat(logging.get("IncludeExecutionData")).isEqualTo(Map.of("Fn::If", List.of("LogExecutionData", true, false)));
+        assertThat(map(parameters.get("StateMachineLogExecutionData")).get("Default")).isEqualTo("false");
+        assertThat(conditions.get("LogExecutionData")).isEqualTo(Map.of("Fn::Equals", List.of(Map.of("Ref", "StateMachineLogExecutionData"), "true")));
+        assertThat(ref(logging.get("Level"))).isEqualTo("StateMachineLogLevel");
+        assertThat(map(machine.get("Tracing")).get("Enabled")).isEqualTo(Map.of("Fn::If", List.of("TraceStateMachine", true, false)));
+        assertThat(map(parameters.get("StateMachineTracing")).get("Default")).isEqualTo("false");
+        assertThat(conditions.get("TraceStateMachine")).isEqualTo(Map.of("Fn::Equals", List.of(Map.of("Ref", "StateMachineTracing"), "true")));
+        // SAM grants X-Ray only for a literal true: the template grants it under the same condition.
+        List<Object> xray = list(map(machine).get("Policies")).stream()
+                .filter(policy -> map(policy).containsKey("Fn::If")).map(policy -> list(map(policy).get("Fn::If"))).findFirst().orElseThrow();
+        assertThat(xray.get(0)).isEqualTo("TraceStateMachine");
+        assertThat(actions(list(map(xray.get(1)).get("Statement")).get(0))).contains("xray:PutTraceSegments");
+        assertThat(xray.get(2)).isEqualTo(Map.of("Ref", "AWS::NoValue"));
+    }
+
+    @Test
+    void theTasksTableIsOnDemandRecoverableExpiresWhatTheCodeMarksAndHasTheListIndex() {
+        Map<String, Object> table = properties("TasksTable");
+        assertThat(table.get("BillingMode")).isEqualTo("PAY_PER_REQUEST");
+        assertThat(map(table.get("PointInTimeRecoverySpecification")).get("PointInTimeRecoveryEnabled")).isEqualTo(true);
+        assertThat(map(table.get("TimeToLiveSpecification"))).isEqualTo(Map.of("AttributeName", Expiry.ATTRIBUTE, "Enabled", true));
+        assertThat(list(table.get("GlobalSecondaryIndexes"))).extracting(index -> map(index).get("IndexName"))
+                .as("the list's index, and none for callbacks (found by primary key)").containsExactly(DynamoDbTaskStore.OWNER_INDEX);
+    }
+
+    @Test
+    void theArchiveMovesToInfrequentAccessOnlyWhenAskedAndKeepsItsSafeguards() {
+        Map<String, Object> bucket = properties("ArchiveBucket");
+        assertThat(bucket).containsKeys("BucketEncryption", "PublicAccessBlockConfiguration");
+        List<Object> rules = list(map(bucket.get("LifecycleConfiguration")).get("Rules"));
+        assertThat(rules).anySatisfy(rule -> assertThat(map(rule).get("AbortIncompleteMultipartUpload")).isNotNull());
+        List<Object> conditional = rules.stream().filter(rule -> map(rule).containsKey("Fn::If"))
+                .map(rule -> list(map(rule).get("Fn::If"))).findFirst().orElseThrow();
+        assertThat(conditional.get(0)).isEqualTo("ArchiveToInfrequentAccess");
+        Map<String, Object> transition = map(list(map(conditional.get(1)).get("Transitions")).get(0));
+        assertThat(transition.get("StorageClass")).isEqualTo("STANDARD_IA");
+        assertThat(ref(transition.get("TransitionInDays"))).isEqualTo("ArchiveInfrequentAccessDays");
+        assertThat(conditional.get(2)).isEqualTo(Map.of("Ref", "AWS::NoValue"));
+        assertThat(map(template.root().get("Conditions")).get("ArchiveToInfrequentAccess")).isEqualTo(Map.of("Fn::Not",
+                List.of(Map.of("Fn::Equals", List.of(Map.of("Ref", "ArchiveInfrequentAccessDays"), "0")))));
+        Map<String, Object> days = map(map(template.root().get("Parameters")).get("ArchiveInfrequentAccessDays"));
+        assertThat(days.get("Default")).isEqualTo(0);
+        assertThat(list(days.get("AllowedValues"))).allSatisfy(value -> assertThat((Integer) value).satisfiesAnyOf(
+                v -> assertThat(v).isZero(), v -> assertThat(v).isGreaterThanOrEqualTo(30)));
+        assertThat(text).as("TLS-only policy").contains("aws:SecureTransport: false");
+    }
+
+    @Test
+    void theDeadLetterQueuesExistAreEncryptedKeepTwoWeeksAndAreWired() throws IOException {
+        Map<String, Map<String, Object>> queues = template.resourcesOfType("AWS::SQS::Queue");
+        assertThat(queues).containsOnlyKeys("UploadDeadLetterQueue", "WebhookDeadLetterQueue");
+        queues.forEach((id, queue) -> {
+            assertThat(queue.get("MessageRetentionPeriod")).as(id).isEqualTo(14 * 24 * 3600);
+            assertThat(queue.get("SqsManagedSseEnabled")).as(id).isEqualTo(true);
+            assertThat(ref(map(map(template.root().get("Outputs")).get(id + "Url")).get("Value"))).as(id + " output").isEqualTo(id);
+        });
+        Map<String, Object> dlq = map(functions.get("S3UploadFunction").get("DeadLetterQueue"));
+        assertThat(dlq.get("Type")).isEqualTo("SQS");
+        assertThat(dlq.get("TargetArn")).isEqualTo(Map.of("Fn::GetAtt", List.of("UploadDeadLetterQueue", "Arn")));
+
+        assertThat(ref(map(machine.get("DefinitionSubstitutions")).get("WebhookDeadLetterQueueUrl"))).isEqualTo("WebhookDeadLetterQueue");
+        List<Map<String, Object>> sends = statements(machine).stream().filter(s -> actions(s).contains("sqs:SendMessage")).toList();
+        assertThat(sends).hasSize(1);
+        assertThat(actions(sends.get(0))).containsExactly("sqs:SendMessage");
+        assertThat(resources(sends.get(0))).containsExactly(Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "Arn")));
+
+        // In the definition: each webhook loop's gave_up and its step's failure both reach the queue.
+        JsonNode states = JSON.readTree(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")).toFile()).path("States");
+        List<String> loops = new ArrayList<>();
+        states.fields().forEachRemaining(state -> {
+            JsonNode choices = state.getValue().path("Choices");
+            for (JsonNode choice : choices) {
+                if (choice.path("Variable").asText().equals("$.webhookStatus") && choice.path("StringEquals").asText().equals("gave_up")) {
+                    JsonNode send = states.path(choice.path("Next").asText());
+                    assertThat(send.path("Resource").asText()).as(state.getKey()).isEqualTo("arn:aws:states:::sqs:sendMessage");
+                    assertThat(send.path("Parameters").path("QueueUrl").asText()).isEqualTo("${WebhookDeadLetterQueueUrl}");
+                    assertThat(send.path("Parameters").path("MessageBody.$").asText()).isEqualTo("$.webhookDeadLetter");
+                    loops.add(state.getKey());
+                }
+            }
+            if (state.getValue().path("Resource").asText().equals("${DeliverWebhookFunctionArn}")) {
+                JsonNode caught = states.path(state.getValue().path("Catch").path(0).path("Next").asText());
+                assertThat(caught.path("ResultPath").asText()).as(state.getKey()).isEqualTo("$.webhookDeadLetter");
+                assertThat(states.path(caught.path("Next").asText()).path("Resource").asText()).isEqualTo("arn:aws:states:::sqs:sendMessage");
+            }
+        });
+        assertThat(loops).containsExactlyInAnyOrder("IsWebhookDone", "IsFailureWebhookDone", "IsCancellationWebhookDone");
+    }
+
+    @Test
+    void everyAlarmWatchesAResourceOfThisTemplateAndEachFunctionQueueAndTheMachineHasOne() {
+        Map<String, Map<String, Object>> alarms = template.resourcesOfType("AWS::CloudWatch::Alarm");
+        Set<String> watched = new TreeSet<>();
+        alarms.forEach((id, alarm) -> {
+            List<Object> dimensions = list(alarm.get("Dimensions"));
+            assertThat(dimensions).as(id).hasSize(1);
+            Object value = map(dimensions.get(0)).get("Value");
+            String target = ref(value) != null ? ref(value) : (String) list(map(value).get("Fn::GetAtt")).get(0);
+            assertThat(template.resources()).as(id + " watches " + target).containsKey(target);
+            watched.add(alarm.get("MetricName") + " " + target);
+            assertThat(alarm.get("AlarmActions")).as(id).isEqualTo(Map.of("Fn::If",
+                    List.of("HasAlarmEmail", List.of(Map.of("Ref", "AlarmTopic")), Map.of("Ref", "AWS::NoValue"))));
+            assertThat(alarm.get("TreatMissingData")).as(id).isEqualTo("notBreaching");
+        });
+        for (String function : functions.keySet()) {
+            assertThat(watched).contains("Errors " + function, "Throttles " + function);
+        }
+        assertThat(watched).contains("ExecutionsFailed VideoGenerationStateMachine",
+                "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue");
+        assertThat(template.resources().get("AlarmTopic")).containsEntry("Condition", "HasAlarmEmail");
+    }
+
+    @Test
+    void noPolicyGrantsAWildcardResourceButWhereAwsRequiresItAndNoneUsesACrudTemplate() {
+        Map<String, Map<String, Object>> owners = new LinkedHashMap<>(functions);
+        owners.put("VideoGenerationStateMachine", machine);
+        owners.forEach((id, owner) -> {
+            for (Map<String, Object> statement : statements(owner)) {
+                if (resources(statement).contains("*")) {
+                    assertThat(actions(statement)).as(id + " " + statement.get("Sid")).isSubsetOf(WILDCARD_ONLY_ACTIONS);
+                }
+                assertThat(actions(statement)).as(id).noneMatch(action -> action.endsWith(":*"));
+            }
+            for (Object policy : list(owner.get("Policies"))) {
+                assertThat(map(policy)).as(id).doesNotContainKeys("DynamoDBCrudPolicy", "S3CrudPolicy", "S3ReadPolicy",
+                        "S3WritePolicy", "LambdaInvokePolicy", "SQSSendMessagePolicy");
+            }
+        });
+        // Vendor credentials only where a vendor is called.
+        Set<String> readingSecrets = new TreeSet<>();
+        functions.forEach((id, function) -> list(function.get("Policies")).forEach(policy -> {
+            if (map(policy).containsKey("AWSSecretsManagerGetSecretValuePolicy")) {
+                readingSecrets.add(id);
+            }
+        }));
+        assertThat(readingSecrets).containsExactlyInAnyOrder("SubmitToProviderFunction", "AwaitProviderCallbackFunction",
+                "CheckStatusFunction", "ProviderCallbackFunction", "CancelTaskFunction");
+    }
+
+    @Test
+    void theFunctionsThatStartOrStopExecutionsNameTheMachineByItsFixedName() {
+        String name = (String) map(machine.get("Name")).get("Fn::Sub");
+        Set<String> starting = new TreeSet<>();
+        functions.forEach((id, function) -> {
+            Object arn = map(map(function.get("Environment")).get("Variables")).get("STATE_MACHINE_ARN");
+            if (arn != null) {
+                starting.add(id);
+                assertThat((String) map(arn).get("Fn::Sub")).as(id).endsWith(":stateMachine:" + name);
+                assertThat(list(function.get("Policies"))).as(id).contains(Map.of("StepFunctionsExecutionPolicy",
+                        Map.of("StateMachineName", Map.of("Fn::Sub", name))));
+            }
+        });
+        assertThat(starting).containsExactlyInAnyOrder("SubmitVideoFunction", "CancelTaskFunction", "S3UploadFunction");
+        assertThat(statements(functions.get("CancelTaskFunction")).stream().filter(s -> actions(s).contains("states:StopExecution"))
+                .flatMap(s -> resources(s).stream()).map(r -> (String) map(r).get("Fn::Sub")).toList())
+                .containsExactly("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:" + name + ":*");
+    }
+
+    @Test
+    void noResourceDependsOnItselfThroughOthers() {
+        Map<String, Set<String>> graph = dependencies();
+        Map<String, Integer> state = new LinkedHashMap<>();
+        for (String id : graph.keySet()) {
+            List<String> cycle = cycleFrom(id, graph, state, new ArrayList<>());
+            assertThat(cycle).as("a circular dependency CloudFormation refuses to deploy").isEmpty();
+        }
+        // The references that used to close a loop are there, only not back again.
+        assertThat(graph.get("ReelayHttpApi")).contains("SubmitVideoFunction", "AuthorizeApiKeyFunction");
+        assertThat(graph.get("SubmitToProviderFunction")).contains("ReelayHttpApi");
+        assertThat(graph.get("VideoGenerationStateMachine")).contains("SubmitToProviderFunction", "WebhookDeadLetterQueue");
+        assertThat(graph.get("UploadsBucket")).contains("S3UploadFunction");
+    }
+
+    /**
+     * Who depends on whom: every Ref, GetAtt and ${...} of Sub, SAM's {@code X.Alias} as X, the global
+     * environment in every function, and what SAM makes of events - an HttpApi event puts its
+     * function's integration into the API, an S3 event its notification into the bucket.
+     */
+    private static Map<String, Set<String>> dependencies() {
+        Map<String, Set<String>> graph = new LinkedHashMap<>();
+        template.resources().keySet().forEach(id -> graph.put(id, new TreeSet<>()));
+        template.resources().forEach((id, resource) -> {
+            Map<String, Object> properties = new LinkedHashMap<>(CloudFormationTemplate.properties(resource));
+            Object events = properties.remove("Events");
+            collect(properties, graph.get(id));
+            if (functions.containsKey(id)) {
+                collect(template.functionGlobals(), graph.get(id));
+                map(events).values().forEach(event -> {
+                    Map<String, Object> eventProperties = map(map(event).get("Properties"));
+                    String target = ref("HttpApi".equals(map(event).get("Type")) ? eventProperties.get("ApiId") : eventProperties.get("Bucket"));
+                    if (target != null) {
+                        graph.get(target).add(id);
+                    }
+                });
+            }
+            collect(resource.get("DependsOn"), graph.get(id));
+        });
+        graph.forEach((id, to) -> to.remove(id));
+        return graph;
+    }
+
+    private static void collect(Object value, Set<String> into) {
+        if (value instanceof Map<?, ?> node) {
+            if (node.get("Ref") instanceof String target) {
+                add(target, into);
+            } else if (node.get("Fn::GetAtt") instanceof List<?> getAtt) {
+                add((String) getAtt.get(0), into);
+            } else if (node.containsKey("Fn::Sub")) {
+                Object sub = node.get("Fn::Sub");
+                String format = sub instanceof String single ? single : (String) ((List<?>) sub).get(0);
+                Matcher variable = Pattern.compile("\\$\\{([A-Za-z0-9]+)[.}]").matcher(format);
+                while (variable.find()) {
+                    add(variable.group(1), into);
+                }
+                if (sub instanceof List<?> withVariables) {
+                    collect(withVariables.get(1), into);
+                }
+            } else {
+                node.values().forEach(child -> collect(child, into));
+            }
+        } else if (value instanceof List<?> items) {
+            items.forEach(item -> collect(item, into));
+        } else if (value instanceof String dependsOn && template.resources().containsKey(dependsOn)) {
+            into.add(dependsOn);
+        }
+    }
+
+    private static void add(String target, Set<String> into) {
+        String id = target.replaceAll("\\.(Alias|Version)$", "");
+        if (template.resources().containsKey(id)) {
+            into.add(id);
+        }
+    }
+
+    /** A cycle through {@code id}, if any (0 = unvisited, 1 = on the path, 2 = done). */
+    private static List<String> cycleFrom(String id, Map<String, Set<String>> graph, Map<String, Integer> state, List<String> path) {
+        int seen = state.getOrDefault(id, 0);
+        if (seen == 1) {
+            List<String> cycle = new ArrayList<>(path.subList(path.indexOf(id), path.size()));
+            cycle.add(id);
+            return cycle;
+        }
+        if (seen == 2) {
+            return List.of();
+        }
+        state.put(id, 1);
+        path.add(id);
+        for (String next : graph.get(id)) {
+            List<String> cycle = cycleFrom(next, graph, state, path);
+            if (!cycle.isEmpty()) {
+                return cycle;
+            }
+        }
+        path.remove(path.size() - 1);
+        state.put(id, 2);
+        return List.of();
+    }
+
+    /** The text of one resource in template.yaml, from its id to the next resource. */
+    private static String block(String id) {
+        Matcher start = Pattern.compile("(?m)^  " + id + ":\\n").matcher(text);
+        assertThat(start.find()).as(id).isTrue();
+        Matcher next = Pattern.compile("(?m)^  \\S").matcher(text);
+        return text.substring(start.start(), next.find(start.end()) ? next.start() : text.length());
+    }
+
+    private static Map<String, Object> properties(String id) {
+        return CloudFormationTemplate.properties(template.resources().get(id));
+    }
+
+    /** "METHOD /path" of each HttpApi event, to its function. */
+    private static Map<String, String> httpRoutes() {
+        Map<String, String> routes = new LinkedHashMap<>();
+        functions.forEach((id, function) -> map(function.get("Events")).values().forEach(event -> {
+            if ("HttpApi".equals(map(event).get("Type"))) {
+                Map<String, Object> properties = map(map(event).get("Properties"));
+                routes.put(properties.get("Method") + " " + properties.get("Path"), id);
+            }
+        }));
+        return routes;
+    }
+
+    /** The inline statements of a function's or the state machine's Policies (conditional ones included). */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> statements(Map<String, Object> owner) {
+        List<Map<String, Object>> found = new ArrayList<>();
+        for (Object policy : list(owner.get("Policies"))) {
+            Object document = map(policy).containsKey("Fn::If") ? list(map(policy).get("Fn::If")).get(1) : policy;
+            list(map(document).get("Statement")).forEach(statement -> found.add((Map<String, Object>) statement));
+        }
+        return found;
+    }
+
+    private static List<String> actions(Object statement) {
+        Object action = map(statement).get("Action");
+        return action instanceof String single ? List.of(single) : list(action).stream().map(String.class::cast).toList();
+    }
+
+    private static List<Object> resources(Map<String, Object> statement) {
+        Object resource = statement.get("Resource");
+        return resource instanceof List<?> many ? new ArrayList<>(many) : List.of(resource);
+    }
+}
