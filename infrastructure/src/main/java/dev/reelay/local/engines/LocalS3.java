@@ -21,8 +21,6 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
@@ -163,16 +161,6 @@ public final class LocalS3 implements S3Engine, AutoCloseable {
     @Override
     public S3Presigner presigner() {
         return presigner;
-    }
-
-    /** Creates the bucket unless it already exists. */
-    @Override
-    public void createBucket(String name) {
-        try {
-            client.createBucket(b -> b.bucket(name));
-        } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException alreadyThere) {
-            // idempotent by design
-        }
     }
 
     /**

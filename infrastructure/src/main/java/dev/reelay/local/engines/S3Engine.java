@@ -24,7 +24,14 @@ public interface S3Engine {
     S3Presigner presigner();
 
     /** Creates the bucket unless it already exists. */
-    void createBucket(String name);
+    default void createBucket(String name) {
+        try {
+            client().createBucket(b -> b.bucket(name));
+        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
+                 | software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException alreadyThere) {
+            // idempotent by design: a bucket kept from an earlier run is reused
+        }
+    }
 
     /**
      * Sends an S3 event to {@code subscription}'s target after each object created in its bucket

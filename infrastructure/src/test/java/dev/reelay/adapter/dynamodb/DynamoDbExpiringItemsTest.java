@@ -1,5 +1,6 @@
 package dev.reelay.adapter.dynamodb;
 
+import dev.reelay.testing.MutableClock;
 import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.port.IdempotencyKeys.Claim;
 import org.junit.jupiter.api.AfterAll;
@@ -27,35 +28,7 @@ class DynamoDbExpiringItemsTest {
     private static final String TABLE = "TasksTable";
     private static LocalDynamoDb dynamo;
     private final Instant start = Instant.parse("2026-11-23T10:00:00Z");
-    private final MovableClock clock = new MovableClock(start);
-
-    /** A clock the test moves on, as days pass. */
-    static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
+    private final MutableClock clock = new MutableClock(start);
 
     @BeforeAll
     static void startDynamoDbLocal() throws Exception {

@@ -12,8 +12,6 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
-import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.Event;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -91,15 +89,6 @@ final class LocalStackS3 implements S3Engine, AutoCloseable {
     @Override
     public S3Presigner presigner() {
         return presigner;
-    }
-
-    @Override
-    public void createBucket(String name) {
-        try {
-            client.createBucket(b -> b.bucket(name));
-        } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException alreadyThere) {
-            // idempotent, as the local S3's
-        }
     }
 
     @Override

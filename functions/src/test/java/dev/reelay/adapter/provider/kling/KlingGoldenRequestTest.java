@@ -1,5 +1,6 @@
 package dev.reelay.adapter.provider.kling;
 
+import dev.reelay.testing.MutableClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
