@@ -15,9 +15,6 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
-import dev.reelay.port.TaskPage;
-import dev.reelay.port.TaskStore;
-import dev.reelay.port.Workflow;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryTaskStore;
@@ -30,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,8 +36,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 class CancelTaskTest {
     private final Instant now = Instant.parse("2026-11-23T01:00:00Z");
     private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-    private final InMemoryTaskStore memory = new InMemoryTaskStore();
-    private final RacingStore store = new RacingStore(memory);
+    private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final FakeProvider vendor = new FakeProvider("vendor");
     private final RecordingWorkflow workflow = new RecordingWorkflow();
     private final GetTask views = new GetTask(store, new InMemoryArchive(), Duration.ofMinutes(10), clock, name -> vendor.cancels);
@@ -52,15 +47,15 @@ class CancelTaskTest {
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, callbackUrl, null, null);
         Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
         Task task = Task.accepted(id, owner, now, request, "inputs/" + id + "/image_start.jpeg", null, quote);
-        memory.create(task);
+        store.create(task);
         return task;
     }
 
     private Task atVendor(String id) {
         Task task = accepted(id, "owner-1", null);
-        memory.recordProviderSubmission(id, "vendor", "vendor-job-" + id, 30, task.quote(),
+        store.recordProviderSubmission(id, "vendor", "vendor-job-" + id, 30, task.quote(),
                 new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, now, "vendor"));
-        return memory.find(id).orElseThrow();
+        return store.find(id).orElseThrow();
     }
 
     private static java.util.List<String> events(Task task) {
@@ -80,7 +75,7 @@ class CancelTaskTest {
         assertThat(events(view.task())).containsExactly("accepted", "cancelled");
         assertThat(workflow.stopped).containsExactly("task-1");
         assertThat(workflow.cancellationWebhooks).isEmpty();
-        assertThat(memory.cancellationCharges).isEmpty();
+        assertThat(store.cancellationCharges).isEmpty();
         Map<String, Object> json = TaskRepresentation.of(view);
         assertThat(json.get("status")).isEqualTo("cancelled");
         Map<?, ?> usage = (Map<?, ?>) json.get("usage");
@@ -100,7 +95,7 @@ class CancelTaskTest {
         assertThat(view.task().charged()).isEqualTo(Quote.FREE);
         assertThat(events(view.task())).containsExactly("accepted", "provider_submitted", "cancel_requested", "cancelled");
         assertThat(view.task().timeline().get(3).detail()).contains("vendor stopped the job; not charged");
-        assertThat(memory.cancellationCharges).isEmpty();
+        assertThat(store.cancellationCharges).isEmpty();
     }
 
     @Test
@@ -112,7 +107,7 @@ class CancelTaskTest {
 
         assertThat(view.task().status()).isEqualTo(TaskStatus.CANCELLED);
         assertThat(view.task().charged()).isEqualTo(task.quote());
-        assertThat(memory.cancellationCharges).containsExactly(task.id());
+        assertThat(store.cancellationCharges).containsExactly(task.id());
         Map<?, ?> usage = (Map<?, ?>) TaskRepresentation.of(view).get("usage");
         assertThat(usage.get("charged")).isEqualTo(true);
         assertThat(usage.get("cost_usd").toString()).isEqualTo("0.375");
@@ -136,7 +131,7 @@ class CancelTaskTest {
         assertThatThrownBy(() -> cancelTask.cancel("owner-1", task.id())).asInstanceOf(type(TransientFailureException.class))
                 .satisfies(e -> assertThat(e.code()).isEqualTo("provider_unavailable"));
 
-        Task after = memory.find(task.id()).orElseThrow();
+        Task after = store.find(task.id()).orElseThrow();
         assertThat(after.status()).isEqualTo(TaskStatus.PROCESSING);
         assertThat(workflow.stopped).isEmpty();
         vendor.cancelRefusal = null;
@@ -152,7 +147,7 @@ class CancelTaskTest {
 
         assertThat(second.task()).isEqualTo(first.task());
         assertThat(vendor.cancelRequests).hasSize(1);
-        assertThat(memory.cancellationCharges).containsExactly(task.id());
+        assertThat(store.cancellationCharges).containsExactly(task.id());
         assertThat(workflow.stopped).containsExactly(task.id(), task.id());
     }
 
@@ -169,16 +164,16 @@ class CancelTaskTest {
     @Test
     void completedAndFailedTasksAreNotCancellable() {
         Task done = atVendor("task-8");
-        memory.recordResult(done.id(), new TaskResult("videos/task-8.mp4", "ab", 1, 5.0), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
-        memory.settle(done.id(), done.quote(), TimelineEvent.of(TimelineEvent.BILLED, now));
+        store.recordResult(done.id(), new TaskResult("videos/task-8.mp4", "ab", 1, 5.0), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
+        store.settle(done.id(), done.quote(), TimelineEvent.of(TimelineEvent.BILLED, now));
         Task failed = accepted("task-9", "owner-1", null);
-        memory.markFailed(failed.id(), new Failure("provider_failed", "no"), TimelineEvent.of(TimelineEvent.FAILED, now));
+        store.markFailed(failed.id(), new Failure("provider_failed", "no"), TimelineEvent.of(TimelineEvent.FAILED, now));
 
         for (String id : new String[]{"task-8", "task-9"}) {
             assertThatThrownBy(() -> cancelTask.cancel("owner-1", id)).asInstanceOf(type(ConflictException.class))
                     .satisfies(e -> assertThat(e.code()).isEqualTo("task_not_cancellable"));
         }
-        assertThat(memory.find("task-8").orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
+        assertThat(store.find("task-8").orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(vendor.cancelRequests).isEmpty();
         assertThat(workflow.stopped).isEmpty();
     }
@@ -190,24 +185,24 @@ class CancelTaskTest {
         assertThatThrownBy(() -> cancelTask.cancel("owner-2", "task-10")).asInstanceOf(type(NotFoundException.class))
                 .satisfies(e -> assertThat(e.code()).isEqualTo("task_not_found"));
         assertThatThrownBy(() -> cancelTask.cancel("owner-1", "task-missing")).isInstanceOf(NotFoundException.class);
-        assertThat(memory.find("task-10").orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(store.find("task-10").orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
         assertThat(workflow.stopped).isEmpty();
     }
 
     @Test
     void losingTheRaceToSettlementIsA409AndChargesNothingMore() {
         Task task = atVendor("task-11");
-        store.beforeNextCancel = () -> {
-            memory.recordResult(task.id(), new TaskResult("videos/task-11.mp4", "ab", 1, 5.0), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
-            memory.settle(task.id(), task.quote(), TimelineEvent.of(TimelineEvent.BILLED, now));
-        };
+        store.beforeNextCancel(() -> {
+            store.recordResult(task.id(), new TaskResult("videos/task-11.mp4", "ab", 1, 5.0), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
+            store.settle(task.id(), task.quote(), TimelineEvent.of(TimelineEvent.BILLED, now));
+        });
 
         assertThatThrownBy(() -> cancelTask.cancel("owner-1", task.id())).isInstanceOf(ConflictException.class);
 
-        Task after = memory.find(task.id()).orElseThrow();
+        Task after = store.find(task.id()).orElseThrow();
         assertThat(after.status()).isEqualTo(TaskStatus.COMPLETED);
-        assertThat(memory.settlements).containsExactly(task.id());
-        assertThat(memory.cancellationCharges).isEmpty();
+        assertThat(store.settlements).containsExactly(task.id());
+        assertThat(store.cancellationCharges).isEmpty();
         assertThat(workflow.stopped).isEmpty();
     }
 
@@ -215,134 +210,28 @@ class CancelTaskTest {
     void aVendorAcceptingTheJobMidCancelIsAskedToStopAndTheChargeDecidedAgain() {
         Task task = accepted("task-12", "owner-1", null);
         vendor.cancels = false;
-        store.beforeNextCancel = () -> memory.recordProviderSubmission(task.id(), "vendor", "vendor-job-late", 30, task.quote(),
-                new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, now, "vendor"));
+        store.beforeNextCancel(() -> store.recordProviderSubmission(task.id(), "vendor", "vendor-job-late", 30, task.quote(),
+                new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, now, "vendor")));
 
         TaskView view = cancelTask.cancel("owner-1", task.id());
 
         assertThat(vendor.cancelRequests).containsExactly("vendor-job-late");
         assertThat(view.task().status()).isEqualTo(TaskStatus.CANCELLED);
         assertThat(view.task().charged()).isEqualTo(task.quote());
-        assertThat(memory.cancellationCharges).containsExactly(task.id());
+        assertThat(store.cancellationCharges).containsExactly(task.id());
     }
 
     @Test
     void aWorkflowThatCannotBeStoppedYetIsA503AndARepeatFinishesTheJob() {
         accepted("task-13", "owner-1", "https://hooks.example.com/reelay");
-        FlakyWorkflow flaky = new FlakyWorkflow(workflow);
-        CancelTask withFlakyWorkflow = new CancelTask(store, Providers.router(vendor), flaky, views, clock);
+        workflow.failNextStops(1);
 
-        assertThatThrownBy(() -> withFlakyWorkflow.cancel("owner-1", "task-13")).asInstanceOf(type(TransientFailureException.class))
+        assertThatThrownBy(() -> cancelTask.cancel("owner-1", "task-13")).asInstanceOf(type(TransientFailureException.class))
                 .satisfies(e -> assertThat(e.code()).isEqualTo("workflow_unavailable"));
-        assertThat(memory.find("task-13").orElseThrow().status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(store.find("task-13").orElseThrow().status()).isEqualTo(TaskStatus.CANCELLED);
 
-        assertThat(withFlakyWorkflow.cancel("owner-1", "task-13").task().status()).isEqualTo(TaskStatus.CANCELLED);
+        assertThat(cancelTask.cancel("owner-1", "task-13").task().status()).isEqualTo(TaskStatus.CANCELLED);
         assertThat(workflow.stopped).containsExactly("task-13");
         assertThat(workflow.cancellationWebhooks).containsExactly("task-13");
-    }
-
-    /** Fails its first stop, as an unavailable Step Functions would. */
-    private static final class FlakyWorkflow implements Workflow {
-        private final RecordingWorkflow inner;
-        private boolean failed;
-
-        FlakyWorkflow(RecordingWorkflow inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void start(String taskId) {
-            inner.start(taskId);
-        }
-
-        @Override
-        public boolean resume(String taskToken, String outputJson) {
-            return inner.resume(taskToken, outputJson);
-        }
-
-        @Override
-        public void stop(String taskId, String cause) {
-            if (!failed) {
-                failed = true;
-                throw new IllegalStateException("Step Functions is unavailable");
-            }
-            inner.stop(taskId, cause);
-        }
-
-        @Override
-        public void deliverCancellationWebhook(String taskId) {
-            inner.deliverCancellationWebhook(taskId);
-        }
-    }
-
-    /** The in-memory store, with a hook that runs just before the next {@code markCancelled}: the workflow winning a race. */
-    private static final class RacingStore implements TaskStore {
-        private final InMemoryTaskStore inner;
-        Runnable beforeNextCancel;
-
-        RacingStore(InMemoryTaskStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
-            Runnable race = beforeNextCancel;
-            beforeNextCancel = null;
-            if (race != null) {
-                race.run();
-            }
-            return inner.markCancelled(taskId, expectedProviderTaskId, charge, event);
-        }
-
-        @Override
-        public void create(Task task, dev.reelay.domain.budget.Reservation reservation) {
-            inner.create(task, reservation);
-        }
-
-        @Override
-        public Optional<Task> find(String taskId) {
-            return inner.find(taskId);
-        }
-
-        @Override
-        public TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor) {
-            return inner.list(ownerKeyId, status, limit, cursor);
-        }
-
-        @Override
-        public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds,
-                                                Quote quote, TimelineEvent event) {
-            return inner.recordProviderSubmission(taskId, provider, providerTaskId, estimatedSeconds, quote, event);
-        }
-
-        @Override
-        public void recordProgress(String taskId, int progress) {
-            inner.recordProgress(taskId, progress);
-        }
-
-        @Override
-        public boolean appendEvent(String taskId, TimelineEvent event) {
-            return inner.appendEvent(taskId, event);
-        }
-
-        @Override
-        public boolean appendEventToEndedTask(String taskId, TimelineEvent event) {
-            return inner.appendEventToEndedTask(taskId, event);
-        }
-
-        @Override
-        public boolean recordResult(String taskId, TaskResult result, TimelineEvent event) {
-            return inner.recordResult(taskId, result, event);
-        }
-
-        @Override
-        public boolean settle(String taskId, Quote charge, TimelineEvent event) {
-            return inner.settle(taskId, charge, event);
-        }
-
-        @Override
-        public boolean markFailed(String taskId, Failure failure, TimelineEvent event) {
-            return inner.markFailed(taskId, failure, event);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.InMemoryTaskStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.domain.pricing.PriceTable;
@@ -41,7 +42,7 @@ class DeliverWebhookTest {
 
     private final Instant now = Instant.parse("2026-11-23T01:00:00Z");
     private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-    private final EndedTaskStore store = new EndedTaskStore();
+    private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final GetTask getTask = new GetTask(store, new InMemoryArchive(), Duration.ofHours(1), clock);
     private final ObjectMapper json = new ObjectMapper();
     private final FakeSender sender = new FakeSender();

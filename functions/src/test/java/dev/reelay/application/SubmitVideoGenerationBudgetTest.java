@@ -184,27 +184,9 @@ class SubmitVideoGenerationBudgetTest {
     @Test
     void aWorkflowThatCannotStartFailsTheTaskAndThatReleasesItsReservation() throws IOException {
         keys.create("team-a", new BigDecimal("10"));
-        Workflow down = new Workflow() {
-            @Override
-            public void start(String taskId) {
-                throw new IllegalStateException("Step Functions is unavailable");
-            }
+        workflow.failStarts();
 
-            @Override
-            public boolean resume(String taskToken, String outputJson) {
-                return false;
-            }
-
-            @Override
-            public void stop(String taskId, String cause) {
-            }
-
-            @Override
-            public void deliverCancellationWebhook(String taskId) {
-            }
-        };
-
-        assertThatThrownBy(() -> submit(archive, down).submit("team-a", body())).hasMessageContaining("try again");
+        assertThatThrownBy(() -> submit(archive, workflow).submit("team-a", body())).hasMessageContaining("try again");
 
         assertThat(store.find("task-1").orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
         assertThat(budgets.committed("team-a", MONTH)).isZero();

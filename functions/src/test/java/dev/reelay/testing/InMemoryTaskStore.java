@@ -143,8 +143,20 @@ public final class InMemoryTaskStore implements TaskStore {
         budgets.adjust(tasks.get(taskId).ownerKeyId(), month, delta);
     }
 
+    /** Runs {@code race} just before the next {@code markCancelled} decides: the workflow ending the task first, say. */
+    public synchronized void beforeNextCancel(Runnable race) {
+        this.beforeNextCancel = race;
+    }
+
+    private Runnable beforeNextCancel;
+
     @Override
     public synchronized boolean markCancelled(String taskId, String expectedProviderTaskId, Quote charge, TimelineEvent event) {
+        Runnable race = beforeNextCancel;
+        beforeNextCancel = null;
+        if (race != null) {
+            race.run();
+        }
         Task task = tasks.get(taskId);
         if (task == null || !Objects.equals(task.providerTaskId(), expectedProviderTaskId)) {
             return false;

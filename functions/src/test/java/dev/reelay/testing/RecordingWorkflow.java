@@ -7,15 +7,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Records started, stopped and webhook-only workflows and resumed waits; a token resumes once, like a real task token. */
+/**
+ * Records started, stopped and webhook-only workflows and resumed waits; a token resumes once, like a
+ * real task token. Starts and stops can be made to fail, as when Step Functions is unavailable.
+ */
 public final class RecordingWorkflow implements Workflow {
     public final List<String> started = new ArrayList<>();
     public final Map<String, String> resumed = new LinkedHashMap<>();
     public final List<String> stopped = new ArrayList<>();
     public final List<String> cancellationWebhooks = new ArrayList<>();
 
+    private boolean startsFail;
+    private int stopFailuresLeft;
+
+    /** Every start fails from now on, as an unavailable Step Functions would. */
+    public void failStarts() {
+        startsFail = true;
+    }
+
+    /** The next {@code times} stops fail, as an unavailable Step Functions would; they are not recorded. */
+    public void failNextStops(int times) {
+        stopFailuresLeft = times;
+    }
+
     @Override
     public void start(String taskId) {
+        if (startsFail) {
+            throw new IllegalStateException("Step Functions is unavailable");
+        }
         started.add(taskId);
     }
 
@@ -26,6 +45,10 @@ public final class RecordingWorkflow implements Workflow {
 
     @Override
     public void stop(String taskId, String cause) {
+        if (stopFailuresLeft > 0) {
+            stopFailuresLeft--;
+            throw new IllegalStateException("Step Functions is unavailable");
+        }
         stopped.add(taskId);
     }
 
