@@ -1,5 +1,6 @@
 package dev.reelay.contract;
 
+import dev.reelay.testing.TestImages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -16,13 +17,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
-import javax.imageio.ImageIO;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -94,7 +88,7 @@ class IamContractTest {
         });
         receiver.start();
         image = dir.resolve("frame.png");
-        Files.write(image, image(960, 540, "png"));
+        Files.write(image, TestImages.png(960, 540));
         String hooks = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks";
 
         HttpResponse<String> openApi = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/openapi.yaml")).build(),
@@ -120,8 +114,8 @@ class IamContractTest {
         // The S3 trigger: an image with its parameters in metadata (no sidecar), and one too small.
         String uploaded = "uploads/default/iam/waves.png";
         String tooSmall = "uploads/default/iam/small.jpg";
-        put(uploaded, image(1280, 720, "png"), Map.of("prompt", "waves", "duration", "3"));
-        put(tooSmall, image(200, 200, "jpg"), Map.of("prompt", "too small"));
+        put(uploaded, TestImages.png(1280, 720), Map.of("prompt", "waves", "duration", "3"));
+        put(tooSmall, TestImages.jpeg(200, 200), Map.of("prompt", "too small"));
 
         assertThat(awaitTask(completedAtUnified, IamContractTest::webhookDone).path("status").asText()).isEqualTo("completed");
         assertThat(awaitTask(completedAtKling, IamContractTest::ended).path("status").asText()).isEqualTo("completed");
@@ -324,14 +318,4 @@ class IamContractTest {
         throw new AssertionError("No " + imageKey + ".error.json within " + LIMIT);
     }
 
-    private static byte[] image(int width, int height, String format) throws IOException {
-        BufferedImage picture = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = picture.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, new Color(20, 60, 160), width, height, new Color(240, 200, 90)));
-        g.fillRect(0, 0, width, height);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(picture, format, out);
-        return out.toByteArray();
-    }
 }

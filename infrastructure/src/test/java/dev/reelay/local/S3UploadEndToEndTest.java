@@ -1,5 +1,6 @@
 package dev.reelay.local;
 
+import dev.reelay.testing.TestImages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.domain.error.ConflictException;
@@ -15,12 +16,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
-import javax.imageio.ImageIO;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -107,7 +102,7 @@ class S3UploadEndToEndTest {
         String key = "uploads/default/sidecar/beach at dusk.jpg";
         put(key + ".json", "{\"prompt\": \"a slow pan over the beach, déjà vu\", \"duration\": 4, \"quality\": \"1080p\"}"
                 .getBytes(StandardCharsets.UTF_8), Map.of());
-        put(key, jpeg(1280, 720), Map.of("prompt", "the metadata loses to the sidecar", "duration", "9"));
+        put(key, TestImages.jpeg(1280, 720), Map.of("prompt", "the metadata loses to the sidecar", "duration", "9"));
 
         String taskId = awaitTaskOf(key);
         JsonNode task = awaitEnd(taskId);
@@ -128,7 +123,7 @@ class S3UploadEndToEndTest {
     @Test
     void anImageWithMetadataAloneBecomesACompletedTask() throws Exception {
         String key = "uploads/default/metadata/waves.png";
-        put(key, png(720, 1280), Map.of("prompt", "waves", "duration", "3", "sound", "on"));
+        put(key, TestImages.png(720, 1280), Map.of("prompt", "waves", "duration", "3", "sound", "on"));
 
         JsonNode task = awaitEnd(awaitTaskOf(key));
 
@@ -143,7 +138,7 @@ class S3UploadEndToEndTest {
         int providerCallsBefore = providerCalls();
         String small = "uploads/default/bad/small.jpg";
         String notAnImage = "uploads/default/bad/notes.png";
-        put(small, jpeg(200, 200), Map.of("prompt", "too small"));
+        put(small, TestImages.jpeg(200, 200), Map.of("prompt", "too small"));
         put(notAnImage, "these are notes, not a PNG".getBytes(StandardCharsets.UTF_8), Map.of());
 
         for (String[] c : new String[][]{{small, "image_too_small"}, {notAnImage, "unsupported_image_format"}}) {
@@ -167,7 +162,7 @@ class S3UploadEndToEndTest {
     @Test
     void anUploadUnderAPrefixNoKeyOwnsGetsOnlyAnErrorReport() throws Exception {
         String key = "uploads/nobody-owns-this/cat.jpg";
-        put(key, jpeg(1280, 720), Map.of("prompt", "waves"));
+        put(key, TestImages.jpeg(1280, 720), Map.of("prompt", "waves"));
 
         JsonNode report = awaitErrorReport(key);
 
@@ -180,8 +175,8 @@ class S3UploadEndToEndTest {
     void aRedeliveredEventMakesNoSecondTaskAndNoSecondProviderCall() throws Exception {
         String good = "uploads/default/redelivery/good.jpg";
         String bad = "uploads/default/redelivery/bad.jpg";
-        put(good, jpeg(960, 540), Map.of("prompt", "once", "duration", "3"));
-        put(bad, jpeg(100, 100), Map.of("prompt", "refused once"));
+        put(good, TestImages.jpeg(960, 540), Map.of("prompt", "once", "duration", "3"));
+        put(bad, TestImages.jpeg(100, 100), Map.of("prompt", "refused once"));
         byte[] goodEvent = redeliverable.poll(10, TimeUnit.SECONDS);
         byte[] badEvent = redeliverable.poll(10, TimeUnit.SECONDS);
         assertThat(goodEvent).isNotNull();
@@ -209,7 +204,7 @@ class S3UploadEndToEndTest {
     void theDocumentedCurlCommandStartsAGeneration() throws Exception {
         Assumptions.assumeTrue(curlSupportsSigv4(), "curl with --aws-sigv4 (7.75 or later) is not installed");
         Path image = files.resolve("cat.jpg");
-        Files.write(image, jpeg(1280, 720));
+        Files.write(image, TestImages.jpeg(1280, 720));
         String key = "uploads/default/curl/cat.jpg";
         Process curl = new ProcessBuilder("curl", "-sS", "-f", "--aws-sigv4", "aws:amz:us-east-1:s3",
                 "--user", runtime.s3().accessKey() + ":" + runtime.s3().secretKey(), "-T", image.toString(),
@@ -329,23 +324,4 @@ class S3UploadEndToEndTest {
         }
     }
 
-    private static byte[] jpeg(int width, int height) throws IOException {
-        return image(width, height, "jpg");
-    }
-
-    private static byte[] png(int width, int height) throws IOException {
-        return image(width, height, "png");
-    }
-
-    /** A gradient, so the encoder has something real to compress. */
-    private static byte[] image(int width, int height, String format) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, new Color(20, 60, 160), width, height, new Color(240, 200, 90)));
-        g.fillRect(0, 0, width, height);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, format, out);
-        return out.toByteArray();
-    }
 }

@@ -1,5 +1,6 @@
 package dev.reelay.local.backend;
 
+import dev.reelay.testing.TestImages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
@@ -19,12 +20,6 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 
-import javax.imageio.ImageIO;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -139,7 +134,7 @@ class LocalStackBackendTest {
     void anUploadStartsAGenerationFromLocalStacksOwnS3Event() throws Exception {
         String key = "uploads/default/localstack/beach at dusk.jpg";
         runtime.s3().client().putObject(p -> p.bucket(LocalRuntime.UPLOADS_BUCKET).key(key).metadata(Map.of("prompt", "waves",
-                "duration", "3")), RequestBody.fromBytes(jpeg(1280, 720)));
+                "duration", "3")), RequestBody.fromBytes(TestImages.jpeg(1280, 720)));
 
         String taskId = awaitTaskOf(key);
         JsonNode task = awaitEnd(taskId);
@@ -185,18 +180,8 @@ class LocalStackBackendTest {
     private static String imageUri() throws IOException {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("localstack-beach", ".jpg");
         file.toFile().deleteOnExit();
-        java.nio.file.Files.write(file, jpeg(1280, 720));
+        java.nio.file.Files.write(file, TestImages.jpeg(1280, 720));
         return file.toUri().toString();
     }
 
-    private static byte[] jpeg(int width, int height) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, new Color(20, 60, 160), width, height, new Color(240, 200, 90)));
-        g.fillRect(0, 0, width, height);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "jpg", out);
-        return out.toByteArray();
-    }
 }
