@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -32,7 +33,7 @@ public final class InMemoryApiKeys implements ApiKeys {
         if (byName.containsKey(name)) {
             throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed.");
         }
-        ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty());
+        ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), OptionalInt.empty());
         byName.put(name, key);
         nameByHash.put(ApiKeySecrets.hash(secret), name);
         return new CreatedApiKey(key, secret);
@@ -60,7 +61,7 @@ public final class InMemoryApiKeys implements ApiKeys {
         if (key == null || !key.active()) {
             return false;
         }
-        byName.put(name, new ApiKey(key.name(), key.createdAt(), key.monthlyBudgetUsd(), Optional.of(Instant.now())));
+        byName.put(name, new ApiKey(key.name(), key.createdAt(), key.monthlyBudgetUsd(), Optional.of(Instant.now()), key.maxConcurrency()));
         return true;
     }
 }

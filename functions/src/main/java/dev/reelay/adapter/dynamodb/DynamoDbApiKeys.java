@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * API keys in the tasks table. Each key has two items, written in one transaction:
@@ -78,7 +79,7 @@ public final class DynamoDbApiKeys implements ApiKeys {
             }
             throw e;
         }
-        return new CreatedApiKey(new ApiKey(name, now, Optional.ofNullable(monthlyBudgetUsd), Optional.empty()), secret);
+        return new CreatedApiKey(new ApiKey(name, now, Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), OptionalInt.empty()), secret);
     }
 
     @Override
@@ -125,7 +126,7 @@ public final class DynamoDbApiKeys implements ApiKeys {
         Optional<BigDecimal> budget = Optional.ofNullable(item.get("monthlyBudgetMicros"))
                 .map(v -> BigDecimal.valueOf(Long.parseLong(v.n()), 6).stripTrailingZeros());
         return new ApiKey(item.get("name").s(), Instant.parse(item.get("createdAt").s()), budget,
-                Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())));
+                Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())), OptionalInt.empty());
     }
 
     private static AttributeValue s(String value) {

@@ -9,11 +9,13 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.OptionalInt;
 
 /**
  * API key secrets ({@code rly_} and 43 base64url characters: 256 random bits) and the rules for
- * key names. Only the SHA-256 of a secret is stored: a plain hash suffices because the secret is
- * random and long, so there is nothing to guess and no need for a slow password hash.
+ * key names, budgets and concurrency caps. Only the SHA-256 of a secret is stored: a plain hash
+ * suffices because the secret is random and long, so there is nothing to guess and no need for a
+ * slow password hash.
  */
 public final class ApiKeySecrets {
     public static final String PREFIX = "rly_";
@@ -56,5 +58,17 @@ public final class ApiKeySecrets {
                     "A monthly budget is a non-negative amount of US dollars with at most 6 decimals.");
         }
         return monthlyBudgetUsd;
+    }
+
+    /** A key's own cap on the vendor slots it holds at once: a whole number of at least 1; null for none. */
+    public static OptionalInt checkMaxConcurrency(Integer maxConcurrency) {
+        if (maxConcurrency == null) {
+            return OptionalInt.empty();
+        }
+        if (maxConcurrency < 1) {
+            throw new InvalidRequestException("max_concurrency", "invalid_max_concurrency",
+                    "A key's maximum concurrency is a whole number of at least 1.");
+        }
+        return OptionalInt.of(maxConcurrency);
     }
 }
