@@ -22,8 +22,16 @@ public interface ApiKeys {
      * tasks and an upload prefix: a taken name is a {@link dev.reelay.domain.error.ConflictException}.
      *
      * @param monthlyBudgetUsd null for no budget
+     * @param maxConcurrency   how many vendor slots the key may hold at once, at least 1; null for
+     *                         no cap of its own (a smaller one is an
+     *                         {@link dev.reelay.domain.error.InvalidRequestException})
      */
-    CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd);
+    CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency);
+
+    /** Creates a key with no concurrency cap of its own. */
+    default CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+        return create(name, monthlyBudgetUsd, null);
+    }
 
     /** The key a caller presented, whether active or revoked; empty when it is not one of ours. */
     Optional<ApiKey> findBySecret(String presentedSecret);

@@ -22,18 +22,23 @@ public final class InMemoryApiKeys implements ApiKeys {
     private final SecureRandom random = new SecureRandom();
 
     @Override
-    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
-        return create(name, monthlyBudgetUsd, ApiKeySecrets.generate(random));
+    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency) {
+        return create(name, monthlyBudgetUsd, maxConcurrency, ApiKeySecrets.generate(random));
     }
 
     /** A key with a secret the test chooses, e.g. the one a sample event carries. */
-    public synchronized CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, String secret) {
+    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, String secret) {
+        return create(name, monthlyBudgetUsd, null, secret);
+    }
+
+    private synchronized CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency, String secret) {
         ApiKeySecrets.checkName(name);
         ApiKeySecrets.checkBudget(monthlyBudgetUsd);
+        OptionalInt cap = ApiKeySecrets.checkMaxConcurrency(maxConcurrency);
         if (byName.containsKey(name)) {
             throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed.");
         }
-        ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), OptionalInt.empty());
+        ApiKey key = new ApiKey(name, Instant.now(), Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), cap);
         byName.put(name, key);
         nameByHash.put(ApiKeySecrets.hash(secret), name);
         return new CreatedApiKey(key, secret);

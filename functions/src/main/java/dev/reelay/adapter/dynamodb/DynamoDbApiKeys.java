@@ -25,7 +25,8 @@ import java.util.OptionalInt;
 /**
  * API keys in the tasks table. Each key has two items, written in one transaction:
  * <ul>
- *   <li>{@code pk=APIKEYS, sk=NAME#<name>}: the key itself (hash, creation, budget, revocation).
+ *   <li>{@code pk=APIKEYS, sk=NAME#<name>}: the key itself (hash, creation, budget, revocation,
+ *   and {@code maxConcurrency}, a number, when the key has a concurrency cap of its own).
  *   All keys share one partition, so listing them is one query; a team has few keys.</li>
  *   <li>{@code pk=APIKEY#<sha256>, sk=APIKEY}: the lookup from a presented secret to its name.</li>
  * </ul>
@@ -54,9 +55,10 @@ public final class DynamoDbApiKeys implements ApiKeys {
     }
 
     @Override
-    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd) {
+    public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency) {
         ApiKeySecrets.checkName(name);
         ApiKeySecrets.checkBudget(monthlyBudgetUsd);
+        OptionalInt cap = ApiKeySecrets.checkMaxConcurrency(maxConcurrency);
         String secret = ApiKeySecrets.generate(random);
         String hash = ApiKeySecrets.hash(secret);
         Instant now = clock.instant();
@@ -67,6 +69,7 @@ public final class DynamoDbApiKeys implements ApiKeys {
         if (monthlyBudgetUsd != null) {
             key.put("monthlyBudgetMicros", AttributeValue.fromN(monthlyBudgetUsd.movePointRight(6).toBigIntegerExact().toString()));
         }
+        cap.ifPresent(n -> key.put("maxConcurrency", AttributeValue.fromN(Integer.toString(n))));
         Map<String, AttributeValue> lookup = new HashMap<>(hashKey(hash));
         lookup.put("name", s(name));
         try {
@@ -79,7 +82,7 @@ public final class DynamoDbApiKeys implements ApiKeys {
             }
             throw e;
         }
-        return new CreatedApiKey(new ApiKey(name, now, Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), OptionalInt.empty()), secret);
+        return new CreatedApiKey(new ApiKey(name, now, Optional.ofNullable(monthlyBudgetUsd), Optional.empty(), cap), secret);
     }
 
     @Override
@@ -125,8 +128,10 @@ public final class DynamoDbApiKeys implements ApiKeys {
     private static ApiKey fromItem(Map<String, AttributeValue> item) {
         Optional<BigDecimal> budget = Optional.ofNullable(item.get("monthlyBudgetMicros"))
                 .map(v -> BigDecimal.valueOf(Long.parseLong(v.n()), 6).stripTrailingZeros());
+        AttributeValue cap = item.get("maxConcurrency");
         return new ApiKey(item.get("name").s(), Instant.parse(item.get("createdAt").s()), budget,
-                Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())), OptionalInt.empty());
+                Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())),
+                cap == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(cap.n())));
     }
 
     private static AttributeValue s(String value) {

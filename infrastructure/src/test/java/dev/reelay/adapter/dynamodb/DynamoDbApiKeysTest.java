@@ -16,11 +16,12 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** API keys against a real DynamoDB Local: hashed at rest, found by secret, names never reused, revocation. */
+/** API keys against a real DynamoDB Local: hashed at rest, found by secret, names never reused, revocation, concurrency caps. */
 class DynamoDbApiKeysTest {
     private static final String TABLE = "TasksTable";
     private static LocalDynamoDb dynamo;
@@ -88,6 +89,39 @@ class DynamoDbApiKeysTest {
         assertThatThrownBy(() -> keys.create("team-d", new BigDecimal("-1"))).isInstanceOf(InvalidRequestException.class);
         assertThatThrownBy(() -> keys.create("team-d", new BigDecimal("0.0000001"))).isInstanceOf(InvalidRequestException.class);
         assertThat(keys.findByName("team-d")).isEmpty();
+    }
+
+    @Test
+    void aConcurrencyCapIsStoredWithTheKeyAndReadBackEverywhere() {
+        CreatedApiKey capped = keys.create("cap-3", new BigDecimal("5"), 3);
+        CreatedApiKey uncapped = keys.create("cap-none", null, null);
+
+        assertThat(capped.key().maxConcurrency()).isEqualTo(OptionalInt.of(3));
+        assertThat(keys.findByName("cap-3").orElseThrow().maxConcurrency()).isEqualTo(OptionalInt.of(3));
+        assertThat(keys.findBySecret(capped.secret()).orElseThrow().maxConcurrency()).isEqualTo(OptionalInt.of(3));
+        var named = dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbApiKeys.nameKey("cap-3"))).item();
+        assertThat(named.get("maxConcurrency").n()).isEqualTo("3");
+
+        assertThat(uncapped.key().maxConcurrency()).isEmpty();
+        assertThat(keys.findBySecret(uncapped.secret()).orElseThrow().maxConcurrency()).isEmpty();
+        assertThat(keys.create("cap-two-args", null).key().maxConcurrency()).as("the 2-argument create").isEmpty();
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbApiKeys.nameKey("cap-none"))).item())
+                .doesNotContainKey("maxConcurrency");
+
+        keys.revoke("cap-3");
+        var listed = keys.list().stream().filter(k -> k.name().startsWith("cap-")).toList();
+        assertThat(listed).extracting(ApiKey::name).containsExactly("cap-3", "cap-none", "cap-two-args");
+        assertThat(listed).extracting(ApiKey::maxConcurrency).containsExactly(OptionalInt.of(3), OptionalInt.empty(), OptionalInt.empty());
+        assertThat(listed.get(0).active()).as("revocation keeps the cap").isFalse();
+    }
+
+    @Test
+    void aConcurrencyCapBelowOneIsRefusedAndNothingIsStored() {
+        for (int refused : new int[]{0, -1}) {
+            assertThatThrownBy(() -> keys.create("cap-bad", null, refused)).as("%d", refused)
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("max_concurrency"));
+        }
+        assertThat(keys.findByName("cap-bad")).isEmpty();
     }
 
     @Test
