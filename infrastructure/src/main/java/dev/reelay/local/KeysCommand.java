@@ -32,6 +32,9 @@ import java.util.Optional;
 /**
  * {@code ./reelay keys create|list|revoke}: manages the API keys of the local stack, or with
  * {@code --table NAME [--region R]} of a deployed stack's table (default AWS credentials).
+ * {@code keys create --name NAME [--monthly-budget-usd AMOUNT] [--max-concurrency N]} gives the
+ * key an optional monthly budget and an optional cap of its own on the vendor slots it may hold at
+ * once (a whole number of at least 1); both options go only with {@code create}.
  * <p>
  * Locally it starts only DynamoDB Local on the state directory's database, which is quick and
  * works while {@code ./reelay serve} runs in another process: DynamoDB Local keeps the tables in
@@ -39,13 +42,15 @@ import java.util.Optional;
  * created here is accepted by the running stack at once.
  * <p>
  * Standard output carries one JSON line per key; secrets are printed once, by {@code create}.
- * Exit codes: 0 done, 2 refused (a bad name or budget, a name taken, no such key).
+ * Exit codes: 0 done, 2 refused (a bad name, budget or concurrency cap, a name taken, no such key).
  */
 final class KeysCommand {
     static final int REFUSED = 2;
     /** Amounts as plain decimals (25, not 2.5E+1). */
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
-    private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "table", "region");
+    private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "max-concurrency", "table", "region");
+    /** The options that only {@code keys create} takes. */
+    private static final List<String> CREATE_ONLY = List.of("monthly-budget-usd", "max-concurrency");
 
     /** Where the keys are: the tables and the clients to close afterwards. */
     private record Target(ApiKeys keys, WebhookSecrets webhookSecrets, Budgets budgets, AutoCloseable resource) {
@@ -66,20 +71,23 @@ final class KeysCommand {
         if (options.optional("region").isPresent() && options.optional("table").isEmpty()) {
             throw new Launcher.UsageException("--region goes with --table");
         }
-        if (!command.equals("create") && options.optional("monthly-budget-usd").isPresent()) {
-            throw new Launcher.UsageException("--monthly-budget-usd goes with keys create");
+        for (String option : CREATE_ONLY) {
+            if (!command.equals("create") && options.optional(option).isPresent()) {
+                throw new Launcher.UsageException("--" + option + " goes with keys create");
+            }
         }
         String name = command.equals("list") ? null : options.required("name");
         try {
             // Refused input is told before any database starts.
             BigDecimal budget = command.equals("create") ? ApiKeySecrets.checkBudget(budget(options).orElse(null)) : null;
+            Integer maxConcurrency = command.equals("create") ? maxConcurrency(options) : null;
             if (command.equals("create")) {
                 ApiKeySecrets.checkName(name);
             }
             Target target = open(options, stateDir);
             try (AutoCloseable closing = target.resource()) {
                 return switch (command) {
-                    case "create" -> create(target, name, budget, stdout, stderr);
+                    case "create" -> create(target, name, budget, maxConcurrency, stdout, stderr);
                     case "list" -> list(target, stdout);
                     default -> revoke(target, name, stdout, stderr);
                 };
@@ -101,13 +109,34 @@ final class KeysCommand {
         });
     }
 
-    private static int create(Target target, String name, BigDecimal budget, PrintStream stdout, PrintStream stderr) throws Exception {
-        ApiKeys.CreatedApiKey created = target.keys().create(name, budget);
+    /** {@code --max-concurrency}, checked; null when not given. */
+    private static Integer maxConcurrency(Launcher.Options options) {
+        Integer cap = options.optional("max-concurrency").map(text -> {
+            try {
+                return Integer.valueOf(text);
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("max_concurrency", "invalid_max_concurrency",
+                        "--max-concurrency takes a whole number of at least 1, such as 4, not '" + text + "'.");
+            }
+        }).orElse(null);
+        ApiKeySecrets.checkMaxConcurrency(cap);
+        return cap;
+    }
+
+    /** A key's own concurrency cap for a JSON line: null when it has none. */
+    private static Integer maxConcurrency(ApiKey key) {
+        return key.maxConcurrency().isPresent() ? key.maxConcurrency().getAsInt() : null;
+    }
+
+    private static int create(Target target, String name, BigDecimal budget, Integer maxConcurrency, PrintStream stdout, PrintStream stderr)
+            throws Exception {
+        ApiKeys.CreatedApiKey created = target.keys().create(name, budget, maxConcurrency);
         WebhookSecrets.CreatedSecret webhook = target.webhookSecrets().ensure(name);
         ObjectNode line = JSON.createObjectNode();
         line.put("name", created.key().name());
         line.put("api_key", created.secret());
         line.put("monthly_budget_usd", created.key().monthlyBudgetUsd().map(BigDecimal::stripTrailingZeros).orElse(null));
+        line.put("max_concurrency", maxConcurrency(created.key()));
         line.put("webhook_secret", webhook.secret());
         stdout.println(JSON.writeValueAsString(line));
         stderr.println("Created the API key '" + name + "'. Keep it and its webhook signing secret now: neither is shown again.");
@@ -121,6 +150,7 @@ final class KeysCommand {
             line.put("name", key.name());
             line.put("created_at", key.createdAt().toString());
             line.put("monthly_budget_usd", key.monthlyBudgetUsd().orElse(null));
+            line.put("max_concurrency", maxConcurrency(key));
             line.put("committed_usd_this_month", BigDecimal.valueOf(target.budgets().committed(key.name(), month), 6).stripTrailingZeros());
             line.put("active", key.active());
             line.put("revoked_at", key.revokedAt().map(Instant::toString).orElse(null));

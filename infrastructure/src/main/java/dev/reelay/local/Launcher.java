@@ -39,7 +39,7 @@ public final class Launcher {
                               [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--provider kling|unified|apimart|gateway]
                               [--callback-url URL] [--allow-local-webhooks] [--out DIR]
               reelay serve [--port 3000] [--allow-local-webhooks]
-              reelay keys create --name NAME [--monthly-budget-usd AMOUNT]
+              reelay keys create --name NAME [--monthly-budget-usd AMOUNT] [--max-concurrency N]
               reelay keys list
               reelay keys revoke --name NAME
                     (keys act on the local stack's state; add --table NAME [--region R] for a deployed stack's table)

@@ -114,9 +114,32 @@ class LauncherTest {
     }
 
     @Test
+    void aKeyIsCreatedWithItsOwnConcurrencyCapWhichListShows() throws Exception {
+        Run capped = run("keys", "create", "--name", "capped", "--max-concurrency", "3");
+        assertThat(capped.exit()).as(capped.stderr()).isZero();
+        assertThat(capped.stdout()).contains("\"max_concurrency\":3,");
+        Run uncapped = run("keys", "create", "--name", "uncapped", "--monthly-budget-usd", "5");
+        assertThat(uncapped.lines().get(0).path("max_concurrency").isNull()).isTrue();
+
+        for (String refused : List.of("0", "-1", "x", "2.5")) {
+            Run bad = run("keys", "create", "--name", "bad-cap", "--max-concurrency", refused);
+            assertThat(bad.exit()).as(refused).isEqualTo(2);
+            assertThat(bad.stdout()).isEmpty();
+            assertThat(bad.stderr()).as(refused).contains("whole number of at least 1");
+        }
+
+        Run listed = run("keys", "list");
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.lines()).extracting(line -> line.path("name").asText()).containsExactly("capped", "uncapped");
+        assertThat(listed.lines().get(0).path("max_concurrency").asInt()).isEqualTo(3);
+        assertThat(listed.lines().get(1).path("max_concurrency").isNull()).isTrue();
+    }
+
+    @Test
     void keysUsageMistakesAreUsageErrors() {
         for (List<String> args : List.of(List.of("keys"), List.of("keys", "frobnicate"), List.of("keys", "create"),
                 List.of("keys", "list", "--region", "eu-west-1"), List.of("keys", "list", "--monthly-budget-usd", "3"),
+                List.of("keys", "list", "--max-concurrency", "3"), List.of("keys", "revoke", "--name", "team-a", "--max-concurrency", "3"),
                 List.of("keys", "revoke", "--colour", "red"))) {
             assertThatThrownBy(() -> run(args.toArray(String[]::new))).as(String.join(" ", args))
                     .isInstanceOf(Launcher.UsageException.class);
