@@ -43,12 +43,13 @@ const handlers = {
   // The functions of the real definition (statemachine/video-generation.asl.json), by their template names.
   SubmitToProviderFunction: (p, res) => (p.taskId.startsWith('fail')
     ? lambdaError(res, PERMANENT, 'provider rejected the prompt')
-    : { ...p, provider: 'unified', providerTaskId: 'job-1', status: 'processing', waitSeconds: 0, callbackTimeoutSeconds: 0 }),
+    : { ...p, provider: 'unified', providerTaskId: 'job-1', status: 'processing', waitSeconds: 0, awaitCallbacks: false }),
   CheckStatusFunction: (p) => ({ ...p, status: 'completed', videoUrl: 'https://videos.example.com/1.mp4' }),
   ArchiveVideoFunction: (p) => p,
   SettleBillingFunction: (p) => p,
   RecordFailureFunction: (p) => ({ ...p, status: 'failed' }),
   AwaitProviderCallbackFunction: (p) => p.state,
+  AwaitProviderSlotFunction: (p) => p.state,
   DeliverWebhookFunction: (p, res) => (p.taskId.includes('step-fails')
     ? lambdaError(res, PERMANENT, 'task_not_found')
     : {

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /v1/tasks/{id}/cancel}: its owner stops a task that is still pending or processing.
@@ -39,8 +40,15 @@ public final class CancelTask {
     private final Workflow workflow;
     private final GetTask views;
     private final Clock clock;
+    private final Consumer<Task> ended;
 
     public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock) {
+        this(store, router, workflow, views, clock, task -> { });
+    }
+
+    /** @param ended told of each task this cancels: the queue takes it out and gives its slot to the next task */
+    public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock, Consumer<Task> ended) {
+        this.ended = ended;
         this.store = store;
         this.router = router;
         this.workflow = workflow;
@@ -60,9 +68,10 @@ public final class CancelTask {
                         "Task '" + taskId + "' has already " + task.status().wire() + "; only a pending or processing task can be cancelled.");
                 default -> {
                     if (cancelled(task)) {
-                        Task ended = views.find(ownerKeyId, taskId);
-                        endWorkflow(ended);
-                        return views.view(ended);
+                        Task cancelled = views.find(ownerKeyId, taskId);
+                        endWorkflow(cancelled);
+                        ended.accept(cancelled);
+                        return views.view(cancelled);
                     }
                     // It ended, or a vendor took the job, meanwhile: look again.
                 }

@@ -9,6 +9,8 @@ import dev.reelay.port.VideoArchive;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /** Looks a task up for its owner; another owner's task does not exist as far as the caller can tell. */
@@ -18,6 +20,7 @@ public final class GetTask {
     private final Duration resultUrlValidity;
     private final Clock clock;
     private final Predicate<String> vendorCancels;
+    private final Function<Task, OptionalInt> queuePositions;
 
     /** Where no vendor is known to cancel its jobs: a task is then cancellable only before a vendor took it. */
     public GetTask(TaskStore store, VideoArchive archive, Duration resultUrlValidity, Clock clock) {
@@ -26,6 +29,13 @@ public final class GetTask {
 
     /** @param vendorCancels whether the named vendor stops (and does not bill) a job it is asked to cancel */
     public GetTask(TaskStore store, VideoArchive archive, Duration resultUrlValidity, Clock clock, Predicate<String> vendorCancels) {
+        this(store, archive, resultUrlValidity, clock, vendorCancels, task -> OptionalInt.empty());
+    }
+
+    /** @param queuePositions a waiting task's place in the queue in front of the vendors */
+    public GetTask(TaskStore store, VideoArchive archive, Duration resultUrlValidity, Clock clock, Predicate<String> vendorCancels,
+                   Function<Task, OptionalInt> queuePositions) {
+        this.queuePositions = queuePositions;
         this.store = store;
         this.archive = archive;
         this.resultUrlValidity = resultUrlValidity;
@@ -48,7 +58,8 @@ public final class GetTask {
     public TaskView view(Task task) {
         boolean canCancel = !task.status().isTerminal() && (task.provider() == null || vendorCancels.test(task.provider()));
         if (task.status() != TaskStatus.COMPLETED || task.result() == null) {
-            return new TaskView(task, null, null, canCancel);
+            OptionalInt position = task.status() == TaskStatus.PENDING ? queuePositions.apply(task) : OptionalInt.empty();
+            return new TaskView(task, null, null, canCancel, position);
         }
         Instant expiresAt = clock.instant().plus(resultUrlValidity);
         return new TaskView(task, archive.presignedUrl(task.result().archiveKey(), resultUrlValidity), expiresAt, false);

@@ -25,16 +25,6 @@ public record PollingPolicy(int minWaitSeconds, int maxWaitSeconds, double backo
         return clamp(providerEstimateSeconds);
     }
 
-    /**
-     * How long to wait for the provider's callback before falling back to polling: twice its
-     * estimate plus the longest poll interval (a lost callback then costs about that much
-     * latency, never the task), never past the deadline.
-     */
-    public int callbackWait(int providerEstimateSeconds) {
-        long wait = 2L * Math.max(providerEstimateSeconds, minWaitSeconds) + maxWaitSeconds;
-        return (int) Math.min(wait, deadline.toSeconds());
-    }
-
     /** The wait before check number {@code checksDone + 1}, never past the deadline. */
     public int nextWait(int checksDone, Duration remaining) {
         double wait = minWaitSeconds * Math.pow(backoff, Math.max(0, checksDone - 1));

@@ -26,7 +26,7 @@ import java.util.Optional;
  */
 public final class ProviderCallbackReception {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderCallbackReception.class);
-    public static final String PROVIDER_CALLBACK = "provider_callback";
+    public static final String PROVIDER_CALLBACK = TimelineEvent.PROVIDER_CALLBACK;
 
     /** What became of a callback. */
     public enum Outcome {
@@ -64,8 +64,19 @@ public final class ProviderCallbackReception {
      */
     public void await(WorkflowState state, String taskToken) {
         Registration registration = callbacks.await(callbacks.secretFor(state.taskId()), taskToken, write(state));
+        if (state.providerTaskId() == null) {
+            // Reconciling a submission: a callback may have named the job meanwhile.
+            store.find(state.taskId()).filter(task -> task.providerTaskId() != null).ifPresent(task -> workflow.resume(taskToken,
+                    write(steps.submitted(task.id(), task.provider(), task.providerTaskId(), task.estimatedSeconds()))));
+            return;
+        }
         if (registration.finished()) {
-            confirmedStatus(state.provider(), state.providerTaskId()).ifPresent(status -> resume(registration, status));
+            confirmedStatus(state.provider(), state.providerTaskId()).ifPresent(status -> {
+                if (resume(registration, status) == Outcome.RESUMED) {
+                    store.appendEvent(state.taskId(), new TimelineEvent(PROVIDER_CALLBACK, clock.instant(),
+                            state.provider() + " (arrived between waits)"));
+                }
+            });
         }
     }
 
@@ -76,13 +87,16 @@ public final class ProviderCallbackReception {
             return Outcome.UNKNOWN;
         }
         Task job = task.get();
-        if (job.providerTaskId() == null) {
-            return Outcome.IGNORED; // the vendor calls back before its answer to the submission is recorded
-        }
         Optional<CallbackReport> report = parse(provider, body);
-        if (report.isEmpty() || !sameJob(report.get().providerTaskId(), job.providerTaskId())) {
-            LOG.warn("Task {}: a callback on its URL is not about its {} job; ignored", job.id(), provider);
+        if (report.isEmpty()) {
+            LOG.warn("Task {}: a callback on its URL is not a {} job report; ignored", job.id(), provider);
             return Outcome.IGNORED;
+        }
+        if (job.providerTaskId() == null) {
+            return adopt(job, provider, report.get(), registration.get());
+        }
+        if (!sameJob(report.get().providerTaskId(), job.providerTaskId())) {
+            return orphan(job, provider, report.get().providerTaskId());
         }
         if (!report.get().status().isFinal()) {
             return Outcome.IGNORED;
@@ -91,8 +105,40 @@ public final class ProviderCallbackReception {
         if (confirmed.isEmpty()) {
             return Outcome.IGNORED;
         }
-        store.appendEvent(job.id(), new TimelineEvent(PROVIDER_CALLBACK, clock.instant(), provider));
-        return resume(callbacks.finish(secret), confirmed.get());
+        Outcome outcome = resume(callbacks.finish(secret), confirmed.get());
+        if (outcome == Outcome.RESUMED) {
+            store.appendEvent(job.id(), new TimelineEvent(PROVIDER_CALLBACK, clock.instant(), provider));
+        }
+        return outcome;
+    }
+
+    /**
+     * A callback for a task whose submission got no answer names its job: adopted once a query
+     * confirms it, and the reconciling step resumed. Before any submission was made, or for another
+     * vendor than the pending one, it is no job of this task's.
+     */
+    private Outcome adopt(Task task, String provider, CallbackReport report, Registration registration) {
+        if (task.pendingSubmission() == null || !task.pendingSubmission().provider().equals(provider)) {
+            return Outcome.IGNORED;
+        }
+        Optional<WorkflowState> adopted = steps.adopt(task, provider, report.providerTaskId());
+        if (adopted.isEmpty()) {
+            return Outcome.IGNORED;
+        }
+        Registration now = report.status().isFinal() ? callbacks.finish(registration.secret()) : registration;
+        boolean resumed = now.taskToken() != null && workflow.resume(now.taskToken(), write(adopted.get()));
+        LOG.info("Task {}: its {} job {} was found by its callback{}", task.id(), provider, report.providerTaskId(),
+                resumed ? "; the workflow goes on" : "");
+        return resumed ? Outcome.RESUMED : Outcome.NOTED;
+    }
+
+    /** A callback about another job of this vendor's on the task's URL: a second job, stopped where the vendor can. */
+    private Outcome orphan(Task task, String provider, String reportedJob) {
+        String key = TimelineEvent.PROVIDER_ORPHAN_JOB + "#" + reportedJob;
+        if (task.timeline().stream().noneMatch(event -> event.key().equals(key))) {
+            steps.orphan(task, provider, reportedJob);
+        }
+        return Outcome.IGNORED;
     }
 
     private Outcome resume(Registration registration, JobStatus status) {

@@ -74,6 +74,7 @@ public final class TaskRepresentation {
         if (task.provider() != null) {
             info.put("provider", task.provider());
         }
+        view.queuePosition().ifPresent(position -> info.put("queue_position", position));
         return info;
     }
 

@@ -2,9 +2,12 @@ package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.provider.Capability;
+import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TimelineEvent;
@@ -26,6 +29,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -51,27 +55,38 @@ public final class VideoGenerationSteps {
     private final PollingPolicy polling;
     private final ProviderCallbacks callbacks;
     private final Optional<URI> callbackBaseUrl;
+    private final ProviderQueue queue;
     private final Clock clock;
+    /** Refusals recorded on a task's timeline; later ones are only logged, so a long wait stays readable. */
+    static final int MAX_REFUSAL_EVENTS = 20;
 
     /**
      * @param callbackBaseUrl where vendors reach {@code /callbacks/{provider}/{secret}}; empty: polling only
      */
     public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive, PollingPolicy polling,
-                                ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, Clock clock) {
+                                ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, ProviderQueue queue, Clock clock) {
         this.store = store;
         this.router = router;
         this.archive = archive;
         this.polling = polling;
         this.callbacks = callbacks;
         this.callbackBaseUrl = callbackBaseUrl;
+        this.queue = queue;
         this.clock = clock;
     }
 
     /**
-     * Hands the job to the cheapest vendor that can serve it. A vendor that is unavailable or
-     * limited before it accepted the job is recorded in the timeline and the next one is tried;
-     * once a vendor has accepted, the job stays there (a retried step reuses it): failing over
-     * after acceptance would pay twice.
+     * Hands the job to a vendor, at most once (docs/queue.md):
+     * <ul>
+     *   <li>the task takes a slot at the cheapest vendor able to serve it that has one free, or waits
+     *   its turn in the queue ({@code queued}); only the queue's deadline fails a waiting task;</li>
+     *   <li>a vendor that refuses for its own concurrency or rate limit, or is unavailable, has taken
+     *   nothing: the task gives its slot back and takes its turn again, perhaps at another vendor;</li>
+     *   <li>a submission whose answer never came is reconciled ({@code reconciling}): found by its
+     *   external id, or by the callback on the task's own URL, and made again only where the vendor
+     *   shows that it has no such job.</li>
+     * </ul>
+     * Once a vendor has accepted, the job stays there (a retried step reuses it).
      */
     public WorkflowState submitToProvider(WorkflowState state) {
         Task task = load(state.taskId());
@@ -81,39 +96,96 @@ public final class VideoGenerationSteps {
         if (task.providerTaskId() != null) {
             return submitted(task.id(), task.provider(), task.providerTaskId(), task.estimatedSeconds());
         }
-        long attempts = task.timeline().stream().filter(e -> e.event().equals(TimelineEvent.PROVIDER_ATTEMPT_FAILED)).count();
-        ProviderException lastRefusal = null;
-        for (ProviderTable.Candidate candidate : router.plan(task.request())) {
-            ProviderClient provider = router.client(candidate.name());
-            ProviderClient.Submission submission;
-            try {
-                URI callbackUrl = callbackUrl(task, candidate.name());
-                submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task, callbackUrl)));
-            } catch (ProviderException e) {
-                if (!e.kind().failover()) {
-                    throw e.asStepFailure();
-                }
-                router.failed(candidate.name());
-                attempts++;
-                store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_ATTEMPT_FAILED, clock.instant(),
-                        candidate.name() + ": " + e.getLocalizedMessage(), TimelineEvent.PROVIDER_ATTEMPT_FAILED + "#" + attempts));
-                LOG.warn("Task {}: {} did not take the job ({}); trying the next provider", task.id(), candidate.name(), e.code());
-                lastRefusal = e;
+        if (task.pendingSubmission() != null) {
+            return reconcile(task);
+        }
+        List<ProviderTable.Candidate> plan = router.plan(task.request());
+        List<String> candidates = plan.stream().map(ProviderTable.Candidate::name).toList();
+        // Each refusal sends the task back once; a vendor that refused is shrunk, so this ends.
+        for (int round = 0; round <= plan.size(); round++) {
+            Optional<String> slot = queue.takeSlot(task, candidates);
+            if (slot.isEmpty()) {
+                return queued(task);
+            }
+            Optional<ProviderTable.Candidate> candidate = plan.stream().filter(c -> c.name().equals(slot.get())).findFirst();
+            if (candidate.isEmpty()) {
+                // The slot is at a vendor that can no longer serve this task (the configuration changed).
+                queue.release(task);
                 continue;
             }
-            router.succeeded(candidate.name());
-            boolean recorded = store.recordProviderSubmission(task.id(), candidate.name(), submission.providerTaskId(),
-                    submission.estimatedSeconds(), candidate.quote(),
-                    new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), candidate.name()));
-            if (!recorded) {
-                stopIfEnded(task.id(), provider, submission.providerTaskId());
+            Optional<WorkflowState> outcome = submitTo(task, candidate.get());
+            if (outcome.isPresent()) {
+                return outcome.get();
             }
-            LOG.info("Task {} submitted to {} as {} (estimate {} s, {} USD)", task.id(), candidate.name(),
-                    submission.providerTaskId(), submission.estimatedSeconds(), candidate.quote().costUsd());
-            return submitted(task.id(), candidate.name(), submission.providerTaskId(), submission.estimatedSeconds());
+            task = load(task.id());
         }
-        // Every vendor was unavailable: the state machine retries this step after a back-off.
-        throw lastRefusal.asStepFailure();
+        return queued(task);
+    }
+
+    /**
+     * Submits to the vendor the task holds a slot at. Empty when that vendor took nothing (it refused
+     * for its limits or was unavailable): the task is back in line.
+     */
+    private Optional<WorkflowState> submitTo(Task task, ProviderTable.Candidate candidate) {
+        ProviderClient provider = router.client(candidate.name());
+        if (!store.markSubmitting(task.id(), new PendingSubmission(candidate.name(), clock.instant()))) {
+            return Optional.of(submitToProvider(WorkflowState.start(task.id())));
+        }
+        ProviderClient.Submission submission;
+        try {
+            URI callbackUrl = callbackUrl(task, candidate.name());
+            submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task, callbackUrl)));
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderErrorKind.OUTCOME_UNKNOWN) {
+                store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_SUBMISSION_UNKNOWN, clock.instant(),
+                        candidate.name() + ": " + e.getLocalizedMessage()));
+                LOG.warn("Task {}: {} did not answer the submission ({}); reconciling before anything is sent again",
+                        task.id(), candidate.name(), e.getLocalizedMessage());
+                // A request held up on the way may still land: look for the job after a pause, or as its callback comes.
+                return Optional.of(WorkflowState.reconciling(task.id(), candidate.name(), polling.minWaitSeconds(),
+                        callsBack(candidate.name())));
+            }
+            store.clearSubmitting(task.id());
+            if (!e.kind().failover()) {
+                throw e.asStepFailure();
+            }
+            router.failed(candidate.name());
+            long refusals = task.timeline().stream().filter(ev -> ev.event().equals(TimelineEvent.PROVIDER_REFUSED)).count();
+            if (refusals < MAX_REFUSAL_EVENTS) {
+                store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_REFUSED, clock.instant(),
+                        candidate.name() + ": " + e.getLocalizedMessage() + "; back in the queue",
+                        TimelineEvent.PROVIDER_REFUSED + "#" + (refusals + 1)));
+            }
+            LOG.info("Task {}: {} did not take the job ({}); back in the queue", task.id(), candidate.name(), e.code());
+            queue.refused(task, candidate.name());
+            return Optional.empty();
+        }
+        router.succeeded(candidate.name());
+        return Optional.of(accepted(task.id(), candidate.name(), provider, submission, candidate.quote(), null));
+    }
+
+    /**
+     * Records the vendor job. When the task already has another job (one found by reconciling, or
+     * adopted from a callback, while this answer was under way), this one is an orphan.
+     */
+    private WorkflowState accepted(String taskId, String providerName, ProviderClient provider, ProviderClient.Submission submission,
+                                   Quote quote, String how) {
+        boolean recorded = store.recordProviderSubmission(taskId, providerName, submission.providerTaskId(),
+                submission.estimatedSeconds(), quote,
+                new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), how == null ? providerName : providerName + " (" + how + ")"));
+        Task now = load(taskId);
+        if (!recorded) {
+            if (now.status().isTerminal()) {
+                stopIfEnded(taskId, provider, submission.providerTaskId());
+            }
+            if (now.providerTaskId() != null && !now.providerTaskId().equals(submission.providerTaskId())) {
+                orphan(now, providerName, submission.providerTaskId());
+            }
+            return submitted(taskId, now.provider(), now.providerTaskId(), now.estimatedSeconds());
+        }
+        LOG.info("Task {} submitted to {} as {} (estimate {} s, {} USD)", taskId, providerName,
+                submission.providerTaskId(), submission.estimatedSeconds(), quote.costUsd());
+        return submitted(taskId, providerName, submission.providerTaskId(), submission.estimatedSeconds());
     }
 
     /**
@@ -139,14 +211,103 @@ public final class VideoGenerationSteps {
         throw new PermanentFailureException("task_already_ended", "Task " + taskId + " is already " + now.status().wire() + ".");
     }
 
-    private WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
-        Instant deadline = clock.instant().plus(polling.deadline());
-        int callbackWait = callsBack(provider) ? polling.callbackWait(estimate) : 0;
-        return WorkflowState.submitted(taskId, provider, providerTaskId, polling.firstWait(estimate),
-                deadline.toString(), callbackWait);
+    /**
+     * A second vendor job for a task that has one: asked to stop where the vendor can, and recorded
+     * on the timeline either way (once per job).
+     */
+    void orphan(Task task, String providerName, String orphanJobId) {
+        boolean stopped;
+        try {
+            stopped = router.client(providerName).cancel(orphanJobId);
+        } catch (ProviderException e) {
+            LOG.warn("Task {}: could not stop orphan {} job {} ({})", task.id(), providerName, orphanJobId, e.code());
+            stopped = false;
+        }
+        TimelineEvent event = new TimelineEvent(TimelineEvent.PROVIDER_ORPHAN_JOB, clock.instant(),
+                providerName + " " + orphanJobId + (stopped ? " stopped" : " could not be stopped"),
+                TimelineEvent.PROVIDER_ORPHAN_JOB + "#" + orphanJobId);
+        if (!store.appendEvent(task.id(), event)) {
+            store.appendEventToEndedTask(task.id(), event);
+        }
+        LOG.warn("Task {} keeps {} job {}; a second job {} turned up and was {}", task.id(), providerName, task.providerTaskId(),
+                orphanJobId, stopped ? "stopped" : "NOT stopped (the vendor may bill it)");
     }
 
-    private boolean callsBack(String provider) {
+    /**
+     * A submission whose answer never came. The vendor is asked for the job by its external id where
+     * it answers such a query: found, it is the task's job; not found, the job is submitted again to the
+     * same vendor (the task still holds its slot there). A vendor without that query but with
+     * callbacks is watched: its callback on the task's own URL names the job. A vendor with neither
+     * can never show whether it has the job, so the task fails rather than risk a second one.
+     */
+    private WorkflowState reconcile(Task task) {
+        PendingSubmission pending = task.pendingSubmission();
+        ProviderClient provider = router.client(pending.provider());
+        Optional<ProviderClient.Submission> found = call(() -> provider.findByExternalTaskId(task.id()));
+        Quote quote = router.table().candidates(task.request()).stream().filter(c -> c.name().equals(pending.provider()))
+                .map(ProviderTable.Candidate::quote).findFirst().orElse(task.quote());
+        if (found.isPresent()) {
+            return accepted(task.id(), pending.provider(), provider, found.get(), quote, "found by its external id");
+        }
+        if (provider.findsJobsByExternalTaskId()) {
+            LOG.info("Task {}: {} has no job for it; submitting again", task.id(), pending.provider());
+            store.clearSubmitting(task.id());
+            return submitTo(load(task.id()), new ProviderTable.Candidate(router.table().profile(pending.provider()).orElseThrow(), quote))
+                    .orElseGet(() -> queued(load(task.id())));
+        }
+        Instant giveUp = pending.since().plus(polling.deadline());
+        if (callsBack(pending.provider()) && clock.instant().isBefore(giveUp)) {
+            return WorkflowState.reconciling(task.id(), pending.provider(), polling.maxWaitSeconds(), true);
+        }
+        throw new PermanentFailureException("provider_outcome_unknown", pending.provider()
+                + " never answered the submission and offers no way to look the job up, so it was not submitted again;"
+                + " the task was not charged.");
+    }
+
+    /**
+     * A vendor's callback on the task's own URL named a job while the task's submission had no answer:
+     * once a query confirms the vendor has that job, it is the task's.
+     */
+    public Optional<WorkflowState> adopt(Task task, String providerName, String jobId) {
+        ProviderClient provider = router.client(providerName);
+        try {
+            provider.query(jobId);
+        } catch (ProviderException e) {
+            LOG.warn("Task {}: a callback named {} job {}, which a query did not confirm ({})", task.id(), providerName, jobId, e.code());
+            return Optional.empty();
+        }
+        Quote quote = router.table().candidates(task.request()).stream().filter(c -> c.name().equals(providerName))
+                .map(ProviderTable.Candidate::quote).findFirst().orElse(task.quote());
+        return Optional.of(accepted(task.id(), providerName, provider, new ProviderClient.Submission(jobId, 0), quote,
+                "found by its callback"));
+    }
+
+    /** No slot is free: the task waits its turn, unless it has waited as long as the queue allows. */
+    private WorkflowState queued(Task task) {
+        QueuePolicy policy = queue.policy();
+        Duration waited = Duration.between(task.createdAt(), clock.instant());
+        if (waited.compareTo(policy.maxWait()) >= 0) {
+            throw new PermanentFailureException("queue_timeout", "No provider had a free slot for "
+                    + policy.maxWait().toMinutes() + " min; the task was not charged.");
+        }
+        String position = queue.position(task).stream().mapToObj(p -> "position " + p).findFirst().orElse("in the queue");
+        store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.QUEUED, clock.instant(), position));
+        long untilDeadline = policy.maxWait().minus(waited).toSeconds();
+        return WorkflowState.queued(task.id(), (int) Math.max(1, Math.min(policy.recheck().toSeconds(), untilDeadline)));
+    }
+
+    /** The workflow step that waits for a slot: woken by a grant, or ends at once when one came meanwhile. */
+    public void awaitSlot(WorkflowState state, String taskToken, String stateJson) {
+        queue.await(state.taskId(), taskToken, stateJson);
+    }
+
+    WorkflowState submitted(String taskId, String provider, String providerTaskId, int estimate) {
+        Instant deadline = clock.instant().plus(polling.deadline());
+        return WorkflowState.submitted(taskId, provider, providerTaskId, polling.firstWait(estimate),
+                deadline.toString(), callsBack(provider));
+    }
+
+    boolean callsBack(String provider) {
         return callbackBaseUrl.isPresent()
                 && router.table().profile(provider).map(p -> p.can(Capability.CALLBACKS)).orElse(false);
     }
@@ -165,6 +326,10 @@ public final class VideoGenerationSteps {
     /** What the workflow does next, given where the job stands (from a check or a verified callback). */
     WorkflowState afterStatus(WorkflowState state, JobStatus status) {
         int checks = (state.checks() == null ? 0 : state.checks()) + 1;
+        if (status.isFinal()) {
+            // The vendor's job has ended: its slot goes to the next task in the queue.
+            store.find(state.taskId()).ifPresent(queue::release);
+        }
         switch (status.state()) {
             case SUCCEEDED -> {
                 store.appendEvent(state.taskId(), TimelineEvent.of(TimelineEvent.PROVIDER_COMPLETED, clock.instant()));
@@ -241,6 +406,7 @@ public final class VideoGenerationSteps {
                 new TimelineEvent(TimelineEvent.FAILED, clock.instant(), failure.code()));
         LOG.warn("Task {} failed ({}): {}{}", state.taskId(), failure.code(), failure.message(),
                 recorded ? "" : " [it had already ended]");
+        store.find(state.taskId()).ifPresent(queue::ended);
         return state.failed(failure);
     }
 

@@ -7,10 +7,12 @@ import dev.reelay.domain.task.Failure;
 /**
  * The state that flows through the video generation state machine, step to step.
  * <ul>
- *   <li>{@code status} drives the Choice after a provider check: {@code processing},
- *   {@code completed} or {@code failed}.</li>
- *   <li>{@code callbackTimeoutSeconds} bounds the wait for the provider's callback; when it runs out
- *   the execution falls back to polling.</li>
+ *   <li>{@code status} drives the Choices: after submission {@code queued} (no vendor slot is free:
+ *   wait to be woken, at most {@code waitSeconds}), {@code reconciling} (a submission's answer was lost:
+ *   look or wait for the job before anything is submitted again) or {@code processing}; after a
+ *   provider check {@code processing}, {@code completed} or {@code failed}.</li>
+ *   <li>{@code awaitCallbacks}: the vendor calls back, so every wait of the polling loop waits for its
+ *   callback, with {@code waitSeconds} as its timeout (docs/queue.md, "Every wait is a callback wait").</li>
  *   <li>{@code webhookStatus} drives the webhook loop: {@code none} (no callback_url),
  *   {@code delivered}, {@code retry} (after {@code webhookWaitSeconds}) or {@code gave_up};
  *   {@code webhookAttempts} counts the deliveries tried; on {@code gave_up}, {@code webhookDeadLetter} is the message
@@ -30,7 +32,7 @@ public record WorkflowState(
         String videoUrl,
         Failure failure,
         StepError error,
-        Integer callbackTimeoutSeconds,
+        Boolean awaitCallbacks,
         String webhookStatus,
         Integer webhookAttempts,
         Integer webhookWaitSeconds,
@@ -39,6 +41,8 @@ public record WorkflowState(
     public static final String PROCESSING = "processing";
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
+    public static final String QUEUED = "queued";
+    public static final String RECONCILING = "reconciling";
 
     /** The {@code {"Error": ..., "Cause": ...}} object Step Functions writes for a caught error. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -63,37 +67,49 @@ public record WorkflowState(
         return new WorkflowState(taskId, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
-    /** Submitted to a provider: the first wait, the overall deadline and the callback wait are set. */
+    /** Submitted to a provider: the first wait, the overall deadline and whether waits await callbacks are set. */
     static WorkflowState submitted(String taskId, String provider, String providerTaskId, int firstWait,
-                                   String deadline, int callbackTimeoutSeconds) {
+                                   String deadline, boolean awaitCallbacks) {
         return new WorkflowState(taskId, provider, providerTaskId, 0, firstWait, deadline, PROCESSING, null, null, null,
-                callbackTimeoutSeconds, null, null, null, null);
+                awaitCallbacks, null, null, null, null);
+    }
+
+    /** No slot is free: the workflow waits to be woken by a grant, or looks again after {@code recheckSeconds}. */
+    static WorkflowState queued(String taskId, int recheckSeconds) {
+        return new WorkflowState(taskId, null, null, null, recheckSeconds, null, QUEUED, null, null, null,
+                null, null, null, null, null);
+    }
+
+    /** A submission to {@code provider} got no answer: the workflow looks again (or waits for its callback) after {@code waitSeconds}. */
+    static WorkflowState reconciling(String taskId, String provider, int waitSeconds, boolean awaitCallbacks) {
+        return new WorkflowState(taskId, provider, null, null, waitSeconds, null, RECONCILING, null, null, null,
+                awaitCallbacks, null, null, null, null);
     }
 
     WorkflowState processing(int checks, int waitSeconds) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, waitSeconds, deadline, PROCESSING, null, null, null,
-                callbackTimeoutSeconds, null, null, null, null);
+                awaitCallbacks, null, null, null, null);
     }
 
     WorkflowState completed(String videoUrl) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, null, deadline, COMPLETED, videoUrl, null, null,
-                callbackTimeoutSeconds, null, null, null, null);
+                awaitCallbacks, null, null, null, null);
     }
 
     WorkflowState failed(Failure why) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, null, deadline, FAILED, null, why, error,
-                callbackTimeoutSeconds, webhookStatus, webhookAttempts, webhookWaitSeconds, webhookDeadLetter);
+                awaitCallbacks, webhookStatus, webhookAttempts, webhookWaitSeconds, webhookDeadLetter);
     }
 
     /** The state after a webhook delivery attempt (or the finding that there is none to make). */
     public WorkflowState webhook(String status, int attempts, Integer waitSeconds) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, this.waitSeconds, deadline, this.status, videoUrl,
-                failure, error, callbackTimeoutSeconds, status, attempts, waitSeconds, null);
+                failure, error, awaitCallbacks, status, attempts, waitSeconds, null);
     }
 
     /** The webhook was given up ({@code gave_up}): the state carries the message for the dead-letter queue. */
     public WorkflowState webhookGaveUp(int attempts, WebhookDeadLetter deadLetter) {
         return new WorkflowState(taskId, provider, providerTaskId, checks, this.waitSeconds, deadline, this.status, videoUrl,
-                failure, error, callbackTimeoutSeconds, DeliverWebhook.GAVE_UP, attempts, null, deadLetter);
+                failure, error, awaitCallbacks, DeliverWebhook.GAVE_UP, attempts, null, deadLetter);
     }
 }

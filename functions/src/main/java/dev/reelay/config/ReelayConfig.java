@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.QueuePolicy;
 import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.provider.ProviderProfile;
 import dev.reelay.domain.provider.ProviderTable;
@@ -34,7 +35,14 @@ public record ReelayConfig(
         boolean allowLocalImageSources,
         boolean allowLocalWebhooks,
         Optional<URI> callbackBaseUrl,
-        WebhookSchedule webhookSchedule) {
+        WebhookSchedule webhookSchedule,
+        QueuePolicy queue) {
+
+    public ReelayConfig {
+        queue.caps().keySet().stream().filter(name -> providers.profile(name).isEmpty()).findFirst().ifPresent(name -> {
+            throw new IllegalStateException("PROVIDER_CONCURRENCY names '" + name + "', which PROVIDER_ENDPOINTS does not enable");
+        });
+    }
 
     public static ReelayConfig fromEnvironment(Map<String, String> env) {
         PollingPolicy standard = PollingPolicy.standard();
@@ -56,7 +64,24 @@ public record ReelayConfig(
                 false,
                 Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create),
                 Optional.ofNullable(env.get("WEBHOOK_RETRY_SCHEDULE")).filter(v -> !v.isBlank())
-                        .map(WebhookSchedule::parse).orElse(WebhookSchedule.SEED));
+                        .map(WebhookSchedule::parse).orElse(WebhookSchedule.SEED),
+                queuePolicy(env));
+    }
+
+    /** {@code PROVIDER_CONCURRENCY} ({@code kling=5;unified=20}) and the queue's timings (docs/queue.md). */
+    static QueuePolicy queuePolicy(Map<String, String> env) {
+        Map<String, Integer> caps;
+        try {
+            caps = QueuePolicy.parseCaps(env.get("PROVIDER_CONCURRENCY"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Environment variable PROVIDER_CONCURRENCY: " + e.getMessage(), e);
+        }
+        QueuePolicy standard = QueuePolicy.standard(caps);
+        return new QueuePolicy(caps,
+                Duration.ofSeconds(integer(env, "QUEUE_MAX_WAIT_SECONDS", (int) standard.maxWait().toSeconds())),
+                Duration.ofSeconds(integer(env, "QUEUE_RECHECK_SECONDS", (int) standard.recheck().toSeconds())),
+                Duration.ofSeconds(integer(env, "PROVIDER_REFUSAL_BACKOFF_SECONDS", (int) standard.refusalBackoff().toSeconds())),
+                standard.slotLease());
     }
 
     public String requireStateMachineArn() {

@@ -5,6 +5,11 @@ import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbBudgets;
 import dev.reelay.adapter.dynamodb.DynamoDbIdempotencyKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
+import dev.reelay.adapter.dynamodb.DynamoDbProviderSlots;
+import dev.reelay.application.ProviderQueue;
+import dev.reelay.domain.apikey.ApiKey;
+import dev.reelay.domain.provider.ProviderProfile;
+import java.util.OptionalInt;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
 import dev.reelay.adapter.webhook.HttpWebhookSender;
@@ -70,6 +75,7 @@ public final class Wiring {
     private final ApiKeys apiKeys;
     private final Budgets budgets;
     private final S3Client s3;
+    private final ProviderQueue queue;
 
     /** @param providers a client for every vendor of {@code config.providers()}, by name */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
@@ -87,7 +93,11 @@ public final class Wiring {
         this.idempotency = new DynamoDbIdempotencyKeys(dynamo, config.tasksTable(), clock);
         this.apiKeys = new DynamoDbApiKeys(dynamo, config.tasksTable(), RANDOM, clock);
         this.budgets = new DynamoDbBudgets(dynamo, config.tasksTable());
-        this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), clock);
+        this.queue = new ProviderQueue(new DynamoDbProviderSlots(dynamo, config.tasksTable()), config.queue(),
+                config.providers().profiles().stream().map(ProviderProfile::name).toList(), store,
+                new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")),
+                name -> apiKeys.findByName(name).map(ApiKey::maxConcurrency).orElse(OptionalInt.empty()), clock);
+        this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), queue, clock);
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
@@ -121,7 +131,8 @@ public final class Wiring {
     /** Task views say a cancel is free ({@code can_cancel}) before a vendor has the job, or when that vendor can stop it. */
     public GetTask getTask() {
         return new GetTask(store, archive, config.resultUrlValidity(), clock,
-                provider -> config.providers().profile(provider).map(p -> p.can(Capability.CANCEL)).orElse(false));
+                provider -> config.providers().profile(provider).map(p -> p.can(Capability.CANCEL)).orElse(false),
+                queue::position);
     }
 
     public ListTasks listTasks() {
@@ -129,7 +140,8 @@ public final class Wiring {
     }
 
     public CancelTask cancelTask() {
-        return new CancelTask(store, router, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), getTask(), clock);
+        return new CancelTask(store, router, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), getTask(), clock,
+                queue::ended);
     }
 
     public VideoGenerationSteps videoGenerationSteps() {

@@ -27,6 +27,14 @@ public interface ProviderClient {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@link #findByExternalTaskId} really asks the vendor, so that "not found" means the
+     * vendor has no such job: only then may a submission whose answer was lost be made again.
+     */
+    default boolean findsJobsByExternalTaskId() {
+        return false;
+    }
+
     /** The vendor's view of a job it accepted. */
     JobStatus query(String providerTaskId);
 

@@ -3,6 +3,7 @@ package dev.reelay.port;
 import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
@@ -41,7 +42,20 @@ public interface TaskStore {
      */
     TaskPage list(String ownerKeyId, Optional<TaskStatus> status, int limit, Optional<String> cursor);
 
-    /** A provider accepted the job: pending → processing, priced at that provider's price. */
+    /**
+     * A job is about to be handed to {@code pending.provider()}: recorded before the call, so that a
+     * call whose answer is lost is reconciled, not repeated. False when the task ended or a vendor
+     * already has its job.
+     */
+    boolean markSubmitting(String taskId, PendingSubmission pending);
+
+    /** The vendor answered that it did not take the job: nothing is pending any more. */
+    void clearSubmitting(String taskId);
+
+    /**
+     * A provider accepted the job: pending → processing, priced at that provider's price; the pending
+     * submission is cleared. False when the task ended or already has a vendor job (the caller compares).
+     */
     boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
                                      int estimatedSeconds, Quote quote, TimelineEvent event);
 

@@ -23,4 +23,7 @@ public interface Workflow {
      * workflow), with the same signed delivery and retries as the workflow's own. Harmless to repeat.
      */
     void deliverCancellationWebhook(String taskId);
+
+    /** Whether the task's workflow is still running: a slot held by a task whose workflow died is taken back. */
+    boolean running(String taskId);
 }

@@ -10,6 +10,8 @@ import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.RecordingWorkflow;
+import dev.reelay.testing.Queues;
 import dev.reelay.testing.InMemoryProviderCallbacks;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.Providers;
@@ -42,8 +44,10 @@ class VideoGenerationStepsTest {
     private final PollingPolicy polling = new PollingPolicy(10, 60, 2.0, Duration.ofMinutes(30), 5);
     private final ProviderTable table = new ProviderTable(List.of(Providers.profile("pricier", "0.1"), Providers.profile("cheap", "0.075")));
     private final InMemoryArchive archive = new InMemoryArchive();
-    private final VideoGenerationSteps steps = new VideoGenerationSteps(store, Providers.router(table, clock, provider, pricier),
-            archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
+    private final ProviderRouter router = Providers.router(table, clock, provider, pricier);
+    private final VideoGenerationSteps steps = new VideoGenerationSteps(store, router,
+            archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
+            Queues.open(store, router, new RecordingWorkflow(), clock), clock);
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
@@ -103,7 +107,7 @@ class VideoGenerationStepsTest {
         String id = accepted("task-4");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
         WorkflowState late = WorkflowState.submitted(id, state.provider(), state.providerTaskId(), 10,
-                now.minusSeconds(1).toString(), 30).processing(1, 10);
+                now.minusSeconds(1).toString(), false).processing(1, 10);
         assertThat(steps.checkStatus(late).failure().code()).isEqualTo("generation_timed_out");
     }
 
@@ -129,7 +133,7 @@ class VideoGenerationStepsTest {
         assertThat(task.provider()).isEqualTo("pricier");
         assertThat(task.quote().costUsd()).isEqualByComparingTo("0.5");
         assertThat(task.timeline()).extracting(TimelineEvent::event)
-                .containsExactly("accepted", "provider_attempt_failed", "provider_submitted");
+                .containsExactly("accepted", "provider_refused", "provider_submitted");
         assertThat(task.timeline().get(1).detail()).startsWith("cheap: provider_unavailable: cheap answered 503");
     }
 
@@ -141,21 +145,6 @@ class VideoGenerationStepsTest {
         assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(id)))
                 .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("provider_content_policy"));
         assertThat(pricier.submitted).isEmpty();
-    }
-
-    @Test
-    void whenEveryVendorIsLimitedTheStepFailsTransientlyAndEachAttemptIsRecorded() {
-        String id = accepted("task-9");
-        provider.refusals.push(new ProviderException("cheap", ProviderErrorKind.RATE_LIMITED, 429, "1302", "slow down"));
-        pricier.refusals.push(new ProviderException("pricier", ProviderErrorKind.CONCURRENCY_LIMITED, 429, "1303", "too many"));
-
-        assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(id)))
-                .isInstanceOf(TransientFailureException.class);
-        WorkflowState retried = steps.submitToProvider(WorkflowState.start(id));
-
-        assertThat(retried.provider()).isEqualTo("cheap");
-        assertThat(store.find(id).orElseThrow().timeline()).extracting(TimelineEvent::event).containsExactly(
-                "accepted", "provider_attempt_failed", "provider_attempt_failed", "provider_submitted");
     }
 
     @Test
@@ -238,8 +227,10 @@ class VideoGenerationStepsTest {
                     }
                 });
         provider.cancels = true;
-        VideoGenerationSteps racing = new VideoGenerationSteps(cancelledMeanwhile, Providers.router(table, clock, provider, pricier),
-                archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(), clock);
+        ProviderRouter racingRouter = Providers.router(table, clock, provider, pricier);
+        VideoGenerationSteps racing = new VideoGenerationSteps(cancelledMeanwhile, racingRouter,
+                archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
+                Queues.open(cancelledMeanwhile, racingRouter, new RecordingWorkflow(), clock), clock);
 
         assertThatThrownBy(() -> racing.submitToProvider(WorkflowState.start(id)))
                 .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("task_already_ended"));

@@ -41,6 +41,8 @@ import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.Queues;
+import dev.reelay.application.ProviderRouter;
 import dev.reelay.testing.TestImages;
 import dev.reelay.testing.InMemoryUploadedObjects;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
@@ -93,8 +95,9 @@ class SampleEventsTest {
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
                 new InMemoryIdempotencyKeys(), apiKeys, budgets));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
-        steps = new VideoGenerationSteps(store, Providers.router(provider), archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
-                callbacks, java.util.Optional.empty(), Clock.systemUTC());
+        ProviderRouter router = Providers.router(provider);
+        steps = new VideoGenerationSteps(store, router, archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
+                callbacks, java.util.Optional.empty(), Queues.open(store, router, workflow, Clock.systemUTC()), Clock.systemUTC());
     }
 
     @Test

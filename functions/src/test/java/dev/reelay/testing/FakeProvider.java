@@ -17,6 +17,8 @@ public final class FakeProvider implements ProviderClient {
     public final List<ProviderJob> submitted = new ArrayList<>();
     public final Deque<ProviderException> refusals = new ArrayDeque<>();
     public Submission alreadySubmitted;
+    /** Whether a lookup by external id really asks (so "none" means no job): Kling's kind of vendor. */
+    public boolean findsJobs = false;
     public JobStatus status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
     public byte[] video = new byte[0];
     /** What {@link #cancel} answers (or throws, when {@link #cancelRefusal} is set); every call is recorded. */
@@ -49,6 +51,11 @@ public final class FakeProvider implements ProviderClient {
     @Override
     public Optional<Submission> findByExternalTaskId(String externalTaskId) {
         return Optional.ofNullable(alreadySubmitted);
+    }
+
+    @Override
+    public boolean findsJobsByExternalTaskId() {
+        return findsJobs;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskCursor;
 import dev.reelay.domain.task.TaskResult;
@@ -76,11 +77,36 @@ public final class InMemoryTaskStore implements TaskStore {
     }
 
     @Override
-    public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds,
-                                            Quote quote, TimelineEvent event) {
+    public synchronized boolean markSubmitting(String taskId, PendingSubmission pending) {
+        Task task = tasks.get(taskId);
+        if (task == null || task.status().isTerminal() || task.providerTaskId() != null) {
+            return false;
+        }
+        tasks.put(taskId, withPending(task, pending));
+        return true;
+    }
+
+    @Override
+    public synchronized void clearSubmitting(String taskId) {
+        tasks.computeIfPresent(taskId, (id, t) -> withPending(t, null));
+    }
+
+    private static Task withPending(Task t, PendingSubmission pending) {
+        return new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(), t.imageEndKey(), t.status(),
+                t.progress(), t.quote(), t.charged(), t.estimatedSeconds(), t.provider(), t.providerTaskId(), t.result(),
+                t.failure(), t.timeline(), pending);
+    }
+
+    @Override
+    public synchronized boolean recordProviderSubmission(String taskId, String provider, String providerTaskId, int estimatedSeconds,
+                                                         Quote quote, TimelineEvent event) {
+        Task current = tasks.get(taskId);
+        if (current != null && current.providerTaskId() != null) {
+            return false;
+        }
         return update(taskId, event, t -> new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(),
                 t.imageEndKey(), TaskStatus.PROCESSING, t.progress(), quote, t.charged(), estimatedSeconds, provider,
-                providerTaskId, t.result(), t.failure(), t.timeline()));
+                providerTaskId, t.result(), t.failure(), t.timeline(), null));
     }
 
     @Override
@@ -105,7 +131,7 @@ public final class InMemoryTaskStore implements TaskStore {
         timeline.add(event);
         tasks.put(taskId, new Task(task.id(), task.ownerKeyId(), task.createdAt(), task.request(), task.imageStartKey(),
                 task.imageEndKey(), task.status(), task.progress(), task.quote(), task.charged(), task.estimatedSeconds(),
-                task.provider(), task.providerTaskId(), task.result(), task.failure(), timeline));
+                task.provider(), task.providerTaskId(), task.result(), task.failure(), timeline, task.pendingSubmission()));
         return true;
     }
 
@@ -184,13 +210,13 @@ public final class InMemoryTaskStore implements TaskStore {
         tasks.put(taskId, new Task(changed.id(), changed.ownerKeyId(), changed.createdAt(), changed.request(),
                 changed.imageStartKey(), changed.imageEndKey(), changed.status(), changed.progress(), changed.quote(),
                 changed.charged(), changed.estimatedSeconds(), changed.provider(), changed.providerTaskId(),
-                changed.result(), changed.failure(), timeline));
+                changed.result(), changed.failure(), timeline, changed.pendingSubmission()));
         return true;
     }
 
     private static Task copy(Task t, TaskStatus status, int progress, Quote charged, int estimate, String provider,
                              String providerTaskId, TaskResult result, Failure failure) {
         return new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(), t.imageEndKey(), status,
-                progress, t.quote(), charged, estimate, provider, providerTaskId, result, failure, t.timeline());
+                progress, t.quote(), charged, estimate, provider, providerTaskId, result, failure, t.timeline(), t.pendingSubmission());
     }
 }

@@ -56,4 +56,10 @@ public final class RecordingWorkflow implements Workflow {
     public void deliverCancellationWebhook(String taskId) {
         cancellationWebhooks.add(taskId);
     }
+
+    /** Executions this workflow started and did not stop count as running. */
+    @Override
+    public boolean running(String taskId) {
+        return started.contains(taskId) && !stopped.contains(taskId);
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.QueuePolicy;
 import dev.reelay.local.sandbox.SandboxSettings;
 
 import java.io.IOException;
@@ -33,6 +34,9 @@ public final class Launcher {
     /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
     static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
     private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS);
+    /** {@code --max-concurrency PROVIDER=N}, repeatable: at most N tasks at that vendor at once (docs/queue.md). */
+    static final String MAX_CONCURRENCY = "max-concurrency";
+    private static final List<String> REPEATABLE = List.of(MAX_CONCURRENCY);
     static final String USAGE = """
             Usage:
               reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
@@ -44,7 +48,8 @@ public final class Launcher {
               reelay keys revoke --name NAME
                     (keys act on the local stack's state; add --table NAME [--region R] for a deployed stack's table)
               reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
-            generate and serve take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5).
+            generate and serve take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5),
+            and [--max-concurrency PROVIDER=N]... (repeatable): at most N tasks at that vendor at once; the rest wait in the queue.
             """;
 
     private final PrintStream stdout;
@@ -92,8 +97,9 @@ public final class Launcher {
         return switch (args[0]) {
             case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
                     "quality", "sound", "aspect-ratio", "out", "provider", "callback-url", "render-delay", "progress-steps",
+                    MAX_CONCURRENCY, ALLOW_LOCAL_WEBHOOKS)));
+            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps", MAX_CONCURRENCY,
                     ALLOW_LOCAL_WEBHOOKS)));
-            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps", ALLOW_LOCAL_WEBHOOKS)));
             case "keys" -> KeysCommand.run(rest, stateDir, stdout, stderr);
             case "sandbox" -> SandboxCommand.run(rest.toArray(String[]::new), stdout, stderr);
             case "help", "--help", "-h" -> {
@@ -278,8 +284,15 @@ public final class Launcher {
         SandboxSettings sandbox = defaults.withTiming(
                 Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
                 (int) options.number("progress-steps", defaults.progressSteps(), 1));
+        java.util.Map<String, Integer> caps;
+        try {
+            caps = QueuePolicy.parseCaps(options.optional(MAX_CONCURRENCY).orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + MAX_CONCURRENCY + ": " + e.getMessage());
+        }
         return new LocalRuntime.Settings(stateDir, sandbox,
-                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.flag("allow-local-webhooks"));
+                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.flag("allow-local-webhooks"))
+                .withMaxConcurrency(caps);
     }
 
     private static JsonNode numberOrText(String value) {
@@ -333,7 +346,11 @@ public final class Launcher {
                 if (args.isEmpty()) {
                     throw new UsageException("option " + flag + " needs a value");
                 }
-                values.put(name, args.pop());
+                String value = args.pop();
+                if (values.containsKey(name) && !REPEATABLE.contains(name)) {
+                    throw new UsageException("option " + flag + " is given twice");
+                }
+                values.merge(name, value, (earlier, later) -> earlier + ";" + later);
             }
             return new Options(values);
         }

@@ -6,6 +6,7 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
 import dev.reelay.application.PollingPolicy;
+import dev.reelay.application.QueuePolicy;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.config.ReelayConfig;
 import dev.reelay.config.Wiring;
@@ -15,6 +16,7 @@ import dev.reelay.handler.ArchiveVideoHandler;
 import dev.reelay.handler.AuthorizeApiKeyHandler;
 import dev.reelay.port.ApiKeys;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
+import dev.reelay.handler.AwaitProviderSlotHandler;
 import dev.reelay.handler.CancelTaskHandler;
 import dev.reelay.handler.ListTasksHandler;
 import dev.reelay.handler.DeliverWebhookHandler;
@@ -84,6 +86,7 @@ public final class LocalRuntime implements AutoCloseable {
     public static final String UPLOADS_BUCKET = "reelay-uploads";
     public static final String STATE_MACHINE = "VideoGenerationStateMachine";
     static final String AWAIT_CALLBACK_FUNCTION = "AwaitProviderCallbackFunction";
+    static final String AWAIT_SLOT_FUNCTION = "AwaitProviderSlotFunction";
     static final String DELIVER_WEBHOOK_FUNCTION = "DeliverWebhookFunction";
     static final String AUTHORIZER_FUNCTION = "AuthorizeApiKeyFunction";
     /** How long the local API reuses an authorizer's decision, as the template's {@code ReauthorizeEvery}. */
@@ -121,17 +124,17 @@ public final class LocalRuntime implements AutoCloseable {
      */
     public record Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
                            Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl,
-                           boolean recordAwsCalls) {
+                           boolean recordAwsCalls, QueuePolicy queue) {
         /** With the authorizer's cache as in AWS ({@link #AUTHORIZER_CACHE_TTL}). */
         public Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
                         Map<String, String> environment, boolean allowLocalWebhooks) {
             this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, AUTHORIZER_CACHE_TTL);
         }
 
-        /** Without recording AWS calls. */
+        /** Without recording AWS calls, with no vendor caps and the local queue timings ({@link #LOCAL_QUEUE}). */
         public Settings(Path stateDir, SandboxSettings sandbox, PollingPolicy polling, int apiPort,
                         Map<String, String> environment, boolean allowLocalWebhooks, Duration authorizerCacheTtl) {
-            this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, false);
+            this(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, false, LOCAL_QUEUE);
         }
 
         /** In memory, fast renders and short waits, sandboxes only, local webhook receivers allowed: for tests. */
@@ -141,18 +144,39 @@ public final class LocalRuntime implements AutoCloseable {
         }
 
         public Settings withAuthorizerCacheTtl(Duration ttl) {
-            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, ttl, recordAwsCalls);
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, ttl, recordAwsCalls, queue);
         }
 
         public Settings withStateDir(Path dir) {
-            return new Settings(dir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, recordAwsCalls);
+            return new Settings(dir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, recordAwsCalls, queue);
         }
 
         /** Records which function makes which AWS call: for the IAM contract test. */
         public Settings withAwsCallRecording() {
-            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, true);
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, true, queue);
+        }
+
+        /** The queue in front of the vendors: their caps and its timings. */
+        public Settings withQueue(QueuePolicy policy) {
+            return new Settings(stateDir, sandbox, polling, apiPort, environment, allowLocalWebhooks, authorizerCacheTtl, recordAwsCalls, policy);
+        }
+
+        /** At most {@code caps} slots per vendor at once ({@code --max-concurrency}). */
+        public Settings withMaxConcurrency(Map<String, Integer> caps) {
+            return withQueue(queue.withCaps(caps));
+        }
+
+        public Settings withEnvironment(Map<String, String> env) {
+            return new Settings(stateDir, sandbox, polling, apiPort, env, allowLocalWebhooks, authorizerCacheTtl, recordAwsCalls, queue);
         }
     }
+
+    /**
+     * The local stack's queue: no vendor caps, a waiting task looks again every 3 s by itself and a
+     * vendor that refused counts as smaller for 5 s, so that bursts drain quickly on a laptop.
+     */
+    public static final QueuePolicy LOCAL_QUEUE = new QueuePolicy(Map.of(), Duration.ofHours(6), Duration.ofSeconds(3),
+            Duration.ofSeconds(5), Duration.ofMinutes(2));
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Engines engines;
@@ -207,7 +231,7 @@ public final class LocalRuntime implements AutoCloseable {
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
-                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED);
+                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED, settings.queue());
 
             // The dead-letter queues: files under the state directory, or under a directory of this run's own
             // (removed on close, after the functions and the state machine that write there have stopped).
@@ -217,6 +241,7 @@ public final class LocalRuntime implements AutoCloseable {
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
+            substitutions.put(AWAIT_SLOT_FUNCTION + "Arn", LocalArns.function(AWAIT_SLOT_FUNCTION));
             substitutions.put(DELIVER_WEBHOOK_FUNCTION + "Arn", LocalArns.function(DELIVER_WEBHOOK_FUNCTION));
             substitutions.put(WEBHOOK_DEAD_LETTER_QUEUE_URL, LocalArns.queueUrl(LocalQueues.WEBHOOK_DEAD_LETTERS));
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
@@ -235,6 +260,7 @@ public final class LocalRuntime implements AutoCloseable {
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
             ProviderCallbackReception callbacks = wiring.providerCallbackReception();
             lambdas.register(AWAIT_CALLBACK_FUNCTION, new AwaitProviderCallbackHandler(callbacks));
+            lambdas.register(AWAIT_SLOT_FUNCTION, new AwaitProviderSlotHandler(steps));
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
             // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,

@@ -7,6 +7,7 @@ import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
 import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskCursor;
 import dev.reelay.domain.task.TaskResult;
@@ -171,15 +172,44 @@ public final class DynamoDbTaskStore implements TaskStore {
     }
 
     @Override
+    public boolean markSubmitting(String taskId, PendingSubmission pending) {
+        try {
+            dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
+                    .updateExpression("SET submittingTo = :provider, submittingSince = :since, updatedAt = :now")
+                    .conditionExpression(RUNNING + " AND attribute_not_exists(providerTaskId)")
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(withStatuses(Map.of(":provider", s(pending.provider()),
+                            ":since", s(TaskItems.iso(pending.since())), ":now", s(now())))));
+            return true;
+        } catch (ConditionalCheckFailedException endedOrTaken) {
+            return false;
+        }
+    }
+
+    @Override
+    public void clearSubmitting(String taskId) {
+        dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
+                .updateExpression("REMOVE submittingTo, submittingSince").conditionExpression("attribute_exists(pk)"));
+    }
+
+    @Override
     public boolean recordProviderSubmission(String taskId, String provider, String providerTaskId,
                                             int estimatedSeconds, Quote quote, TimelineEvent event) {
-        return updateRunning(taskId, event,
+        Update update = runningUpdate(taskId, event,
                 "#status = :processing, provider = :provider, providerTaskId = :providerTaskId, estimatedSeconds = :estimate, "
                         + "quotedSeconds = :quotedSeconds, quotedCostUsd = :quotedCost, quotedCredits = :quotedCredits",
-                Map.of(":provider", s(provider), ":providerTaskId", s(providerTaskId), ":estimate", n(estimatedSeconds),
+                RUNNING + " AND attribute_not_exists(providerTaskId)",
+                withStatuses(Map.of(":provider", s(provider), ":providerTaskId", s(providerTaskId), ":estimate", n(estimatedSeconds),
                         ":quotedSeconds", n(quote.billedSeconds()),
                         ":quotedCost", AttributeValue.fromN(quote.costUsd().toPlainString()),
-                        ":quotedCredits", AttributeValue.fromN(quote.credits().toPlainString())));
+                        ":quotedCredits", AttributeValue.fromN(quote.credits().toPlainString()))));
+        try {
+            dynamo.updateItem(request(update.toBuilder()
+                    .updateExpression(update.updateExpression() + " REMOVE submittingTo, submittingSince").build()));
+            return true;
+        } catch (ConditionalCheckFailedException endedOrTaken) {
+            return false;
+        }
     }
 
     @Override
@@ -343,7 +373,26 @@ public final class DynamoDbTaskStore implements TaskStore {
         writes.add(TransactWriteItem.builder().update(endTask).build());
         writes.addAll(others);
         additions.forEach((month, counters) -> writes.add(usageAddition(owner, month, counters)));
-        return transact(writes);
+        writes.addAll(DynamoDbProviderSlots.releaseWrites(table, taskItem));
+        if (!transact(writes)) {
+            return false;
+        }
+        releaseSlotGrantedMeanwhile(taskItem);
+        return true;
+    }
+
+    /**
+     * A slot granted between reading the task and ending it is not in the ending transaction (the
+     * grant needs a pending task, so none can come after): it is given back here.
+     */
+    private void releaseSlotGrantedMeanwhile(Map<String, AttributeValue> before) {
+        String taskId = before.get("taskId").s();
+        findItem(taskId).filter(after -> after.containsKey(DynamoDbProviderSlots.SLOT_PROVIDER)
+                        && !after.get(DynamoDbProviderSlots.SLOT_PROVIDER).equals(before.get(DynamoDbProviderSlots.SLOT_PROVIDER)))
+                .ifPresent(after -> {
+                    List<TransactWriteItem> release = DynamoDbProviderSlots.releaseWrites(table, after);
+                    transact(release.subList(1, release.size()));
+                });
     }
 
     private TransactWriteItem usageAddition(String owner, String month, Map<String, Long> counters) {
@@ -406,17 +455,19 @@ public final class DynamoDbTaskStore implements TaskStore {
     /** Appends the event, with optional other assignments, when {@code statusCondition} holds and the event's key is new. */
     private boolean appendOnce(String taskId, TimelineEvent event, String assignments, String statusCondition,
                                Map<String, AttributeValue> extra) {
-        Update update = runningUpdate(taskId, event, assignments, statusCondition, extra);
-        UpdateItemRequest request = UpdateItemRequest.builder().tableName(update.tableName()).key(update.key())
-                .updateExpression(update.updateExpression()).conditionExpression(update.conditionExpression())
-                .expressionAttributeNames(update.expressionAttributeNames())
-                .expressionAttributeValues(update.expressionAttributeValues()).build();
         try {
-            dynamo.updateItem(request);
+            dynamo.updateItem(request(runningUpdate(taskId, event, assignments, statusCondition, extra)));
             return true;
         } catch (ConditionalCheckFailedException endedOrRecorded) {
             return false;
         }
+    }
+
+    private static UpdateItemRequest request(Update update) {
+        return UpdateItemRequest.builder().tableName(update.tableName()).key(update.key())
+                .updateExpression(update.updateExpression()).conditionExpression(update.conditionExpression())
+                .expressionAttributeNames(update.expressionAttributeNames())
+                .expressionAttributeValues(update.expressionAttributeValues()).build();
     }
 
     /** The update behind {@link #appendOnce}, also usable as one write of a transaction. */
@@ -522,6 +573,10 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
             item.put("timeline", AttributeValue.fromL(task.timeline().stream().map(TaskItems::event).toList()));
             item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::key).distinct().toList()));
+            if (task.pendingSubmission() != null) {
+                item.put("submittingTo", s(task.pendingSubmission().provider()));
+                item.put("submittingSince", s(iso(task.pendingSubmission().since())));
+            }
             return item;
         }
 
@@ -550,7 +605,9 @@ public final class DynamoDbTaskStore implements TaskStore {
                     str(item, "imageStartKey"), str(item, "imageEndKey"), TaskStatus.fromWire(str(item, "status")),
                     integer(item, "progress"), quote, charged,
                     item.containsKey("estimatedSeconds") ? integer(item, "estimatedSeconds") : 0,
-                    str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline);
+                    str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline,
+                    item.containsKey("submittingTo")
+                            ? new PendingSubmission(str(item, "submittingTo"), Instant.parse(str(item, "submittingSince"))) : null);
         }
 
         /** The budget reservation the task holds; {@link Reservation#NONE} for a task recorded before budgets. */

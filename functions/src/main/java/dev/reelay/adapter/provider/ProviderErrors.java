@@ -17,9 +17,31 @@ public final class ProviderErrors {
         return new ProviderException(provider, kindOf(status, vendorCode), status, vendorCode, detail);
     }
 
+    /**
+     * A call that got no answer. When the connection was never made, nothing reached the vendor
+     * ({@code provider_unavailable}); any other failure may have come after the request was sent, so
+     * whether the vendor acted on it is unknown ({@code provider_outcome_unknown}): a submission is
+     * then reconciled, not repeated (docs/queue.md, "At-most-once submission").
+     */
     public static ProviderException unreachable(String provider, Exception cause) {
-        return new ProviderException(provider, ProviderErrorKind.PROVIDER_UNAVAILABLE, 0, null,
-                provider + " could not be reached: " + cause.getMessage(), cause);
+        boolean neverSent = neverSent(cause);
+        return new ProviderException(provider, neverSent ? ProviderErrorKind.PROVIDER_UNAVAILABLE : ProviderErrorKind.OUTCOME_UNKNOWN,
+                0, null, provider + (neverSent ? " could not be reached: " : " did not answer: ") + cause.getMessage(), cause);
+    }
+
+    /** Failures that happen before a request's first byte leaves: no connection, no address, no TLS session. */
+    static boolean neverSent(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof javax.net.ssl.SSLHandshakeException) {
+                return true;
+            }
+            if (t instanceof java.net.SocketTimeoutException && t.getMessage() != null
+                    && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static ProviderErrorKind kindOf(int status, String vendorCode) {

@@ -59,6 +59,16 @@ public final class StepFunctionsWorkflow implements Workflow {
         startExecution(taskId + CANCELLED_SUFFIX, "{\"taskId\":\"" + taskId + "\",\"deliverWebhookOnly\":true}");
     }
 
+    @Override
+    public boolean running(String taskId) {
+        try {
+            return sfn.describeExecution(d -> d.executionArn(executionArn(stateMachineArn, taskId))).status()
+                    == software.amazon.awssdk.services.sfn.model.ExecutionStatus.RUNNING;
+        } catch (ExecutionDoesNotExistException none) {
+            return false;
+        }
+    }
+
     private void startExecution(String name, String input) {
         try {
             sfn.startExecution(start -> start.stateMachineArn(stateMachineArn).name(name).input(input));

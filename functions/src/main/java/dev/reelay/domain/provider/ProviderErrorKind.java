@@ -15,6 +15,11 @@ public enum ProviderErrorKind {
     RATE_LIMITED(true, true),
     CONCURRENCY_LIMITED(true, true),
     PROVIDER_UNAVAILABLE(true, true),
+    /**
+     * The request was sent but no answer came (a read timeout, a connection reset): the vendor may
+     * have taken the job. Retried as a query; a submission is reconciled, never repeated blind.
+     */
+    OUTCOME_UNKNOWN(true, false),
     NOT_FOUND(false, false);
 
     private final boolean retryable;

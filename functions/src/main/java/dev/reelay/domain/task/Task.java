@@ -9,6 +9,9 @@ import java.util.List;
 /**
  * A video generation task as Reelay records it. {@code quote} is the price fixed at submission;
  * {@code charged} is what was actually billed (zero until settlement, and for failed tasks).
+ * {@code pendingSubmission} is set while a job is being handed to a vendor and until the vendor's
+ * answer is known: a submission whose answer never came is reconciled, never repeated blind
+ * (docs/queue.md, "At-most-once submission").
  */
 public record Task(
         String id,
@@ -26,7 +29,8 @@ public record Task(
         String providerTaskId,
         TaskResult result,
         Failure failure,
-        List<TimelineEvent> timeline) {
+        List<TimelineEvent> timeline,
+        PendingSubmission pendingSubmission) {
 
     public Task {
         timeline = List.copyOf(timeline);
@@ -36,7 +40,7 @@ public record Task(
     public static Task accepted(String id, String ownerKeyId, Instant now, GenerationRequest request,
                                 String imageStartKey, String imageEndKey, Quote quote) {
         return new Task(id, ownerKeyId, now, request, imageStartKey, imageEndKey, TaskStatus.PENDING, 0, quote,
-                Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)));
+                Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)), null);
     }
 
     /**
@@ -46,6 +50,6 @@ public record Task(
      */
     public static Task rejected(String id, String ownerKeyId, Instant now, GenerationRequest request, Failure failure) {
         return new Task(id, ownerKeyId, now, request, null, null, TaskStatus.FAILED, 0, Quote.FREE, Quote.FREE, 0,
-                null, null, null, failure, List.of(new TimelineEvent(TimelineEvent.FAILED, now, failure.code())));
+                null, null, null, failure, List.of(new TimelineEvent(TimelineEvent.FAILED, now, failure.code())), null);
     }
 }

@@ -18,6 +18,16 @@ public record TimelineEvent(String event, Instant at, String detail, String key)
     /** Its owner asked to cancel a task a vendor had: recorded before the vendor is asked to stop. */
     public static final String CANCEL_REQUESTED = "cancel_requested";
     public static final String PROVIDER_ATTEMPT_FAILED = "provider_attempt_failed";
+    /** No vendor able to serve the task had a free slot: it waits in the queue (docs/queue.md). */
+    public static final String QUEUED = "queued";
+    /** A vendor refused the job for its own concurrency or rate limit, or was unavailable: back to the queue. */
+    public static final String PROVIDER_REFUSED = "provider_refused";
+    /** A submission's answer never came: the vendor is asked, or watched, before anything is submitted again. */
+    public static final String PROVIDER_SUBMISSION_UNKNOWN = "provider_submission_unknown";
+    /** A second vendor job turned up for a task that already has one: cancelled where the vendor can. */
+    public static final String PROVIDER_ORPHAN_JOB = "provider_orphan_job";
+    /** A vendor's callback resumed the workflow. */
+    public static final String PROVIDER_CALLBACK = "provider_callback";
 
     public TimelineEvent(String event, Instant at, String detail) {
         this(event, at, detail, event);

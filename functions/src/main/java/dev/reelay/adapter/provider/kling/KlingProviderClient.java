@@ -274,6 +274,12 @@ public final class KlingProviderClient implements ProviderClient {
         return Optional.empty();
     }
 
+    /** Kling keeps {@code external_task_id} unique per account and answers a query by it. */
+    @Override
+    public boolean findsJobsByExternalTaskId() {
+        return true;
+    }
+
     private static Optional<String> matchingTaskId(JsonNode data, String externalTaskId) {
         List<JsonNode> listed = new ArrayList<>();
         if (data.isArray()) {
