@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,15 @@ import java.util.regex.Pattern;
  * is the certificate to trust under {@code --tls}. Logs go to standard error.
  *
  * <pre>
- * reelay sandbox [--tls] [--render-delay SECONDS] [--progress-steps N] [--fault PROVIDER:FAULT]...
+ * reelay sandbox [--tls] [--render-delay SECONDS] [--progress-steps N] [--concurrency-limit PROVIDER=N]...
+ *                [--fault PROVIDER:FAULT]...
  * </pre>
+ * {@code --concurrency-limit PROVIDER=N} (N at least 1, one per provider, repeatable for several providers) gives
+ * the named provider's sandbox an account limit of N unfinished jobs: a submission beyond it is refused with the
+ * vendor's own concurrency error, HTTP 429 (Kling: code 1303; the others: code {@code concurrency_limit_exceeded}
+ * in their error envelopes). Queries take no slot; a job frees its slot when it completes, fails or is cancelled.
+ * On closing, each sandbox's peak of parallel jobs is printed on standard error.
+ * <p>
  * Faults, each scripted into the named provider's sandbox (repeat {@code --fault} for more):
  * <ul>
  *   <li>{@code refuse=N:STATUS[:CODE]}: refuse the next N submissions with HTTP STATUS and the vendor's error
@@ -43,13 +51,17 @@ import java.util.regex.Pattern;
  */
 public final class SandboxCommand {
     static final String USAGE = """
-            Usage: reelay sandbox [--tls] [--render-delay SECONDS] [--progress-steps N] [--fault PROVIDER:FAULT]...
+            Usage: reelay sandbox [--tls] [--render-delay SECONDS] [--progress-steps N]
+                                  [--concurrency-limit PROVIDER=N]... [--fault PROVIDER:FAULT]...
             Starts a sandbox for every vendor dialect and prints one JSON line per sandbox:
               {"provider": ..., "base_url": ..., "credentials": {...}, "ca_pem": <PEM path under --tls, else null>}
             then serves until interrupted (Ctrl-C).
               --tls                    serve HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost
               --render-delay SECONDS   least time from create to completed (default 3)
               --progress-steps N       distinct progress values while processing (default 5)
+              --concurrency-limit PROVIDER=N
+                                       let one provider's account run at most N unfinished jobs (N >= 1, repeatable
+                                       for other providers); more are refused with the vendor's 429 concurrency error
               --fault PROVIDER:FAULT   script a fault into one provider's sandbox (repeatable); FAULT is one of
                 refuse=N:STATUS[:CODE]   refuse the next N submissions with HTTP STATUS (vendor CODE, default the usual one)
                 slow=DURATION            delay every answer (DURATION like 1500ms or 2s)
@@ -58,7 +70,7 @@ public final class SandboxCommand {
                 lose-callbacks=N         the next N callbacks are never sent
                 duplicate-callbacks=N    the next N callbacks are sent twice
                 truncate-downloads=N     the next N video downloads stop after about half their bytes
-              e.g. --fault unified:refuse=2:503 --fault unified:slow=1500ms
+              e.g. --concurrency-limit kling=3 --fault unified:refuse=2:503 --fault unified:slow=1500ms
             """;
     private static final int EXIT_USAGE = 64;
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s)");
@@ -96,7 +108,7 @@ public final class SandboxCommand {
         List<Sandbox> sandboxes = new ArrayList<>();
         if (shutdownHook) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                closeAll(sandboxes);
+                closeAll(sandboxes, stderr);
                 stop.countDown();
             }, "reelay-sandbox-shutdown"));
         }
@@ -120,7 +132,7 @@ public final class SandboxCommand {
             Thread.currentThread().interrupt();
             return 0;
         } finally {
-            closeAll(sandboxes);
+            closeAll(sandboxes, stderr);
         }
     }
 
@@ -145,6 +157,14 @@ public final class SandboxCommand {
             }
             plan.faults().add(parseFault(providerAndFault[1], plan.dialect()));
         }
+        for (Map.Entry<String, Integer> limit : options.concurrencyLimits().entrySet()) {
+            Plan plan = plans.get(limit.getKey());
+            if (plan == null) {
+                throw new UsageException("--concurrency-limit " + limit.getKey() + "=" + limit.getValue()
+                        + ": expected PROVIDER=N with PROVIDER one of " + plans.keySet());
+            }
+            plans.put(limit.getKey(), new Plan(plan.dialect(), plan.settings().withMaxParallelTasks(limit.getValue()), plan.faults()));
+        }
         return plans;
     }
 
@@ -158,9 +178,14 @@ public final class SandboxCommand {
         return line;
     }
 
-    private static void closeAll(List<Sandbox> sandboxes) {
+    /** Closes every sandbox once (the shutdown hook and the main thread may both call it), reporting its peak. */
+    private static void closeAll(List<Sandbox> sandboxes, PrintStream stderr) {
         synchronized (sandboxes) {
-            sandboxes.forEach(Sandbox::close);
+            for (Sandbox sandbox : sandboxes) {
+                sandbox.close();
+                stderr.println("Peak of parallel jobs in the " + sandbox.dialect().name() + " sandbox: " + sandbox.peakParallelJobs());
+            }
+            sandboxes.clear();
         }
     }
 
@@ -241,12 +266,14 @@ public final class SandboxCommand {
         return Duration.ofMillis(Math.round(matcher.group(2).equals("s") ? amount * 1000 : amount));
     }
 
-    private record Options(boolean help, boolean tls, Duration renderDelay, Integer progressSteps, List<String> faults) {
+    private record Options(boolean help, boolean tls, Duration renderDelay, Integer progressSteps,
+                           Map<String, Integer> concurrencyLimits, List<String> faults) {
         static Options parse(String[] args) throws UsageException {
             boolean help = false;
             boolean tls = false;
             Duration renderDelay = null;
             Integer progressSteps = null;
+            Map<String, Integer> concurrencyLimits = new LinkedHashMap<>();
             List<String> faults = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -265,11 +292,28 @@ public final class SandboxCommand {
                             throw new UsageException("--progress-steps must be at least 1");
                         }
                     }
+                    case "--concurrency-limit" -> concurrencyLimit(value(args, ++i), concurrencyLimits);
                     case "--fault" -> faults.add(value(args, ++i));
                     default -> throw new UsageException("unknown option " + args[i]);
                 }
             }
-            return new Options(help, tls, renderDelay, progressSteps, List.copyOf(faults));
+            return new Options(help, tls, renderDelay, progressSteps, Collections.unmodifiableMap(concurrencyLimits), List.copyOf(faults));
+        }
+
+        /** PROVIDER=N, N at least 1, once per provider; whether PROVIDER exists is checked with the dialects. */
+        private static void concurrencyLimit(String text, Map<String, Integer> limits) throws UsageException {
+            String option = "--concurrency-limit " + text;
+            String[] providerAndLimit = text.split("=", 2);
+            if (providerAndLimit.length < 2 || providerAndLimit[0].isBlank()) {
+                throw new UsageException(option + ": expected PROVIDER=N");
+            }
+            int limit = wholeNumber(option, providerAndLimit[1]);
+            if (limit < 1) {
+                throw new UsageException(option + ": N must be at least 1");
+            }
+            if (limits.putIfAbsent(providerAndLimit[0], limit) != null) {
+                throw new UsageException(option + ": " + providerAndLimit[0] + " already has a limit");
+            }
         }
 
         SandboxSettings applyTo(SandboxSettings defaults) {

@@ -10,7 +10,10 @@ import java.util.Optional;
 public final class ApiError extends Exception {
     public enum Kind {
         MALFORMED_BODY, INVALID_PARAMETER, INVALID_IMAGE, UNAUTHENTICATED,
-        TASK_NOT_FOUND, FILE_NOT_FOUND, NO_ROUTE, VENDOR, INTERNAL
+        TASK_NOT_FOUND, FILE_NOT_FOUND, NO_ROUTE,
+        /** The account already runs as many jobs as {@link SandboxSettings#maxParallelTasks()} allows: HTTP 429. */
+        CONCURRENCY_LIMIT,
+        VENDOR, INTERNAL
     }
 
     private final int status;
@@ -52,6 +55,10 @@ public final class ApiError extends Exception {
 
     static ApiError noRoute(String message) {
         return new ApiError(404, Kind.NO_ROUTE, null, null, message);
+    }
+
+    static ApiError concurrencyLimit(String message) {
+        return new ApiError(429, Kind.CONCURRENCY_LIMIT, null, null, message);
     }
 
     /** An error in the vendor's own terms, e.g. Kling's 401 with code 1004 for an expired token. */

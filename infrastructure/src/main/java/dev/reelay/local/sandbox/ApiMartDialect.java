@@ -93,6 +93,8 @@ final class ApiMartDialect implements Dialect {
             case TASK_NOT_FOUND -> envelope("task_not_found", "not_found_error", error.getMessage());
             case FILE_NOT_FOUND -> envelope("file_not_found", "not_found_error", error.getMessage());
             case NO_ROUTE -> envelope("not_found", "not_found_error", error.getMessage());
+            // APIMart documents no codes: the concurrency refusal follows its 429 rate_limit_exceeded.
+            case CONCURRENCY_LIMIT -> envelope("concurrency_limit_exceeded", "rate_limit_error", error.getMessage());
             case INTERNAL -> envelope("internal_error", "server_error", error.getMessage());
             case VENDOR -> envelope(error.vendorCode().orElseThrow(),
                     error.vendorType().orElseGet(() -> typicalRefusal(error.status()).type()), error.getMessage());

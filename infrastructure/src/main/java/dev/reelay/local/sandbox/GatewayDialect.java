@@ -71,6 +71,8 @@ final class GatewayDialect implements Dialect {
             case TASK_NOT_FOUND -> envelope("task_not_exist", "invalid_request_error", error.getMessage());
             case FILE_NOT_FOUND -> envelope("file_not_found", "invalid_request_error", error.getMessage());
             case NO_ROUTE -> envelope("unknown_url", "invalid_request_error", error.getMessage());
+            // OpenAI's 429 type for request limits; the code says it is the parallel-task limit.
+            case CONCURRENCY_LIMIT -> envelope("concurrency_limit_exceeded", "requests", error.getMessage());
             case INTERNAL -> envelope("internal_error", "server_error", error.getMessage());
             case VENDOR -> envelope(error.vendorCode().orElseThrow(),
                     error.vendorType().orElseGet(() -> typicalRefusal(error.status()).type()), error.getMessage());

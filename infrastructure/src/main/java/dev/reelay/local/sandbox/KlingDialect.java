@@ -35,7 +35,6 @@ import java.util.stream.Stream;
  * never retried. A task is found only on the route that created it.
  */
 final class KlingDialect implements Dialect {
-    static final int UNLIMITED = Integer.MAX_VALUE;
     private static final CallbackPolicy CALLBACKS = CallbackPolicy.everyStatusChange();
     private static final String KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     /** Kling's error codes and what its documentation says they mean. */
@@ -57,30 +56,18 @@ final class KlingDialect implements Dialect {
     private final String accessKey;
     private final String secretKey;
     private final KlingJwt jwt;
-    private final int maxParallelTasks;
     private final Map<String, String> routeOfTask = new ConcurrentHashMap<>();
     private final Set<String> externalTaskIds = ConcurrentHashMap.newKeySet();
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
-    /** Creates past the concurrency check whose task is not registered yet; guarded by {@code this}. */
-    private int admitting;
 
     /** When a task was first seen in its current status: Kling's {@code updated_at}. */
     private record Seen(Status status, Instant at) {
     }
 
     KlingDialect() {
-        this(UNLIMITED);
-    }
-
-    /** @param maxParallelTasks tasks the account may have submitted or processing at once; more are refused with 1303 */
-    KlingDialect(int maxParallelTasks) {
-        if (maxParallelTasks < 1) {
-            throw new IllegalArgumentException("maxParallelTasks must be positive: " + maxParallelTasks);
-        }
         this.accessKey = randomKey();
         this.secretKey = randomKey();
         this.jwt = new KlingJwt(accessKey, secretKey);
-        this.maxParallelTasks = maxParallelTasks;
     }
 
     String accessKey() {
@@ -130,6 +117,7 @@ final class KlingDialect implements Dialect {
             case UNAUTHENTICATED -> "1000";
             case TASK_NOT_FOUND, FILE_NOT_FOUND -> "1203";
             case NO_ROUTE -> "1202";
+            case CONCURRENCY_LIMIT -> "1303";
             case INTERNAL -> "5000";
             case VENDOR -> error.vendorCode().orElseThrow();
         };
@@ -175,7 +163,8 @@ final class KlingDialect implements Dialect {
         }
         TaskSnapshot task;
         try {
-            task = submitWithinConcurrency(job, tasks);
+            // Over the account's concurrency limit the kit refuses, answered as 429 with code 1303.
+            task = tasks.submit(job);
         } catch (ApiError | RuntimeException refused) {
             externalTaskId.ifPresent(externalTaskIds::remove);
             throw refused;
@@ -187,24 +176,6 @@ final class KlingDialect implements Dialect {
                 .put("created_at", task.createdAt().toEpochMilli())
                 .put("updated_at", updatedAt(task).toEpochMilli());
         return succeeded(data);
-    }
-
-    /** A task holds a slot from submitted until it ends; queries take none. */
-    private TaskSnapshot submitWithinConcurrency(Job job, TaskRegistry tasks) throws ApiError {
-        synchronized (this) {
-            long running = tasks.all().stream().filter(task -> !task.status().finished()).count();
-            if (running + admitting >= maxParallelTasks) {
-                throw ApiError.vendor(429, "1303", null, MEANINGS.get("1303") + " (" + maxParallelTasks + ")");
-            }
-            admitting++;
-        }
-        try {
-            return tasks.submit(job);
-        } finally {
-            synchronized (this) {
-                admitting--;
-            }
-        }
     }
 
     /** By task id or, as the seed allows in the same path, by external_task_id. */

@@ -16,7 +16,10 @@ import java.util.TreeMap;
 final class KlingJobParser {
     static final String IMAGE2VIDEO = "image2video";
     static final String TEXT2VIDEO = "text2video";
-    static final String MODEL = "kling-v3";
+    /** Every {@code model_name} of the seed's enum; the sandbox renders them all alike. */
+    static final List<String> MODELS = List.of("kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
+            "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3");
+    /** What the API uses without a {@code model_name} (the legacy {@code model} field is ignored, as the seed says). */
     private static final String DEFAULT_MODEL = "kling-v1";
     private static final int MAX_PROMPT = 2500;
     private static final int MAX_SHOT_PROMPT = 512;
@@ -37,8 +40,8 @@ final class KlingJobParser {
 
     static Job parse(String endpoint, JsonNode body) throws ApiError {
         String model = text(body, "model_name").orElse(DEFAULT_MODEL);
-        if (!model.equals(MODEL)) {
-            throw invalid("model_name " + model + " is not served by this sandbox: use " + MODEL);
+        if (!MODELS.contains(model)) {
+            throw invalid("model_name " + model + " is not one of Kling's models: " + String.join(", ", MODELS));
         }
         int duration = body.hasNonNull("duration") ? seconds(body.get("duration"), "duration", MIN_DURATION, MAX_DURATION) : DEFAULT_DURATION;
         boolean multiShot = flag(body, "multi_shot");
@@ -81,7 +84,7 @@ final class KlingJobParser {
         // The kit's Job has no end frame without a first frame: a lone image_tail is rendered as a still.
         Optional<ImageInput> firstFrame = image.isPresent() ? image : tail;
         Optional<ImageInput> lastFrame = image.isPresent() ? tail : Optional.empty();
-        return new Job(MODEL, prompt, firstFrame, lastFrame, duration, quality, sound, aspectRatio,
+        return new Job(model, prompt, firstFrame, lastFrame, duration, quality, sound, aspectRatio,
                 callbackUrl(body), text(body, "external_task_id"));
     }
 

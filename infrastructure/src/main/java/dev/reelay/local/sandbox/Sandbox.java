@@ -90,8 +90,10 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         }
         server.start();
-        log.info("{} sandbox listening on {} ({}px, {} fps, delay {})", dialect.name(), sandbox.baseUrl,
-                settings.longSidePixels(), settings.framesPerSecond(), settings.renderDelay());
+        log.info("{} sandbox listening on {} ({}px, {} fps, delay {}, {})", dialect.name(), sandbox.baseUrl,
+                settings.longSidePixels(), settings.framesPerSecond(), settings.renderDelay(),
+                settings.maxParallelTasks() == SandboxSettings.UNLIMITED ? "no concurrency limit"
+                        : "at most " + settings.maxParallelTasks() + " parallel jobs");
         return sandbox;
     }
 
@@ -127,6 +129,16 @@ public final class Sandbox implements AutoCloseable {
         return tasks.ids();
     }
 
+    /** Jobs submitted and not finished yet: each holds one of the slots {@link SandboxSettings#maxParallelTasks()} allows. */
+    public int runningJobs() {
+        return tasks.runningJobs();
+    }
+
+    /** The most jobs that ever ran at once in this sandbox, as a vendor would have counted them against its limit. */
+    public int peakParallelJobs() {
+        return tasks.peakParallelJobs();
+    }
+
     /** Faults to script into this sandbox. */
     public SandboxFaults faults() {
         return faults;
@@ -143,7 +155,7 @@ public final class Sandbox implements AutoCloseable {
         callbacks.close();
         tasks.close();
         tls.ifPresent(SelfSignedTls::delete);
-        log.info("{} sandbox on {} closed", dialect.name(), baseUrl);
+        log.info("{} sandbox on {} closed; at most {} jobs ran at once", dialect.name(), baseUrl, tasks.peakParallelJobs());
     }
 
     private void handle(HttpExchange exchange) {

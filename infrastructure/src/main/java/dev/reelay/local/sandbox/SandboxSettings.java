@@ -13,8 +13,14 @@ import java.util.Objects;
  * @param progressSteps   how many distinct {@code processing} progress values a poller can see
  * @param longSidePixels  the longer side of every rendered video (even; {@link Mp4Renderer} checks it)
  * @param framesPerSecond frame rate of every rendered video
+ * @param maxParallelTasks jobs the vendor account may have unfinished (submitted, queued or processing) at once;
+ *                        a submission beyond them is refused with the vendor's own concurrency error (HTTP 429).
+ *                        {@link #UNLIMITED} by default
  */
-public record SandboxSettings(String apiKey, Duration renderDelay, int progressSteps, int longSidePixels, int framesPerSecond) {
+public record SandboxSettings(String apiKey, Duration renderDelay, int progressSteps, int longSidePixels, int framesPerSecond,
+                              int maxParallelTasks) {
+    /** No concurrency limit. */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
 
     public SandboxSettings {
         Objects.requireNonNull(apiKey, "apiKey");
@@ -28,6 +34,14 @@ public record SandboxSettings(String apiKey, Duration renderDelay, int progressS
         if (progressSteps < 1) {
             throw new IllegalArgumentException("progressSteps must be positive: " + progressSteps);
         }
+        if (maxParallelTasks < 1) {
+            throw new IllegalArgumentException("maxParallelTasks must be positive: " + maxParallelTasks);
+        }
+    }
+
+    /** Settings without a concurrency limit. */
+    public SandboxSettings(String apiKey, Duration renderDelay, int progressSteps, int longSidePixels, int framesPerSecond) {
+        this(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond, UNLIMITED);
     }
 
     /** Small, quick videos: a 3 s clip (36 frames at 320x180) renders in 1-2 s in a cold JVM. */
@@ -47,12 +61,20 @@ public record SandboxSettings(String apiKey, Duration renderDelay, int progressS
 
     /** The same settings with another render delay and number of progress steps. */
     public SandboxSettings withTiming(Duration renderDelay, int progressSteps) {
-        return new SandboxSettings(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond);
+        return new SandboxSettings(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond, maxParallelTasks);
     }
 
     /** The same settings with a new random API key: each vendor's sandbox has keys of its own. */
     public SandboxSettings withFreshApiKey() {
-        return new SandboxSettings(randomApiKey(), renderDelay, progressSteps, longSidePixels, framesPerSecond);
+        return new SandboxSettings(randomApiKey(), renderDelay, progressSteps, longSidePixels, framesPerSecond, maxParallelTasks);
+    }
+
+    /**
+     * The same settings with a concurrency limit, as a vendor account's resource pack has: more than
+     * {@code maxParallelTasks} unfinished jobs are refused with the vendor's concurrency error.
+     */
+    public SandboxSettings withMaxParallelTasks(int maxParallelTasks) {
+        return new SandboxSettings(apiKey, renderDelay, progressSteps, longSidePixels, framesPerSecond, maxParallelTasks);
     }
 
     private static String randomApiKey() {

@@ -2,7 +2,10 @@ package dev.reelay.local.sandbox;
 
 import java.io.IOException;
 
-/** Starts one vendor's sandbox on 127.0.0.1 at a free port; with {@code tls}, over HTTPS. */
+/**
+ * Starts one vendor's sandbox on 127.0.0.1 at a free port; with {@code tls}, over HTTPS. Each honours the
+ * settings' {@link SandboxSettings#maxParallelTasks()}, refusing more with the vendor's own concurrency error.
+ */
 public final class Sandboxes {
     private Sandboxes() {
     }
@@ -15,9 +18,12 @@ public final class Sandboxes {
         return Sandbox.start(new KlingDialect(), settings, tls);
     }
 
-    /** Kling counts parallel tasks per account: over {@code maxParallelTasks}, a create gets 429 with code 1303. */
+    /**
+     * Kling counts parallel tasks per account: over {@code maxParallelTasks}, a create gets 429 with code 1303.
+     * The same as {@code kling(settings.withMaxParallelTasks(maxParallelTasks), tls)}.
+     */
     public static Sandbox kling(SandboxSettings settings, boolean tls, int maxParallelTasks) throws IOException {
-        return Sandbox.start(new KlingDialect(maxParallelTasks), settings, tls);
+        return kling(settings.withMaxParallelTasks(maxParallelTasks), tls);
     }
 
     public static Sandbox apimart(SandboxSettings settings, boolean tls) throws IOException {

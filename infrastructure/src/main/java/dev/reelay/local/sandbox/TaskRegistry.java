@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A sandbox's tasks: accepting jobs (frames fetched and checked at once), rendering them on a bounded pool
- * into a temporary directory, and looking them up for a dialect's routes.
+ * A sandbox's tasks: accepting jobs (frames fetched and checked at once) within the account's concurrency limit
+ * ({@link SandboxSettings#maxParallelTasks()}), rendering them on a bounded pool into a temporary directory, and
+ * looking them up for a dialect's routes.
  */
 public final class TaskRegistry implements AutoCloseable {
     private static final int RENDER_THREADS = 2;
@@ -43,6 +44,11 @@ public final class TaskRegistry implements AutoCloseable {
     private final Map<String, SandboxTask> tasks = new ConcurrentHashMap<>();
     private final List<SandboxTask> inOrder = new CopyOnWriteArrayList<>();
     private final Map<String, Future<?>> renders = new ConcurrentHashMap<>();
+    /** Guards {@link #admitting} and {@link #peakRunning}, and makes a job's admission and registration one step. */
+    private final Object slots = new Object();
+    /** Submissions past the concurrency check whose task is not registered yet: they hold a slot too. */
+    private int admitting;
+    private int peakRunning;
 
     TaskRegistry(Dialect dialect, SandboxSettings settings, SandboxFaults faults, Callbacks callbacks,
                  Function<String, URI> videoUrls) throws IOException {
@@ -56,11 +62,24 @@ public final class TaskRegistry implements AutoCloseable {
         this.renderThreads = Executors.newFixedThreadPool(RENDER_THREADS, Sandbox.daemonThreads(dialect.name() + "-sandbox-render-"));
     }
 
-    /** Accepts a job: fetches and checks its frames (refusing bad ones), then renders it in the background. */
+    /**
+     * Accepts a job: takes one of the account's slots (refusing with {@link ApiError.Kind#CONCURRENCY_LIMIT} when
+     * none is free), fetches and checks its frames (refusing bad ones), then renders it in the background.
+     */
     public TaskSnapshot submit(Job job) throws ApiError {
-        Optional<BufferedImage> firstFrame = fetch(job.firstFrame());
-        Optional<BufferedImage> lastFrame = fetch(job.lastFrame());
-        SandboxTask task = register(job);
+        takeSlot();
+        Optional<BufferedImage> firstFrame;
+        Optional<BufferedImage> lastFrame;
+        try {
+            firstFrame = fetch(job.firstFrame());
+            lastFrame = fetch(job.lastFrame());
+        } catch (ApiError | RuntimeException refused) {
+            synchronized (slots) {
+                admitting--;
+            }
+            throw refused;
+        }
+        SandboxTask task = registerInSlot(job);
         Optional<SandboxFaults.LateFailure> lateFailure = faults.nextLateFailure();
         if (lateFailure.isPresent()) {
             task.failsAfterDelay(new Failure(lateFailure.get().code(), lateFailure.get().message()));
@@ -109,6 +128,18 @@ public final class TaskRegistry implements AutoCloseable {
         return inOrder.stream().map(SandboxTask::snapshot).toList();
     }
 
+    /** Jobs submitted and not finished yet (completed, failed or cancelled): each holds one of the account's slots. */
+    public int runningJobs() {
+        return (int) inOrder.stream().filter(task -> !task.snapshot().status().finished()).count();
+    }
+
+    /** The most jobs that were ever running at once. */
+    public int peakParallelJobs() {
+        synchronized (slots) {
+            return peakRunning;
+        }
+    }
+
     List<String> ids() {
         return inOrder.stream().map(SandboxTask::id).toList();
     }
@@ -133,6 +164,30 @@ public final class TaskRegistry implements AutoCloseable {
 
     private Optional<BufferedImage> fetch(Optional<ImageInput> input) throws ApiError {
         return input.isPresent() ? Optional.of(images.fetch(input.get())) : Optional.empty();
+    }
+
+    /** A job holds its slot from submission until it ends; queries take none. */
+    private void takeSlot() throws ApiError {
+        synchronized (slots) {
+            if (runningJobs() + admitting >= settings.maxParallelTasks()) {
+                throw ApiError.concurrencyLimit("Parallel tasks exceed the account's concurrency limit of "
+                        + settings.maxParallelTasks() + " unfinished tasks");
+            }
+            admitting++;
+        }
+    }
+
+    /** Registers an admitted job, turning its reserved slot into a running task in one step. */
+    private SandboxTask registerInSlot(Job job) {
+        synchronized (slots) {
+            try {
+                SandboxTask task = register(job);
+                peakRunning = Math.max(peakRunning, runningJobs());
+                return task;
+            } finally {
+                admitting--;
+            }
+        }
     }
 
     private SandboxTask register(Job job) {

@@ -78,6 +78,8 @@ final class UnifiedDialect implements Dialect {
             case TASK_NOT_FOUND -> envelope("task_not_found", "not_found_error", error.getMessage());
             case FILE_NOT_FOUND -> envelope("file_not_found", "not_found_error", error.getMessage());
             case NO_ROUTE -> envelope("not_found", "not_found_error", error.getMessage());
+            // The seed names rate_limit_exceeded for 429; a concurrency refusal says which limit it hit.
+            case CONCURRENCY_LIMIT -> envelope("concurrency_limit_exceeded", "rate_limit_error", error.getMessage());
             case INTERNAL -> envelope("internal_error", "internal_server_error", error.getMessage());
             case VENDOR -> envelope(error.vendorCode().orElseThrow(),
                     error.vendorType().orElseGet(() -> typicalRefusal(error.status()).type()), error.getMessage());

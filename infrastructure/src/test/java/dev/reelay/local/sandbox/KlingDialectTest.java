@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Kling's wire contract over raw HTTP: JWT refusals, validation, routes, listing, callbacks and concurrency. */
 class KlingDialectTest {
@@ -93,8 +94,8 @@ class KlingDialectTest {
                 invalid("duration \"16\"", "text2video", body -> body.put("duration", "16"), "duration"),
                 invalid("duration 16 as a number", "text2video", body -> body.put("duration", 16), "duration"),
                 invalid("duration 5.5", "text2video", body -> body.put("duration", 5.5), "duration"),
-                invalid("another Kling model", "text2video", body -> body.put("model_name", "kling-v2-6"), "model_name"),
-                invalid("no model_name (kling-v1)", "text2video", body -> body.remove("model_name"), "model_name"),
+                invalid("a model_name outside Kling's enum", "text2video", body -> body.put("model_name", "kling-v9"), "model_name"),
+                invalid("a model_name of another vendor", "text2video", body -> body.put("model_name", "kling-v3-std-silent"), "model_name"),
                 invalid("a 2501-character prompt", "text2video", body -> body.put("prompt", "a".repeat(2501)), "prompt"),
                 invalid("no prompt", "text2video", body -> body.put("prompt", ""), "prompt"),
                 invalid("mode 4k", "text2video", body -> body.put("mode", "4k"), "mode"),
@@ -146,6 +147,24 @@ class KlingDialectTest {
         assertThat(error.get("code").asInt()).isEqualTo(1201);
         assertThat(error.get("message").asText()).contains(mentioned);
         assertThat(sandbox.taskIds()).isEmpty();
+    }
+
+    /** Seed 001's model_name enum; without one (or with a blank one) the API uses its default, kling-v1. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master",
+            "kling-v2-5-turbo", "kling-v2-6", "kling-v3", "(blank)", "(none)"})
+    void acceptsEveryDocumentedModelNameAndNone(String modelName) throws Exception {
+        ObjectNode body = KlingClient.textToVideo("A kite");
+        switch (modelName) {
+            case "(none)" -> body.remove("model_name");
+            case "(blank)" -> body.put("model_name", "");
+            default -> body.put("model_name", modelName);
+        }
+
+        JsonNode created = client.accepted("text2video", body);
+
+        assertThat(created.get("task_status").asText()).isEqualTo("submitted");
+        assertThat(sandbox.taskIds()).containsExactly(created.get("task_id").asText());
     }
 
     @Test

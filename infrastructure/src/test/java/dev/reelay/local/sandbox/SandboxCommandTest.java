@@ -8,6 +8,7 @@ import dev.reelay.local.SandboxCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -67,11 +68,64 @@ class SandboxCommandTest {
     }
 
     @Test
+    void limitsEachNamedProvidersParallelJobsWithItsOwnErrorAndReportsThePeaksOnClosing() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger exitCode = new AtomicInteger(-1);
+        Thread command = new Thread(() -> exitCode.set(SandboxCommand.run(new String[] {"--render-delay", "30",
+                "--concurrency-limit", "unified=1", "--concurrency-limit", "kling=2"}, print(stdout), print(stderr), stop)));
+        command.start();
+        List<JsonNode> lines = awaitStartup();
+
+        JsonNode unified = lines.get(0);
+        UnifiedClient unifiedClient = new UnifiedClient(HttpClient.newHttpClient(), URI.create(unified.get("base_url").asText()),
+                unified.at("/credentials/api_key").asText());
+        unifiedClient.accepted(UnifiedClient.textToVideo("The only one"));
+        HttpResponse<String> unifiedRefusal = unifiedClient.create(UnifiedClient.textToVideo("One too many"));
+        assertThat(unifiedRefusal.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(unifiedRefusal.body()).at("/error/code").asText()).isEqualTo("concurrency_limit_exceeded");
+        JsonNode kling = lines.get(1);
+        assertThat(kling.get("provider").asText()).isEqualTo("kling");
+        KlingClient klingClient = new KlingClient(HttpClient.newHttpClient(), URI.create(kling.get("base_url").asText()),
+                kling.at("/credentials/access_key").asText(), kling.at("/credentials/secret_key").asText());
+        klingClient.accepted("text2video", KlingClient.textToVideo("First"));
+        klingClient.accepted("text2video", KlingClient.textToVideo("Second"));
+        HttpResponse<String> klingRefusal = klingClient.create("text2video", KlingClient.textToVideo("Third"));
+        assertThat(klingRefusal.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(klingRefusal.body()).get("code").asInt()).isEqualTo(1303);
+
+        stop.countDown();
+        command.join(10_000);
+
+        assertThat(exitCode.get()).isZero();
+        String log = stderr.toString(StandardCharsets.UTF_8);
+        assertThat(log).containsOnlyOnce("Peak of parallel jobs in the unified sandbox: 1\n")
+                .containsOnlyOnce("Peak of parallel jobs in the kling sandbox: 2\n")
+                .containsOnlyOnce("Peak of parallel jobs in the apimart sandbox: 0\n");
+    }
+
+    @Test
+    void refusesBadConcurrencyLimitsWithUsage() {
+        assertThat(runToEnd("--concurrency-limit", "nobody=2")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit", "unified=0")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit", "unified=two")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit", "unified")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit", "kling=1", "--concurrency-limit", "kling=2")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit")).isEqualTo(64);
+
+        assertThat(stdout.size()).isZero();
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains(
+                "--concurrency-limit nobody=2: expected PROVIDER=N with PROVIDER one of [unified, kling, apimart, gateway]",
+                "--concurrency-limit unified=0: N must be at least 1", "two is not a whole number",
+                "--concurrency-limit unified: expected PROVIDER=N", "kling already has a limit", "--concurrency-limit needs a value");
+    }
+
+    @Test
     void printsItsUsageOnHelp() {
         assertThat(runToEnd("--help")).isZero();
 
         assertThat(stdout.size()).isZero();
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("Usage: reelay sandbox", "refuse=N:STATUS[:CODE]", "truncate-downloads=N");
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("Usage: reelay sandbox", "refuse=N:STATUS[:CODE]", "truncate-downloads=N",
+                "--concurrency-limit PROVIDER=N");
     }
 
     private int runToEnd(String... args) {
