@@ -13,6 +13,7 @@ import org.jcodec.common.io.NIOUtils;
 import org.jcodec.common.io.SeekableByteChannel;
 import org.jcodec.containers.mp4.demuxer.MP4Demuxer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +64,11 @@ class VideoGenerationEndToEndTest {
         runtime = TestBackend.start(LocalRuntime.Settings.forTests());
     }
 
+    @AfterEach
+    void forgetRefusals() {
+        QueueLedger.forgetRefusals(runtime);
+    }
+
     @AfterAll
     static void stopTheLocalStack() {
         if (runtime != null) {
@@ -110,7 +116,9 @@ class VideoGenerationEndToEndTest {
             assertThat(Instant.parse(at)).isAfterOrEqualTo(previous);
             previous = Instant.parse(at);
         }
-        assertThat(events).containsExactly("accepted", "provider_submitted", "provider_callback", "provider_completed", "archived", "billed");
+        // The unified sandbox calls back; whether its callback or the first check comes first is a race here.
+        assertThat(events).filteredOn(event -> !event.equals("provider_callback"))
+                .containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
 
         var dynamo = runtime.dynamo().client();
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
@@ -177,12 +185,12 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo(cost);
         assertThat(runtime.sandbox(provider).createRequests() - callsBefore).isEqualTo(1);
         assertIsH264Mp4Of(download(task.path("result").path("url").asText()), 3.0);
-        // Kling and the unified aggregator call back; APIMart and the gateway are polled.
-        List<String> expected = new ArrayList<>(List.of("accepted", "provider_submitted", "provider_completed", "archived", "billed"));
-        if (provider.equals("unified") || provider.equals("kling")) {
-            expected.add(2, "provider_callback");
+        // Kling and the unified aggregator call back (their callback or the first check may win here); APIMart and the gateway are polled.
+        if (!provider.equals("unified") && !provider.equals("kling")) {
+            assertThat(events(task)).doesNotContain("provider_callback");
         }
-        assertThat(events(task)).containsExactlyElementsOf(expected);
+        assertThat(events(task)).filteredOn(event -> !event.equals("provider_callback"))
+                .containsExactly("accepted", "provider_submitted", "provider_completed", "archived", "billed");
     }
 
     @ParameterizedTest(name = "{0} generates a video from text alone")
@@ -281,14 +289,14 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("task_info").path("provider").asText()).isEqualTo("apimart");
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.24");
         assertThat(runtime.sandbox("unified").createRequests() - unifiedBefore).isEqualTo(1);
-        assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_submitted",
-                "provider_completed", "archived", "billed");
+        assertThat(events(task)).filteredOn(event -> !event.equals("provider_callback")).containsExactly("accepted",
+                "provider_refused", "provider_submitted", "provider_completed", "archived", "billed");
         assertThat(task.path("timeline").get(1).path("detail").asText()).startsWith("unified: provider_unavailable");
         assertThat(task.path("timeline").get(2).path("detail").asText()).isEqualTo("apimart");
     }
 
     @Test
-    void whenEveryVendorIsLimitedTheStateMachineRetriesAndTheTaskStillCompletesChargedOnce() throws Exception {
+    void whenEveryVendorIsLimitedTheTaskWaitsInTheQueueAndStillCompletesChargedOnce() throws Exception {
         for (String provider : List.of("unified", "apimart", "kling", "gateway")) {
             Sandbox sandbox = runtime.sandbox(provider);
             sandbox.faults().refuseSubmissions(1, sandbox.dialect().typicalRefusal(429));
@@ -297,9 +305,10 @@ class VideoGenerationEndToEndTest {
         JsonNode task = submitAndAwait(Map.of("duration", 3));
 
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
-        assertThat(events(task)).containsExactly("accepted", "provider_attempt_failed", "provider_attempt_failed",
-                "provider_attempt_failed", "provider_attempt_failed", "provider_submitted", "provider_callback", "provider_completed",
-                "archived", "billed");
+        // Each refusal is a timeline event, never a failure: the task waits until a vendor has room again.
+        assertThat(events(task)).filteredOn(event -> !event.equals("provider_callback")).containsExactly("accepted",
+                "provider_refused", "provider_refused", "provider_refused", "provider_refused", "queued", "provider_submitted",
+                "provider_completed", "archived", "billed");
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
         assertThat(task.path("usage").path("charged").asBoolean()).isTrue();
     }
@@ -316,7 +325,8 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("error").path("code").asText()).isEqualTo("provider_failed");
         assertThat(task.path("error").path("message").asText()).contains("The generated content violates the content policy");
         assertUncharged(task);
-        assertThat(events(task)).containsExactly("accepted", "provider_submitted", "provider_callback", "failed");
+        assertThat(events(task)).filteredOn(event -> !event.equals("provider_callback"))
+                .containsExactly("accepted", "provider_submitted", "failed");
     }
 
     @Test
