@@ -134,7 +134,7 @@ public final class VideoGenerationSteps {
         ProviderClient.Submission submission;
         try {
             URI callbackUrl = callbackUrl(task, candidate.name());
-            submission = provider.findByExternalTaskId(task.id()).orElseGet(() -> provider.submit(jobOf(task, callbackUrl)));
+            submission = provider.submit(jobOf(task, callbackUrl));
         } catch (ProviderException e) {
             if (e.kind() == ProviderErrorKind.OUTCOME_UNKNOWN) {
                 store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_SUBMISSION_UNKNOWN, clock.instant(),
@@ -326,10 +326,15 @@ public final class VideoGenerationSteps {
     /** What the workflow does next, given where the job stands (from a check or a verified callback). */
     WorkflowState afterStatus(WorkflowState state, JobStatus status) {
         int checks = (state.checks() == null ? 0 : state.checks()) + 1;
+        WorkflowState next = next(state, status, checks);
         if (status.isFinal()) {
             // The vendor's job has ended: its slot goes to the next task in the queue.
             store.find(state.taskId()).ifPresent(queue::release);
         }
+        return next;
+    }
+
+    private WorkflowState next(WorkflowState state, JobStatus status, int checks) {
         switch (status.state()) {
             case SUCCEEDED -> {
                 store.appendEvent(state.taskId(), TimelineEvent.of(TimelineEvent.PROVIDER_COMPLETED, clock.instant()));

@@ -148,8 +148,10 @@ class VideoGenerationStepsTest {
     }
 
     @Test
-    void aJobTheVendorAlreadyHasUnderTheTaskIdIsReusedNotResubmitted() {
+    void aSubmissionAnEarlierAttemptLeftPendingIsFoundByTheTaskIdNotResubmitted() {
         String id = accepted("task-10");
+        // The step died while the vendor was taking the job: the submission is on record as pending.
+        store.markSubmitting(id, new dev.reelay.domain.task.PendingSubmission("cheap", now));
         provider.alreadySubmitted = new ProviderClient.Submission("cheap-earlier", 12);
 
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));

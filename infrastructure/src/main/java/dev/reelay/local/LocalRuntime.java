@@ -215,7 +215,11 @@ public final class LocalRuntime implements AutoCloseable {
 
             SdkHttpClient httpClient = track(UrlConnectionHttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build());
-            HttpTransport http = new HttpTransport(httpClient);
+            // Vendors and image sources get a client of their own: its read timeout is what decides that a
+            // vendor "did not answer" (REELAY_VENDOR_TIMEOUT_SECONDS, 60 s by default; AWS uses 30 s).
+            HttpTransport http = new HttpTransport(track(UrlConnectionHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(10))
+                    .socketTimeout(Duration.ofSeconds(vendorTimeoutSeconds(settings.environment()))).build()));
             // Every vendor at its sandbox, with its known capabilities and default prices, unless the
             // environment points the stack at real vendors.
             Optional<RealProviders> real = RealProviders.fromEnvironment(settings.environment());
@@ -428,6 +432,19 @@ public final class LocalRuntime implements AutoCloseable {
             }
         });
         return dir;
+    }
+
+    static int vendorTimeoutSeconds(Map<String, String> environment) {
+        String value = environment.getOrDefault("REELAY_VENDOR_TIMEOUT_SECONDS", "60");
+        try {
+            int seconds = Integer.parseInt(value.trim());
+            if (seconds >= 1) {
+                return seconds;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new IllegalStateException("REELAY_VENDOR_TIMEOUT_SECONDS must be a whole number of seconds, at least 1: " + value);
     }
 
     private <T extends AutoCloseable> T track(T resource) {

@@ -1,0 +1,83 @@
+package dev.reelay.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The public API as one API key's client sees it, for end-to-end tests. */
+record ApiTestClient(URI base, String apiKey) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    static ApiTestClient of(LocalRuntime runtime) {
+        return new ApiTestClient(runtime.apiBaseUrl(), runtime.defaultApiKey());
+    }
+
+    ApiTestClient withKey(String otherKey) {
+        return new ApiTestClient(base, otherKey);
+    }
+
+    /** Submits and answers the accepted task's id; any other answer fails the test. */
+    String submit(Map<String, Object> body) throws Exception {
+        HttpResponse<String> answer = send("POST", "/v1/videos/generations", JSON.writeValueAsString(body));
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body()).path("id").asText();
+    }
+
+    JsonNode get(String taskId) throws Exception {
+        return JSON.readTree(send("GET", "/v1/tasks/" + taskId, null).body());
+    }
+
+    HttpResponse<String> cancel(String taskId) throws Exception {
+        return send("POST", "/v1/tasks/" + taskId + "/cancel", "");
+    }
+
+    /** Waits until the task is completed, failed or cancelled. */
+    JsonNode awaitEnd(String taskId, Duration timeout) throws Exception {
+        Instant giveUp = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(giveUp)) {
+            JsonNode task = get(taskId);
+            if (task.path("status").asText().matches("completed|failed|cancelled")) {
+                return task;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("Task " + taskId + " did not end within " + timeout + ": " + get(taskId));
+    }
+
+    static List<String> events(JsonNode task) {
+        List<String> events = new ArrayList<>();
+        task.path("timeline").forEach(event -> events.add(event.path("event").asText()));
+        return events;
+    }
+
+    /** When each event first happened. */
+    static Map<String, Instant> times(JsonNode task) {
+        Map<String, Instant> at = new LinkedHashMap<>();
+        task.path("timeline").forEach(event -> at.putIfAbsent(event.path("event").asText(), Instant.parse(event.path("at").asText())));
+        return at;
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + apiKey)
+                .timeout(Duration.ofSeconds(30));
+        if (body == null) {
+            request.GET();
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
