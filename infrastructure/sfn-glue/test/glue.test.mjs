@@ -323,6 +323,22 @@ describe('sfn-glue over the Step Functions JSON protocol', { concurrency: true }
     assert.deepEqual(callsTo('Render', (p) => p.id === 7)[0].payload, { id: 7, prepared: true });
   });
 
+  test('GetExecutionHistory lists each state entered and exited as AWS names the events, in order', async () => {
+    const { executionArn } = await start('TwoTask', { id: 8 }, 'two-task-history');
+    await finished(executionArn);
+    const { events } = await sfn('GetExecutionHistory', { executionArn });
+    const types = events.map((e) => e.type);
+    assert.equal(types[0], 'ExecutionStarted');
+    assert.equal(types.at(-1), 'ExecutionSucceeded');
+    const entered = events.filter((e) => e.type.endsWith('StateEntered'));
+    assert.deepEqual(entered.map((e) => e.type), ['TaskStateEntered', 'TaskStateEntered']);
+    assert.equal(entered.length, events.filter((e) => e.type.endsWith('StateExited')).length);
+    assert.deepEqual(events.map((e) => e.id), events.map((_, i) => i + 1));
+    assert.ok(events.every((e, i) => i === 0 || e.timestamp >= events[i - 1].timestamp));
+    const reversed = (await sfn('GetExecutionHistory', { executionArn, reverseOrder: true })).events;
+    assert.equal(reversed[0].type, 'ExecutionSucceeded');
+  });
+
   test('Retry on a fully-qualified Java exception name, then success', async () => {
     const { executionArn } = await start('Retrying', { id: 'retry-1' });
     const d = await finished(executionArn);
