@@ -99,7 +99,7 @@ class TemplateOperationsContractTest {
                 substituted.add(ref(value));
             }
         });
-        assertThat(substituted).hasSize(7);
+        assertThat(substituted).hasSize(8);
         assertThat(statements(machine).stream().filter(s -> actions(s).contains("lambda:InvokeFunction"))
                 .flatMap(s -> resources(s).stream()).map(CloudFormationTemplate::ref).toList())
                 .as("the state machine may invoke the aliases, and nothing else")
