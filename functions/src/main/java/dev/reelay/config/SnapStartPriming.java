@@ -20,6 +20,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.handler.ArchiveVideoHandler;
 import dev.reelay.handler.AuthorizeApiKeyHandler;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
+import dev.reelay.handler.AwaitProviderSlotHandler;
 import dev.reelay.handler.CancelTaskHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.DeliverWebhookHandler;
@@ -111,7 +112,7 @@ public final class SnapStartPriming implements Resource {
     /** A workflow state as the state machine passes it from step to step: a constant. */
     private static final String SAMPLE_STATE = "{\"taskId\":\"" + SAMPLE_TASK_ID + "\",\"provider\":\"unified\","
             + "\"providerTaskId\":\"job-0\",\"checks\":1,\"waitSeconds\":5,\"deadline\":\"1970-01-01T01:00:00Z\","
-            + "\"status\":\"processing\",\"callbackTimeoutSeconds\":0,\"error\":{\"Error\":\"x\",\"Cause\":\"y\"},"
+            + "\"status\":\"processing\",\"awaitCallbacks\":false,\"error\":{\"Error\":\"x\",\"Cause\":\"y\"},"
             + "\"webhookStatus\":\"gave_up\",\"webhookAttempts\":4,\"webhookDeadLetter\":{\"taskId\":\"" + SAMPLE_TASK_ID
             + "\",\"attempts\":4,\"last_error\":{\"Error\":\"WebhookGaveUp\",\"Cause\":\"attempt 4: 500\"}},\"unknown\":1}";
 
@@ -119,7 +120,7 @@ public final class SnapStartPriming implements Resource {
     private static final List<Class<?>> CLASSES = List.of(
             SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, CancelTaskHandler.class,
             AuthorizeApiKeyHandler.class, ProviderCallbackHandler.class, StartGenerationFromUploadHandler.class,
-            SubmitToProviderHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
+            SubmitToProviderHandler.class, AwaitProviderSlotHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
             ArchiveVideoHandler.class, SettleBillingHandler.class, RecordFailureHandler.class, DeliverWebhookHandler.class,
             SubmitVideoGeneration.class, GetTask.class, ListTasks.class, CancelTask.class, AuthorizeApiKey.class,
             ProviderCallbackReception.class, StartGenerationFromUpload.class, VideoGenerationSteps.class,

@@ -19,6 +19,7 @@ import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.ProviderCallbackReception;
+import dev.reelay.application.ProviderQueue;
 import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.WebhookSecrets;
@@ -47,6 +48,8 @@ import dev.reelay.testing.TestImages;
 import dev.reelay.testing.InMemoryUploadedObjects;
 import dev.reelay.testing.InMemoryIdempotencyKeys;
 import dev.reelay.testing.InMemoryProviderCallbacks;
+import dev.reelay.testing.InMemoryProviderSlots;
+import dev.reelay.port.ProviderSlots;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.RecordingWorkflow;
 import dev.reelay.testing.Providers;
@@ -61,9 +64,11 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -222,6 +227,44 @@ class SampleEventsTest {
 
         assertThat(state.path("taskId").asText()).isEqualTo(TASK);
         assertThat(callbacks.find(callbacks.secretFor(TASK)).orElseThrow().taskToken()).startsWith("AQCEAAAA");
+    }
+
+    /**
+     * The vendor's one slot is held by another task, so the sample's task is queued; the event's wait
+     * registers its token on the task's queue entry, and the slot, once freed, goes to the task and
+     * resumes the wait with the event's state.
+     */
+    @Test
+    void awaitProviderSlotEventRegistersTheTaskTokenAndAFreedSlotResumesIt() throws IOException {
+        String holder = "task-1795397300-h0ld3rh0ld3r";
+        InMemoryProviderSlots slots = new InMemoryProviderSlots(id -> id.equals(holder) || Queues.pendingIn(store).test(id));
+        ProviderRouter router = Providers.router(provider);
+        ProviderQueue queue = Queues.capped(slots, Map.of("unified", 1), store, router, workflow, Clock.systemUTC());
+        VideoGenerationSteps queued = new VideoGenerationSteps(store, router, archive,
+                new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200), callbacks, java.util.Optional.empty(), queue, Clock.systemUTC());
+        ProviderSlots.Waiting held = new ProviderSlots.Waiting(holder, Instant.now(), "default", List.of("unified"),
+                OptionalInt.empty(), null, null);
+        slots.enqueue(held);
+        assertThat(slots.grant(held, "unified", 1, Instant.now())).isEqualTo(ProviderSlots.Grant.GRANTED);
+        submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        assertThat(step(new SubmitToProviderHandler(queued), "submit-to-provider.json").path("status").asText()).isEqualTo("queued");
+
+        JsonNode state = step(new AwaitProviderSlotHandler(queued), "await-provider-slot.json");
+
+        assertThat(state.path("taskId").asText()).isEqualTo(TASK);
+        assertThat(state.path("status").asText()).isEqualTo("queued");
+        assertThat(workflow.resumed).as("no slot is free yet: the wait goes on").isEmpty();
+        Instant acceptedAt = store.find(TASK).orElseThrow().createdAt();
+        assertThat(slots.entry(TASK, acceptedAt).orElseThrow().taskToken()).startsWith("AQCEAAAA");
+
+        slots.release(holder, "unified", "default");
+        queue.dispatch();
+
+        assertThat(slots.slotOf(TASK)).hasValue("unified");
+        String token = JSON.readTree(SampleEventsTest.class.getResourceAsStream("/events/await-provider-slot.json")).path("taskToken").asText();
+        assertThat(JSON.readTree(workflow.resumed.get(token)).path("taskId").asText()).isEqualTo(TASK);
+        assertThat(step(new SubmitToProviderHandler(queued), "submit-to-provider.json").path("status").asText()).isEqualTo("processing");
+        assertThat(provider.submitted).hasSize(1);
     }
 
     @Test

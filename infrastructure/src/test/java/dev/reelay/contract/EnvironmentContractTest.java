@@ -39,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * each function's environment as the template sets it (recording which keys it reads), then the
  * {@link Wiring} factory the function's handler uses (which fails fast on a missing
  * function-specific key). Which function-specific keys a handler uses is read from the source of
- * its handler, of {@code Wiring} and of the workflow steps.
+ * its handler, of {@code Wiring}, of the workflow steps and of the queue in front of the vendors
+ * (whose workflow, built from the state machine's ARN, asks whether a slot's execution still runs).
  */
 class EnvironmentContractTest {
     private static final Path REPO = TemplateContractTest.REPO;
@@ -48,12 +49,13 @@ class EnvironmentContractTest {
     private static final Set<String> JVM_KEYS = Set.of("JAVA_TOOL_OPTIONS");
     /** Keys only some functions need: each must be set exactly where it is used. */
     private static final Map<String, Pattern> FUNCTION_SPECIFIC = Map.of(
-            "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.(requireStateMachineArn|stateMachineArn)\\(\\)"),
+            "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.(requireStateMachineArn|stateMachineArn)\\(\\)|\\bworkflow\\.running\\("),
             "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"),
             "WEBHOOK_RETRY_SCHEDULE", Pattern.compile("\\bconfig\\.webhookSchedule\\(\\)"));
     /** Uses that make a function-specific key required, not merely read: without it, the function would fail or silently degrade. */
     private static final Map<String, Pattern> REQUIRED_BY = Map.of(
-            "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireStateMachineArn\\(\\)"),
+            // The queue's workflow names executions after the machine's ARN: without it, taking back a stale slot fails.
+            "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireStateMachineArn\\(\\)|\\bworkflow\\.running\\("),
             "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"));
     /** Plausible values for keys whose template value is an intrinsic function (an ARN, a URL). */
     private static final Map<String, String> SAMPLES = Map.of(
@@ -184,6 +186,8 @@ class EnvironmentContractTest {
         assertThat(functionSpecificKeysRequiredBy("dev.reelay.handler.ProviderCallbackHandler")).doesNotContain("STATE_MACHINE_ARN");
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.SubmitToProviderHandler")).contains("CALLBACK_BASE_URL");
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.GetTaskHandler")).isEmpty();
+        assertThat(functionSpecificKeysRequiredBy("dev.reelay.handler.CheckStatusHandler")).containsExactly("STATE_MACHINE_ARN");
+        assertThat(functionSpecificKeysRequiredBy("dev.reelay.handler.ArchiveVideoHandler")).isEmpty();
         assertThat(functionSpecificKeysUsedBy("dev.reelay.handler.DeliverWebhookHandler")).containsExactly("WEBHOOK_RETRY_SCHEDULE");
     }
 
@@ -228,7 +232,7 @@ class EnvironmentContractTest {
         return keys;
     }
 
-    /** The code a handler reaches: its own, its Wiring factory's, and the workflow steps it runs. */
+    /** The code a handler reaches: its own, its Wiring factory's, the workflow steps it runs and the queue's methods they call. */
     private static String reachedBy(String handlerClass) {
         String handler = source(handlerClass);
         String reached = handler;
@@ -240,7 +244,12 @@ class EnvironmentContractTest {
         while (step.find()) {
             reached += reachable(read("application/VideoGenerationSteps.java"), step.group(1));
         }
-        return reached;
+        Matcher queued = Pattern.compile("\\bqueue(?:\\.|::)(\\w+)").matcher(reached);
+        StringBuilder queue = new StringBuilder();
+        while (queued.find()) {
+            queue.append(reachable(read("application/ProviderQueue.java"), queued.group(1)));
+        }
+        return reached + queue;
     }
 
     /** The bodies of a method and of every method of the same class it calls, transitively. */

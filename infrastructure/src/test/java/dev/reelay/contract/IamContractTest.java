@@ -46,12 +46,14 @@ import static org.assertj.core.api.Assertions.fail;
  * recorded as the IAM action it needs, on which resource, for that function (presigned URLs as the
  * action they perform, vendor credential reads as {@code secretsmanager:GetSecretValue}; the state
  * machine's invocations of functions as its {@code lambda:InvokeFunction}). A scenario drives every
- * function through the real HTTP API and S3; then each recorded call is held against the policies
- * of its function in template.yaml ({@link TemplateIam}), read afresh, whatever they are today.
+ * function through the real HTTP API and S3 (with Kling capped at one job, so that a task waits in
+ * the queue and a freed slot wakes it); then each recorded call is held against the policies of its
+ * function in template.yaml ({@link TemplateIam}), read afresh, whatever they are today.
  * <p>
  * What it cannot see: a call the scenario does not reach (error paths such as aborting a multipart
- * upload), and Secrets Manager, which is not on the local stack (the need is inferred from the
- * code reading the vendor credentials).
+ * upload, or the queue asking states:DescribeExecution before it takes back a slot held past its
+ * lease), and Secrets Manager, which is not on the local stack (the need is inferred from the code
+ * reading the vendor credentials).
  */
 class IamContractTest {
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
@@ -79,7 +81,8 @@ class IamContractTest {
         template = CloudFormationTemplate.load(REPO.resolve("template.yaml"));
         iam = new TemplateIam(template);
         testThread = Thread.currentThread().getName();
-        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests().withAwsCallRecording());
+        // Kling takes one job at a time, so that a task waits in the queue for its slot.
+        runtime = LocalRuntime.start(LocalRuntime.Settings.forTests().withAwsCallRecording().withMaxConcurrency(Map.of("kling", 1)));
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.createContext("/hooks", exchange -> {
             exchange.getRequestBody().readAllBytes();
@@ -102,6 +105,9 @@ class IamContractTest {
         String cancelledAtKling = submit("kling", null);
         awaitTask(cancelledAtUnified, task -> task.path("status").asText().equals("processing"));
         awaitTask(cancelledAtKling, task -> task.path("status").asText().equals("processing"));
+        // Kling's one slot is taken: this task waits in the queue until the cancellation frees it.
+        String queuedAtKling = submit("kling", null);
+        awaitTask(queuedAtKling, task -> events(task).contains("queued"));
         assertThat(cancel(cancelledAtUnified).path("status").asText()).isEqualTo("cancelled");
         assertThat(cancel(cancelledAtKling).path("status").asText()).isEqualTo("cancelled");
 
@@ -119,6 +125,7 @@ class IamContractTest {
 
         assertThat(awaitTask(completedAtUnified, IamContractTest::webhookDone).path("status").asText()).isEqualTo("completed");
         assertThat(awaitTask(completedAtKling, IamContractTest::ended).path("status").asText()).isEqualTo("completed");
+        assertThat(awaitTask(queuedAtKling, IamContractTest::ended).path("status").asText()).isEqualTo("completed");
         assertThat(awaitTask(failedAtApiMart, IamContractTest::webhookDone).path("status").asText()).isEqualTo("failed");
         assertThat(awaitTask(cancelledAtUnified, IamContractTest::webhookDone).path("status").asText()).isEqualTo("cancelled");
         assertThat(awaitTask(awaitTaskOf(uploaded), IamContractTest::ended).path("status").asText()).isEqualTo("completed");
@@ -278,9 +285,14 @@ class IamContractTest {
     }
 
     private static boolean webhookDone(JsonNode task) {
+        List<String> events = events(task);
+        return events.contains("webhook_delivered") || events.contains("webhook_gave_up");
+    }
+
+    private static List<String> events(JsonNode task) {
         List<String> events = new ArrayList<>();
         task.path("timeline").forEach(event -> events.add(event.path("event").asText()));
-        return events.contains("webhook_delivered") || events.contains("webhook_gave_up");
+        return events;
     }
 
     private static void put(String key, byte[] content, Map<String, String> metadata) {

@@ -99,7 +99,7 @@ class TemplateOperationsContractTest {
                 substituted.add(ref(value));
             }
         });
-        assertThat(substituted).hasSize(7);
+        assertThat(substituted).hasSize(8);
         assertThat(statements(machine).stream().filter(s -> actions(s).contains("lambda:InvokeFunction"))
                 .flatMap(s -> resources(s).stream()).map(CloudFormationTemplate::ref).toList())
                 .as("the state machine may invoke the aliases, and nothing else")
@@ -280,20 +280,39 @@ class TemplateOperationsContractTest {
                 "CheckStatusFunction", "ProviderCallbackFunction", "CancelTaskFunction");
     }
 
+    /**
+     * The functions that start or stop executions, and those whose queue asks whether a slot's
+     * execution still runs (states:DescribeExecution), know the machine's ARN by its fixed name; no
+     * other function does, and only the first may start executions.
+     */
     @Test
     void theFunctionsThatStartOrStopExecutionsNameTheMachineByItsFixedName() {
         String name = (String) map(machine.get("Name")).get("Fn::Sub");
+        String executions = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:" + name + ":*";
+        Set<String> naming = new TreeSet<>();
         Set<String> starting = new TreeSet<>();
+        Set<String> describing = new TreeSet<>();
         functions.forEach((id, function) -> {
             Object arn = map(map(function.get("Environment")).get("Variables")).get("STATE_MACHINE_ARN");
             if (arn != null) {
-                starting.add(id);
+                naming.add(id);
                 assertThat((String) map(arn).get("Fn::Sub")).as(id).endsWith(":stateMachine:" + name);
-                assertThat(list(function.get("Policies"))).as(id).contains(Map.of("StepFunctionsExecutionPolicy",
-                        Map.of("StateMachineName", Map.of("Fn::Sub", name))));
+            }
+            if (list(function.get("Policies")).contains(Map.of("StepFunctionsExecutionPolicy",
+                    Map.of("StateMachineName", Map.of("Fn::Sub", name))))) {
+                starting.add(id);
+            }
+            List<Object> described = statements(function).stream().filter(s -> actions(s).contains("states:DescribeExecution"))
+                    .flatMap(s -> resources(s).stream()).toList();
+            if (!described.isEmpty()) {
+                describing.add(id);
+                assertThat(described).as(id).containsExactly(Map.of("Fn::Sub", executions));
             }
         });
         assertThat(starting).containsExactlyInAnyOrder("SubmitVideoFunction", "CancelTaskFunction", "S3UploadFunction");
+        Set<String> needing = new TreeSet<>(starting);
+        needing.addAll(describing);
+        assertThat(naming).as("the functions that start executions or ask about them, and no other").isEqualTo(needing);
         assertThat(statements(functions.get("CancelTaskFunction")).stream().filter(s -> actions(s).contains("states:StopExecution"))
                 .flatMap(s -> resources(s).stream()).map(r -> (String) map(r).get("Fn::Sub")).toList())
                 .containsExactly("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:" + name + ":*");
