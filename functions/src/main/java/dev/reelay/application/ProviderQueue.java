@@ -225,7 +225,14 @@ public final class ProviderQueue {
             }
             String taskId = hold.getKey();
             Optional<Task> task = store.find(taskId);
-            boolean alive = task.isPresent() && !task.get().status().isTerminal() && workflow.running(taskId);
+            boolean alive;
+            try {
+                alive = task.isPresent() && !task.get().status().isTerminal() && workflow.running(taskId);
+            } catch (RuntimeException e) {
+                // Not knowing is no reason to take a slot from a task that may be rendering: it stays held.
+                LOG.error("Could not tell whether task {}'s workflow still runs; its {} slot stays held", taskId, vendor.provider(), e);
+                continue;
+            }
             if (alive) {
                 slots.confirm(vendor.provider(), taskId, hold.getValue(), now);
             } else if (slots.reclaim(vendor.provider(), task.map(Task::ownerKeyId).orElse(null), taskId, hold.getValue())) {

@@ -19,9 +19,10 @@ import java.util.Optional;
 
 /**
  * Everything Reelay reads from its environment, read once. A missing required key fails at once,
- * naming the key. {@code stateMachineArn} is optional here because the functions the state
- * machine calls cannot know its ARN (that would be a circular reference); the submit function
- * requires it when it is wired.
+ * naming the key. {@code stateMachineArn} is optional here because not every function uses the
+ * workflow: those that start, stop or look at executions get it (the template builds it from the
+ * machine's fixed name, so no reference is circular), and those that start them require it when
+ * they are wired.
  */
 public record ReelayConfig(
         String tasksTable,
