@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.task.Task;
 import dev.reelay.port.ProviderSlots;
 import dev.reelay.port.ProviderSlots.Grant;
@@ -112,17 +113,22 @@ public final class ProviderQueue {
     }
 
     /**
-     * The vendor refused the task's job for its own limit, or was unavailable, below the cap Reelay
-     * thought it had: for the policy's back-off it counts as having only the slots its other tasks
-     * hold, and this task gives its slot back (to take its turn again).
+     * The vendor took nothing: the task gives its slot back (to take its turn again). A vendor that
+     * refused for its own concurrency or rate limit below the cap Reelay thought it had counts, for
+     * the policy's back-off, as having only the slots its other tasks hold, then grows back one slot
+     * per back-off; a vendor that was unavailable gets no task for the back-off.
      */
-    public void refused(Task task, String provider) {
-        VendorSlots vendor = slots.vendor(provider);
-        int others = (int) vendor.holders().keySet().stream().filter(id -> !id.equals(task.id())).count();
+    public void refused(Task task, String provider, ProviderErrorKind why) {
         Instant until = clock.instant().plus(policy.refusalBackoff());
-        slots.learnCap(provider, others, until);
+        if (why == ProviderErrorKind.PROVIDER_UNAVAILABLE) {
+            slots.pause(provider, until);
+            LOG.info("Task {}: {} is unavailable; it gets no task until {}", task.id(), provider, until);
+        } else {
+            int others = (int) slots.vendor(provider).holders().keySet().stream().filter(id -> !id.equals(task.id())).count();
+            slots.learnCap(provider, others, until);
+            LOG.info("Task {}: {} refused at {} running; it counts as {} slots until {}", task.id(), provider, others + 1, others, until);
+        }
         slots.release(task.id(), provider, task.ownerKeyId());
-        LOG.info("Task {}: {} refused at {} running; it counts as {} slots until {}", task.id(), provider, others + 1, others, until);
     }
 
     /**
@@ -201,7 +207,7 @@ public final class ProviderQueue {
     /** Free slots at a vendor: its cap in force less its holds, after taking back holds whose task is gone. */
     private long room(String vendor, Instant now) {
         VendorSlots slotsNow = slots.vendor(vendor);
-        int cap = slotsNow.cap(policy.cap(vendor), now);
+        int cap = slotsNow.cap(policy.cap(vendor), now, policy.refusalBackoff());
         long held = slotsNow.holders().size();
         if (held >= cap) {
             held -= reclaimStale(slotsNow, now);

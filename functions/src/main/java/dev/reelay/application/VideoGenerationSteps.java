@@ -157,7 +157,7 @@ public final class VideoGenerationSteps {
                         TimelineEvent.PROVIDER_REFUSED + "#" + (refusals + 1)));
             }
             LOG.info("Task {}: {} did not take the job ({}); back in the queue", task.id(), candidate.name(), e.code());
-            queue.refused(task, candidate.name());
+            queue.refused(task, candidate.name(), e.kind());
             return Optional.empty();
         }
         router.succeeded(candidate.name());

@@ -28,17 +28,45 @@ public interface ProviderSlots {
 
     /**
      * A vendor's slots as the ledger holds them: each holding task with when its hold was taken (or
-     * last found alive), and a smaller cap learned from the vendor's own refusals, until a time.
+     * last found alive); a smaller cap learned from the vendor's own refusals, in force until
+     * {@code learnedUntil}; and, after the vendor was unavailable, no slots at all until {@code pausedUntil}.
      */
-    record VendorSlots(String provider, Map<String, Instant> holders, OptionalInt learnedCap, Instant learnedUntil) {
+    record VendorSlots(String provider, Map<String, Instant> holders, OptionalInt learnedCap, Instant learnedUntil,
+                       Instant pausedUntil) {
         public VendorSlots {
             holders = Map.copyOf(holders);
         }
 
+        public VendorSlots(String provider, Map<String, Instant> holders, OptionalInt learnedCap, Instant learnedUntil) {
+            this(provider, holders, learnedCap, learnedUntil, null);
+        }
+
         /** The cap in force: the configured one, or a smaller one learned from a refusal that has not lapsed. */
         public int cap(int configured, Instant now) {
-            boolean learning = learnedCap.isPresent() && learnedUntil != null && now.isBefore(learnedUntil);
-            return learning ? Math.min(configured, learnedCap.getAsInt()) : configured;
+            return cap(configured, now, null);
+        }
+
+        /**
+         * The cap in force. While paused, none. A learned cap holds until {@code learnedUntil}; after
+         * that it grows by one slot every {@code growEvery} until it reaches the configured cap again,
+         * so that a vendor is probed one job at a time instead of being sent the whole queue at once.
+         * Without {@code growEvery}, the learned cap simply lapses.
+         */
+        public int cap(int configured, Instant now, java.time.Duration growEvery) {
+            if (pausedUntil != null && now.isBefore(pausedUntil)) {
+                return 0;
+            }
+            if (learnedCap.isEmpty() || learnedUntil == null) {
+                return configured;
+            }
+            if (now.isBefore(learnedUntil)) {
+                return Math.min(configured, learnedCap.getAsInt());
+            }
+            if (growEvery == null || growEvery.isZero() || growEvery.isNegative()) {
+                return configured;
+            }
+            long grown = (long) learnedCap.getAsInt() + 1 + java.time.Duration.between(learnedUntil, now).toMillis() / growEvery.toMillis();
+            return (int) Math.min(configured, grown);
         }
     }
 
@@ -90,8 +118,11 @@ public interface ProviderSlots {
     /** Marks a hold as found alive at {@code now}, if it is still the one seen at {@code seen}. */
     void confirm(String provider, String taskId, Instant seen, Instant now);
 
-    /** The vendor refused below its cap: it is treated as having {@code cap} slots until {@code until}. */
+    /** The vendor refused below its cap: it is treated as having {@code cap} slots until {@code until}, then grows back. */
     void learnCap(String provider, int cap, Instant until);
+
+    /** The vendor was unavailable: it gets no task until {@code until}. */
+    void pause(String provider, Instant until);
 
     /**
      * Registers the token of the workflow step waiting for the task's slot. False when the task is no

@@ -13,6 +13,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.ProviderClient;
+import dev.reelay.port.ProviderSlots;
 import dev.reelay.testing.FakeProvider;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryProviderCallbacks;
@@ -162,6 +163,35 @@ class ProviderQueueingTest {
         WorkflowState later = steps.submitToProvider(WorkflowState.start("task-2"));
         assertThat(later.provider()).isEqualTo("cheap");
         assertThat(cheap.submitted).hasSize(2);
+    }
+
+    @Test
+    void anUnavailableVendorGetsNoTaskForTheBackOffThenItsFullCapAgain() {
+        queue = queue(Map.of("cheap", 5));
+        steps = steps();
+        cheap.refusals.push(new ProviderException("cheap", ProviderErrorKind.PROVIDER_UNAVAILABLE, 503, null, "down"));
+
+        WorkflowState first = steps.submitToProvider(WorkflowState.start(accepted("task-1", "team")));
+
+        assertThat(first.provider()).as("failed over at once").isEqualTo("pricier");
+        assertThat(events("task-1")).containsExactly("accepted", "provider_refused", "provider_submitted");
+        Duration backOff = queue.policy().refusalBackoff();
+        assertThat(slots.vendor("cheap").cap(5, clock.instant(), backOff)).isZero();
+        clock.advance(backOff.plusSeconds(1));
+        assertThat(slots.vendor("cheap").cap(5, clock.instant(), backOff)).isEqualTo(5);
+        assertThat(steps.submitToProvider(WorkflowState.start(accepted("task-2", "team"))).provider()).isEqualTo("cheap");
+    }
+
+    @Test
+    void aLearnedCapHoldsForTheBackOffThenGrowsBackOneSlotAtATime() {
+        Duration backOff = Duration.ofSeconds(60);
+        ProviderSlots.VendorSlots learned = new ProviderSlots.VendorSlots("v", Map.of(), OptionalInt.of(3), start, null);
+
+        assertThat(learned.cap(10, start.minusSeconds(1), backOff)).isEqualTo(3);
+        assertThat(learned.cap(10, start, backOff)).isEqualTo(4);
+        assertThat(learned.cap(10, start.plusSeconds(125), backOff)).isEqualTo(6);
+        assertThat(learned.cap(5, start.plusSeconds(600), backOff)).as("never above the configured cap").isEqualTo(5);
+        assertThat(learned.cap(QueuePolicy.UNLIMITED, start.plusSeconds(600), backOff)).isEqualTo(14);
     }
 
     @Test

@@ -19,6 +19,7 @@ public final class InMemoryProviderSlots implements ProviderSlots {
     private final Map<String, String> slotOfTask = new HashMap<>();
     private final Map<String, OptionalInt> learnedCaps = new HashMap<>();
     private final Map<String, Instant> learnedUntil = new HashMap<>();
+    private final Map<String, Instant> pausedUntil = new HashMap<>();
     /** Tasks that may be granted a slot (pending, in the real store); every task when empty. */
     private final java.util.function.Predicate<String> pending;
 
@@ -59,7 +60,7 @@ public final class InMemoryProviderSlots implements ProviderSlots {
     @Override
     public synchronized VendorSlots vendor(String provider) {
         return new VendorSlots(provider, vendorHolders.getOrDefault(provider, Map.of()),
-                learnedCaps.getOrDefault(provider, OptionalInt.empty()), learnedUntil.get(provider));
+                learnedCaps.getOrDefault(provider, OptionalInt.empty()), learnedUntil.get(provider), pausedUntil.get(provider));
     }
 
     @Override
@@ -127,6 +128,11 @@ public final class InMemoryProviderSlots implements ProviderSlots {
     public synchronized void learnCap(String provider, int cap, Instant until) {
         learnedCaps.put(provider, OptionalInt.of(cap));
         learnedUntil.put(provider, until);
+    }
+
+    @Override
+    public synchronized void pause(String provider, Instant until) {
+        pausedUntil.put(provider, until);
     }
 
     @Override

@@ -29,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>{@code pk=SLOTS#VENDOR#<provider>, sk=SLOTS}: {@code holders}, a map from each task holding a slot
  *       there to the epoch millisecond its hold was taken or last confirmed; {@code learnedCap} and
- *       {@code learnedUntil} (epoch ms) after the vendor refused below its cap;</li>
+ *       {@code learnedUntil} (epoch ms) after the vendor refused below its cap; {@code pausedUntil} (epoch ms)
+ *       after it was unavailable;</li>
  *   <li>{@code pk=SLOTS#KEY#<key name>, sk=SLOTS}: {@code holders}, the same for an API key's tasks;</li>
  *   <li>{@code pk=QUEUE, sk=<acceptance epoch ms, 13 digits>#<task id>}: a waiting task, oldest first, with
  *       its candidates, its key's cap, and the token and state of its waiting workflow step;</li>
@@ -168,11 +169,15 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(vendorKey(provider))
                 .consistentRead(true)).item();
         if (item == null || item.isEmpty()) {
-            return new VendorSlots(provider, Map.of(), OptionalInt.empty(), null);
+            return new VendorSlots(provider, Map.of(), OptionalInt.empty(), null, null);
         }
         return new VendorSlots(provider, holders(item),
                 item.containsKey("learnedCap") ? OptionalInt.of(Integer.parseInt(item.get("learnedCap").n())) : OptionalInt.empty(),
-                item.containsKey("learnedUntil") ? Instant.ofEpochMilli(Long.parseLong(item.get("learnedUntil").n())) : null);
+                millis(item, "learnedUntil"), millis(item, "pausedUntil"));
+    }
+
+    private static Instant millis(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Instant.ofEpochMilli(Long.parseLong(item.get(name).n())) : null;
     }
 
     @Override
@@ -329,6 +334,13 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         dynamo.updateItem(u -> u.tableName(table).key(vendorKey(provider)).updateExpression("SET learnedCap = :cap, learnedUntil = :until")
                 .expressionAttributeValues(Map.of(":cap", AttributeValue.fromN(Integer.toString(cap)),
                         ":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())))));
+    }
+
+    @Override
+    public void pause(String provider, Instant until) {
+        ensureHolders(vendorKey(provider));
+        dynamo.updateItem(u -> u.tableName(table).key(vendorKey(provider)).updateExpression("SET pausedUntil = :until")
+                .expressionAttributeValues(Map.of(":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())))));
     }
 
     @Override
