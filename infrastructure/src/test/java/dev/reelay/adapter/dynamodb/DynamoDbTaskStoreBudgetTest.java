@@ -23,10 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -228,21 +224,6 @@ class DynamoDbTaskStoreBudgetTest {
 
     /** Runs the calls at once; how many returned true. */
     private static int race(List<Callable<Boolean>> calls) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Boolean>> outcomes = new ArrayList<>();
-        for (Callable<Boolean> call : calls) {
-            outcomes.add(pool.submit(() -> {
-                go.await();
-                return call.call();
-            }));
-        }
-        go.countDown();
-        int trues = 0;
-        for (Future<Boolean> outcome : outcomes) {
-            trues += outcome.get() ? 1 : 0;
-        }
-        pool.shutdown();
-        return trues;
+        return (int) AtOnce.run(calls).stream().filter(Boolean::booleanValue).count();
     }
 }
