@@ -138,8 +138,9 @@ public final class ProviderQueue {
     public int dispatch() {
         Instant now = clock.instant();
         Map<String, Long> room = new HashMap<>();
+        Map<String, Integer> caps = new HashMap<>();
         for (String vendor : vendors) {
-            room.put(vendor, room(vendor, now));
+            room.put(vendor, room(vendor, now, caps));
         }
         if (room.values().stream().allMatch(free -> free <= 0)) {
             return 0;
@@ -155,7 +156,7 @@ public final class ProviderQueue {
                 if (room.getOrDefault(vendor, 0L) <= 0) {
                     continue;
                 }
-                Grant result = grant(entry, vendor, now);
+                Grant result = grant(entry, vendor, caps.get(vendor), now);
                 if (result == Grant.GRANTED) {
                     room.merge(vendor, -1L, Long::sum);
                     keyRoom.merge(entry.ownerKeyId(), -1L, Long::sum);
@@ -166,7 +167,7 @@ public final class ProviderQueue {
                     break;
                 }
                 // Full after all: another dispatch came first. Look again before the next entry.
-                room.put(vendor, room(vendor, now));
+                room.put(vendor, room(vendor, now, caps));
                 keyRoom.put(entry.ownerKeyId(), keyRoom(entry));
                 if (keyRoom.get(entry.ownerKeyId()) <= 0) {
                     break;
@@ -180,10 +181,11 @@ public final class ProviderQueue {
     }
 
     /** Grants the slot and wakes the entry's workflow; reads the entry again when its wait changed meanwhile. */
-    private Grant grant(Waiting entry, String vendor, Instant now) {
+    private Grant grant(Waiting entry, String vendor, int cap, Instant now) {
         Waiting current = entry;
         for (int attempt = 1; attempt <= GRANT_ATTEMPTS; attempt++) {
-            Grant result = slots.grant(current, vendor, policy.cap(vendor), now);
+            // The cap in force (a learned one included) is the grant's condition, so racing dispatches never exceed it.
+            Grant result = slots.grant(current, vendor, cap, now);
             if (result == Grant.GRANTED) {
                 LOG.info("Task {} takes a slot at {}", current.taskId(), vendor);
                 if (current.taskToken() != null && !workflow.resume(current.taskToken(), current.waitingState())) {
@@ -204,10 +206,11 @@ public final class ProviderQueue {
         return Grant.FULL;
     }
 
-    /** Free slots at a vendor: its cap in force less its holds, after taking back holds whose task is gone. */
-    private long room(String vendor, Instant now) {
+    /** Free slots at a vendor: its cap in force (noted in {@code caps}) less its holds, after taking back holds whose task is gone. */
+    private long room(String vendor, Instant now, Map<String, Integer> caps) {
         VendorSlots slotsNow = slots.vendor(vendor);
         int cap = slotsNow.cap(policy.cap(vendor), now, policy.refusalBackoff());
+        caps.put(vendor, cap);
         long held = slotsNow.holders().size();
         if (held >= cap) {
             held -= reclaimStale(slotsNow, now);

@@ -99,7 +99,10 @@ public interface ProviderSlots {
     /** The tasks holding slots under an API key, with when each hold was taken. */
     Map<String, Instant> heldByKey(String ownerKeyId);
 
-    /** The vendor the task holds a slot at, if any. */
+    /**
+     * The vendor the task holds a slot at, if any. An ended task still names the vendor it last held one
+     * at (ending gives the slot back in the same write); releasing it again is harmless.
+     */
     Optional<String> slotOf(String taskId);
 
     /**

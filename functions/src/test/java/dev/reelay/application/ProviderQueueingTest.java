@@ -183,6 +183,18 @@ class ProviderQueueingTest {
     }
 
     @Test
+    void aGrantIsConditionalOnTheCapInForceSoRacingDispatchesNeverExceedALearnedCap() {
+        queue = queue(Map.of("cheap", 5));
+        steps = steps();
+        slots.learnCap("cheap", 1, clock.instant().plusSeconds(30));
+
+        steps.submitToProvider(WorkflowState.start(accepted("task-1", "team")));
+
+        assertThat(slots.slotOf("task-1")).hasValue("cheap");
+        assertThat(slots.lastGrantCap).isEqualTo(1);
+    }
+
+    @Test
     void aLearnedCapHoldsForTheBackOffThenGrowsBackOneSlotAtATime() {
         Duration backOff = Duration.ofSeconds(60);
         ProviderSlots.VendorSlots learned = new ProviderSlots.VendorSlots("v", Map.of(), OptionalInt.of(3), start, null);

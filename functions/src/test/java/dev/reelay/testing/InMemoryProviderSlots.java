@@ -73,8 +73,12 @@ public final class InMemoryProviderSlots implements ProviderSlots {
         return Optional.ofNullable(slotOfTask.get(taskId));
     }
 
+    /** The vendor cap the last grant was asked to respect. */
+    public volatile int lastGrantCap = -1;
+
     @Override
     public synchronized Grant grant(Waiting entry, String provider, int vendorCap, Instant at) {
+        lastGrantCap = vendorCap;
         Waiting current = queue.get(place(entry.taskId(), entry.acceptedAt()));
         if (current == null) {
             return Grant.GONE;

@@ -151,7 +151,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder query = QueryRequest.builder().tableName(table)
-                    .keyConditionExpression("pk = :queue AND sk < :place").select(Select.COUNT)
+                    .keyConditionExpression("pk = :queue AND sk < :place").select(Select.COUNT).consistentRead(true)
                     .expressionAttributeValues(Map.of(":queue", AttributeValue.fromS(QUEUE_PK),
                             ":place", AttributeValue.fromS(place(taskId, acceptedAt))));
             if (start != null) {
