@@ -71,6 +71,17 @@ class ProviderQueueingTest {
         return id;
     }
 
+    /** Caps both vendors at one slot, fills them, and queues a third task: its id. */
+    private String thirdTaskWaitsBehindOneSlotPerVendor() {
+        queue = queue(Map.of("cheap", 1, "pricier", 1));
+        steps = steps();
+        steps.submitToProvider(WorkflowState.start(accepted("task-1", "team")));
+        steps.submitToProvider(WorkflowState.start(accepted("task-2", "team")));
+        String waiting = accepted("task-3", "team");
+        steps.submitToProvider(WorkflowState.start(waiting));
+        return waiting;
+    }
+
     private Task task(String id) {
         return store.find(id).orElseThrow();
     }
@@ -208,12 +219,7 @@ class ProviderQueueingTest {
 
     @Test
     void aTaskThatWaitedPastTheQueueDeadlineFailsUnchargedAndLeavesTheQueue() {
-        queue = queue(Map.of("cheap", 1, "pricier", 1));
-        steps = steps();
-        steps.submitToProvider(WorkflowState.start(accepted("task-1", "team")));
-        steps.submitToProvider(WorkflowState.start(accepted("task-2", "team")));
-        String waiting = accepted("task-3", "team");
-        steps.submitToProvider(WorkflowState.start(waiting));
+        String waiting = thirdTaskWaitsBehindOneSlotPerVendor();
 
         clock.advance(Duration.ofHours(6));
         assertThatThrownBy(() -> steps.submitToProvider(WorkflowState.start(waiting)))
@@ -306,12 +312,7 @@ class ProviderQueueingTest {
 
     @Test
     void cancellingAQueuedTaskTakesItOutOfTheQueueForFree() {
-        queue = queue(Map.of("cheap", 1, "pricier", 1));
-        steps = steps();
-        steps.submitToProvider(WorkflowState.start(accepted("task-1", "team")));
-        steps.submitToProvider(WorkflowState.start(accepted("task-2", "team")));
-        String waiting = accepted("task-3", "team");
-        steps.submitToProvider(WorkflowState.start(waiting));
+        String waiting = thirdTaskWaitsBehindOneSlotPerVendor();
         CancelTask cancel = new CancelTask(store, router, workflow,
                 new GetTask(store, new InMemoryArchive(), Duration.ofMinutes(5), clock, p -> false, queue::position), clock, queue::ended);
 

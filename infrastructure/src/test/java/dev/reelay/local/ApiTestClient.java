@@ -57,6 +57,13 @@ record ApiTestClient(URI base, String apiKey) {
         throw new AssertionError("Task " + taskId + " did not end within " + timeout + ": " + get(taskId));
     }
 
+    /** A plain 960x540 PNG written into {@code dir}, as a {@code file:} URL the local stack accepts as an image. */
+    static String frameImage(java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Path file = dir.resolve("frame.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(960, 540, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", file.toFile());
+        return file.toUri().toString();
+    }
+
     static List<String> events(JsonNode task) {
         List<String> events = new ArrayList<>();
         task.path("timeline").forEach(event -> events.add(event.path("event").asText()));

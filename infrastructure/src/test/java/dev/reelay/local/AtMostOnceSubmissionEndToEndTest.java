@@ -11,8 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,9 +39,7 @@ class AtMostOnceSubmissionEndToEndTest {
         runtime = TestBackend.start(new LocalRuntime.Settings(null, tests.sandbox(),
                 new PollingPolicy(20, 30, 1.5, Duration.ofMinutes(10), 100), 0, Map.of("REELAY_VENDOR_TIMEOUT_SECONDS", "3"), true));
         api = ApiTestClient.of(runtime);
-        Path file = dir.resolve("frame.png");
-        ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", file.toFile());
-        image = file.toUri().toString();
+        image = ApiTestClient.frameImage(dir);
     }
 
     @AfterAll

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,9 +46,7 @@ class ProviderQueueEndToEndTest {
         runtime = TestBackend.start(new LocalRuntime.Settings(null, tests.sandbox().withMaxParallelTasks(ACCOUNT_LIMIT),
                 tests.polling(), 0, Map.of(), true).withMaxConcurrency(Map.of("kling", ACCOUNT_LIMIT)));
         api = ApiTestClient.of(runtime);
-        Path file = dir.resolve("frame.png");
-        ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", file.toFile());
-        image = file.toUri().toString();
+        image = ApiTestClient.frameImage(dir);
     }
 
     @AfterAll

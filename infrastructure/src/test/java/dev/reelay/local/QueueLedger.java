@@ -10,7 +10,7 @@ final class QueueLedger {
     }
 
     /**
-     * Forgets the smaller caps vendors were given after refusing: a test that scripts refusals
+     * Forgets the smaller caps (and pauses) vendors were given after refusing: a test that scripts refusals
      * would otherwise steer the next test's tasks to other vendors for the policy's back-off.
      */
     static void forgetRefusals(LocalRuntime runtime) {
@@ -19,7 +19,7 @@ final class QueueLedger {
                         .expressionAttributeValues(Map.of(":vendor", AttributeValue.fromS("SLOTS#VENDOR#"))))
                 .items().forEach(item -> dynamo.updateItem(u -> u.tableName(LocalRuntime.TASKS_TABLE)
                         .key(Map.of("pk", item.get("pk"), "sk", item.get("sk")))
-                        .updateExpression("REMOVE learnedCap, learnedUntil")));
+                        .updateExpression("REMOVE learnedCap, learnedUntil, pausedUntil")));
     }
 
     /** The tasks holding a slot at a vendor now. */

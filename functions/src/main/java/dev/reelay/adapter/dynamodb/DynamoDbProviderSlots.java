@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -45,7 +44,6 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
     static final String SLOTS_SK = "SLOTS";
     static final String QUEUE_PK = "QUEUE";
     static final String SLOT_PROVIDER = "slotProvider";
-    private static final int TRANSACTION_ATTEMPTS = 5;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -254,7 +252,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
                 dynamo.transactWriteItems(t -> t.transactItems(writes));
                 return Grant.GRANTED;
             } catch (TransactionCanceledException e) {
-                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
+                List<String> reasons = Transactions.reasons(e);
                 if (failed(reasons, 3)) {
                     // The task is no longer pending, or holds a slot already: its entry is stale.
                     leave(entry.taskId(), entry.acceptedAt());
@@ -266,12 +264,12 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
                 if (failed(reasons, 0) || failed(reasons, 1)) {
                     return Grant.FULL;
                 }
-                if (!reasons.contains("TransactionConflict") || attempt == TRANSACTION_ATTEMPTS) {
+                if (!reasons.contains("TransactionConflict") || attempt == Transactions.MAX_ATTEMPTS) {
                     LOG.warn("Granting task {} a slot at {} did not go through ({}); the next dispatch tries again",
                             entry.taskId(), provider, reasons);
                     return Grant.FULL;
                 }
-                pause(attempt);
+                Transactions.pause(attempt);
             }
         }
     }
@@ -295,7 +293,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
     public void release(String taskId, String provider, String ownerKeyId) {
         ensureHolders(vendorKey(provider));
         ensureHolders(ownerKey(ownerKeyId));
-        transact(List.of(removeHolder(table, vendorKey(provider), taskId), removeHolder(table, ownerKey(ownerKeyId), taskId),
+        Transactions.write(dynamo, List.of(removeHolder(table, vendorKey(provider), taskId), removeHolder(table, ownerKey(ownerKeyId), taskId),
                 TransactWriteItem.builder().update(u -> u.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
                         .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression("attribute_exists(pk)")).build()));
     }
@@ -313,7 +311,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
             writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
                     .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression("attribute_exists(pk)")).build());
         }
-        return transact(writes);
+        return Transactions.write(dynamo, writes);
     }
 
     @Override
@@ -359,34 +357,6 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
     @Override
     public void leave(String taskId, Instant acceptedAt) {
         dynamo.deleteItem(d -> d.tableName(table).key(entryKey(taskId, acceptedAt)));
-    }
-
-    /** False when a condition failed; a conflict with another transaction on the same items is retried. */
-    private boolean transact(List<TransactWriteItem> writes) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dynamo.transactWriteItems(t -> t.transactItems(writes));
-                return true;
-            } catch (TransactionCanceledException e) {
-                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
-                if (reasons.contains("ConditionalCheckFailed")) {
-                    return false;
-                }
-                if (!reasons.contains("TransactionConflict") || attempt == TRANSACTION_ATTEMPTS) {
-                    throw e;
-                }
-                pause(attempt);
-            }
-        }
-    }
-
-    private static void pause(int attempt) {
-        try {
-            Thread.sleep(5L * attempt + java.util.concurrent.ThreadLocalRandom.current().nextLong(15L * attempt));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while writing the slot ledger", e);
-        }
     }
 
     private static String text(Map<String, AttributeValue> item, String name) {

@@ -17,12 +17,10 @@ import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
-import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
@@ -36,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The tasks table: one item per task ({@code pk=TASK#id, sk=TASK}), one billing record per settled
@@ -54,7 +51,6 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class DynamoDbTaskStore implements TaskStore {
     static final String TASK_SK = "TASK";
     static final String BILLING_SK = "BILLING";
-    private static final int MAX_TRANSACTION_ATTEMPTS = 8;
     private static final String RUNNING = "#status IN (:pending, :processing)";
     private static final String ENDED = "#status IN (:completed, :failed, :cancelled)";
     /** The sparse index of task items by owner, newest first; template.yaml and LocalDynamoDb create it. */
@@ -374,7 +370,8 @@ public final class DynamoDbTaskStore implements TaskStore {
         writes.addAll(others);
         additions.forEach((month, counters) -> writes.add(usageAddition(owner, month, counters)));
         writes.addAll(DynamoDbProviderSlots.releaseWrites(table, taskItem));
-        if (!transact(writes)) {
+        // The first write is conditional on the task still running: false means it had ended (or was billed).
+        if (!Transactions.write(dynamo, writes)) {
             return false;
         }
         releaseSlotGrantedMeanwhile(taskItem);
@@ -391,7 +388,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                         && !after.get(DynamoDbProviderSlots.SLOT_PROVIDER).equals(before.get(DynamoDbProviderSlots.SLOT_PROVIDER)))
                 .ifPresent(after -> {
                     List<TransactWriteItem> release = DynamoDbProviderSlots.releaseWrites(table, after);
-                    transact(release.subList(1, release.size()));
+                    Transactions.write(dynamo, release.subList(1, release.size()));
                 });
     }
 
@@ -409,39 +406,6 @@ public final class DynamoDbTaskStore implements TaskStore {
         return TransactWriteItem.builder().update(u -> u.tableName(table).key(usageKey(owner, month))
                 .updateExpression("ADD " + String.join(", ", parts))
                 .expressionAttributeNames(names).expressionAttributeValues(values)).build();
-    }
-
-    /**
-     * Runs a transaction whose first write is conditional on the task still running; false when a
-     * condition failed (the task had ended, or was already billed). A conflict with a concurrent
-     * transaction on the same items (another end of this task, or another task of the same owner
-     * settling at once) is retried: the retry then sees the task ended, or goes through.
-     */
-    private boolean transact(List<TransactWriteItem> writes) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                dynamo.transactWriteItems(t -> t.transactItems(writes));
-                return true;
-            } catch (TransactionCanceledException e) {
-                List<String> reasons = e.cancellationReasons().stream().map(CancellationReason::code).toList();
-                if (reasons.contains("ConditionalCheckFailed")) {
-                    return false;
-                }
-                if (!reasons.contains("TransactionConflict") || attempt == MAX_TRANSACTION_ATTEMPTS) {
-                    throw e;
-                }
-                pause(attempt);
-            }
-        }
-    }
-
-    private static void pause(int attempt) {
-        try {
-            Thread.sleep(10L * attempt + ThreadLocalRandom.current().nextLong(20L * attempt));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while ending a task", e);
-        }
     }
 
     /**

@@ -111,6 +111,7 @@ class LambdaBridgeTest {
                 "SettleBillingFunctionArn", LocalArns.function("SettleBillingFunction"),
                 "RecordFailureFunctionArn", LocalArns.function("RecordFailureFunction"),
                 "AwaitProviderCallbackFunctionArn", LocalArns.function("AwaitProviderCallbackFunction"),
+                "AwaitProviderSlotFunctionArn", LocalArns.function("AwaitProviderSlotFunction"),
                 "DeliverWebhookFunctionArn", LocalArns.function("DeliverWebhookFunction"),
                 "WebhookDeadLetterQueueUrl", "https://sqs.us-east-1.amazonaws.com/000000000000/WebhookDeadLetterQueue");
         String definition = Files.readString(RepoLayout.locate().stateMachineDefinition());
@@ -122,8 +123,10 @@ class LambdaBridgeTest {
         assertThat(states.path("SubmitToProvider").path("Resource").asText()).isEqualTo(LocalArns.function("SubmitToProviderFunction"));
         assertThat(states.path("AwaitProviderCallback").path("Parameters").path("FunctionName").asText())
                 .isEqualTo(LocalArns.function("AwaitProviderCallbackFunction"));
+        assertThat(states.path("AwaitProviderSlot").path("Parameters").path("FunctionName").asText())
+                .isEqualTo(LocalArns.function("AwaitProviderSlotFunction"));
         assertThat(LambdaBridge.functionNames(substitutions)).containsExactly("ArchiveVideoFunction", "AwaitProviderCallbackFunction",
-                "CheckStatusFunction", "DeliverWebhookFunction", "RecordFailureFunction", "SettleBillingFunction", "SubmitToProviderFunction");
+                "AwaitProviderSlotFunction", "CheckStatusFunction", "DeliverWebhookFunction", "RecordFailureFunction", "SettleBillingFunction", "SubmitToProviderFunction");
         assertThat(LocalRuntime.STATE_MACHINE).isEqualTo("VideoGenerationStateMachine");
     }
 

@@ -89,7 +89,8 @@ class LocalStackBackendTest {
         List<String> forwarders = new ArrayList<>();
         engines.get().lambda().listFunctionsPaginator().functions().forEach(f -> forwarders.add(f.functionName()));
         assertThat(forwarders).containsExactlyInAnyOrder("SubmitToProviderFunction", "CheckStatusFunction", "ArchiveVideoFunction",
-                "SettleBillingFunction", "RecordFailureFunction", "AwaitProviderCallbackFunction", "DeliverWebhookFunction");
+                "SettleBillingFunction", "RecordFailureFunction", "AwaitProviderCallbackFunction", "AwaitProviderSlotFunction",
+                "DeliverWebhookFunction");
         GetFunctionConfigurationResponse forwarder = engines.get().lambda().getFunctionConfiguration(g -> g.functionName("CheckStatusFunction"));
         assertThat(forwarder.environment().variables().get(LambdaBridge.TARGET_VARIABLE)).isEqualTo("CheckStatusFunction");
     }
