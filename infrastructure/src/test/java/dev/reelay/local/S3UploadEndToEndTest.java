@@ -199,7 +199,7 @@ class S3UploadEndToEndTest {
         assertThat(get(taskId).path("usage").path("cost_usd").decimalValue()).isEqualByComparingTo("0.225");
     }
 
-    /** The README's command, as is: curl signs the PUT itself, and the metadata header sets the prompt. */
+    /** The command docs/uploads.md gives, as is: curl signs the PUT itself, and the metadata header sets the prompt. */
     @Test
     void theDocumentedCurlCommandStartsAGeneration() throws Exception {
         Assumptions.assumeTrue(curlSupportsSigv4(), "curl with --aws-sigv4 (7.75 or later) is not installed");

@@ -11,7 +11,7 @@ import java.util.Map;
  * the runtime (the HTTP API, the Lambda endpoint with the handlers, the vendor sandboxes) runs in
  * this JVM whatever the engines are. {@link LocalEngines} are the default: DynamoDB Local, s3proxy
  * and the Step Functions engine under Node, all on this machine. The tests can put the same
- * runtime on LocalStack's engines instead (see the README, "Tests").
+ * runtime on LocalStack's engines instead (see docs/testing.md).
  */
 public interface Engines extends AutoCloseable {
     /** A short name for logs: {@code local}, {@code localstack}. */
