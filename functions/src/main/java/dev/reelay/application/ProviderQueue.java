@@ -108,7 +108,7 @@ public final class ProviderQueue {
     /** The task ended outside the vendor (cancelled, failed): it leaves the queue and gives back any slot. */
     public void ended(Task task) {
         slots.leave(task.id(), task.createdAt());
-        release(task);
+        slots.slotOf(task.id()).ifPresent(provider -> slots.release(task.id(), provider, task.ownerKeyId()));
         dispatch();
     }
 
