@@ -27,13 +27,27 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.COMMITTED_MICROS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.CREATED_AT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.CREATED_AT_TASK_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_PRESENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_INDEX;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_KEY_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.SLOT_PROVIDER;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.STATUS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.TASK_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.billingKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.taskKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.timestamp;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.usageKey;
 
 /**
  * The tasks table: one item per task ({@code pk=TASK#id, sk=TASK}), one billing record per settled
@@ -45,18 +59,13 @@ import java.util.Optional;
  * {@code reservedMonth}); ending the task settles it in {@code committedMicros} of that month, in
  * the same transaction as the status change (see {@link #endTaskSettlingReservation}).
  * <p>
- * Task items, and only they, carry the keys of the sparse index {@value #OWNER_INDEX}: {@code ownerKeyId}
- * and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
+ * Task items, and only they, carry the keys of the sparse owner index ({@link TasksTableSchema#OWNER_INDEX}):
+ * {@code ownerKeyId} and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
+ * The keys of every item are {@link TasksTableSchema}'s.
  */
 public final class DynamoDbTaskStore implements TaskStore {
-    static final String TASK_SK = "TASK";
-    static final String BILLING_SK = "BILLING";
     private static final String RUNNING = "#status IN (:pending, :processing)";
     private static final String ENDED = "#status IN (:completed, :failed, :cancelled)";
-    /** The sparse index of task items by owner, newest first; template.yaml and LocalDynamoDb create it. */
-    public static final String OWNER_INDEX = "OwnerCreatedIndex";
-    public static final String OWNER_ATTRIBUTE = "ownerKeyId";
-    public static final String CREATED_SORT_ATTRIBUTE = "createdAtTaskId";
     /** Items read per query when filtering by status, and queries per page: a sparse status reads at most their product. */
     private static final int FILTERED_READ_SIZE = 200;
     private static final int MAX_LIST_QUERIES = 10;
@@ -80,24 +89,6 @@ public final class DynamoDbTaskStore implements TaskStore {
         this.maxListQueries = maxListQueries;
     }
 
-
-    public static Map<String, AttributeValue> taskKey(String taskId) {
-        return Map.of("pk", s("TASK#" + taskId), "sk", s(TASK_SK));
-    }
-
-    public static Map<String, AttributeValue> billingKey(String taskId) {
-        return Map.of("pk", s("TASK#" + taskId), "sk", s(BILLING_SK));
-    }
-
-    public static Map<String, AttributeValue> usageKey(String ownerKeyId, Instant at) {
-        return usageKey(ownerKeyId, MonthlyBudget.monthOf(at));
-    }
-
-    /** @param month {@code yyyy-MM} */
-    public static Map<String, AttributeValue> usageKey(String ownerKeyId, String month) {
-        return Map.of("pk", s("USAGE#" + ownerKeyId), "sk", s("MONTH#" + month));
-    }
-
     @Override
     public void create(Task task, Reservation reservation) {
         Map<String, AttributeValue> item = TaskItems.toItem(task);
@@ -105,7 +96,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("reservedMicros", n(reservation.micros()));
             item.put("reservedMonth", s(reservation.month()));
         }
-        dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+        dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression(ITEM_ABSENT));
     }
 
     @Override
@@ -134,14 +125,14 @@ public final class DynamoDbTaskStore implements TaskStore {
         status.ifPresent(wanted -> values.put(":status", s(wanted.wire())));
         List<Task> found = new ArrayList<>();
         for (int query = 0; query < maxListQueries; query++) {
-            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(OWNER_INDEX)
-                    .keyConditionExpression(OWNER_ATTRIBUTE + " = :owner")
+            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(OWNER_INDEX.name())
+                    .keyConditionExpression(OWNER_INDEX.partitionKey() + " = :owner")
                     .expressionAttributeValues(values)
                     .scanIndexForward(false)
                     .limit(status.isPresent() ? filteredReadSize : limit + 1 - found.size())
                     .exclusiveStartKey(startKey);
             status.ifPresent(wanted -> request.filterExpression("#status = :status")
-                    .expressionAttributeNames(Map.of("#status", "status")));
+                    .expressionAttributeNames(Map.of("#status", STATUS)));
             QueryResponse response = dynamo.query(request.build());
             for (Map<String, AttributeValue> item : response.items()) {
                 found.add(TaskItems.fromItem(item));
@@ -156,14 +147,14 @@ public final class DynamoDbTaskStore implements TaskStore {
             startKey = response.lastEvaluatedKey();
         }
         // The read bound: what was found so far, and a cursor right after the last task read.
-        return new TaskPage(found, Optional.of(TaskCursor.fromSortKey(startKey.get(CREATED_SORT_ATTRIBUTE).s()).encode()));
+        return new TaskPage(found, Optional.of(TaskCursor.fromSortKey(startKey.get(OWNER_INDEX.sortKey()).s()).encode()));
     }
 
     /** The index position of a cursor: the index's keys and the table's. */
     private static Map<String, AttributeValue> indexKey(String ownerKeyId, TaskCursor cursor) {
         Map<String, AttributeValue> key = new HashMap<>(taskKey(cursor.taskId()));
-        key.put(OWNER_ATTRIBUTE, s(ownerKeyId));
-        key.put(CREATED_SORT_ATTRIBUTE, s(cursor.sortKey()));
+        key.put(OWNER_INDEX.partitionKey(), s(ownerKeyId));
+        key.put(OWNER_INDEX.sortKey(), s(cursor.sortKey()));
         return key;
     }
 
@@ -173,9 +164,9 @@ public final class DynamoDbTaskStore implements TaskStore {
             dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
                     .updateExpression("SET submittingTo = :provider, submittingSince = :since, updatedAt = :now")
                     .conditionExpression(RUNNING + " AND attribute_not_exists(providerTaskId)")
-                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(withStatuses(Map.of(":provider", s(pending.provider()),
-                            ":since", s(TaskItems.iso(pending.since())), ":now", s(now())))));
+                            ":since", s(timestamp(pending.since())), ":now", s(now())))));
             return true;
         } catch (ConditionalCheckFailedException endedOrTaken) {
             return false;
@@ -185,7 +176,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public void clearSubmitting(String taskId) {
         dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
-                .updateExpression("REMOVE submittingTo, submittingSince").conditionExpression("attribute_exists(pk)"));
+                .updateExpression("REMOVE submittingTo, submittingSince").conditionExpression(ITEM_PRESENT));
     }
 
     @Override
@@ -214,7 +205,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
                     .updateExpression("SET progress = :progress, updatedAt = :now")
                     .conditionExpression(RUNNING + " AND (attribute_not_exists(progress) OR progress < :progress)")
-                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(withStatuses(Map.of(":progress", n(progress), ":now", s(now())))));
         } catch (ConditionalCheckFailedException alreadyFurther) {
             // Progress only moves forward, and not at all once the task has ended.
@@ -260,7 +251,7 @@ public final class DynamoDbTaskStore implements TaskStore {
                         + "chargedCostUsd = :cost, chargedCredits = :credits, #timeline = list_append(#timeline, :event), "
                         + "updatedAt = :now, settledAt = :now ADD recordedEvents :eventName")
                 .conditionExpression(RUNNING)
-                .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
+                .expressionAttributeNames(Map.of("#status", STATUS, "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
         return endTaskSettlingReservation(item, completeTask, charge, true, at, List.of(billingRecord(task, charge, at, TaskStatus.COMPLETED)));
     }
@@ -269,8 +260,8 @@ public final class DynamoDbTaskStore implements TaskStore {
     private TransactWriteItem billingRecord(Task task, Quote charge, Instant at, TaskStatus outcome) {
         String taskId = task.id();
         Map<String, AttributeValue> billing = new HashMap<>(billingKey(taskId));
-        billing.put("taskId", s(taskId));
-        billing.put("ownerKeyId", s(task.ownerKeyId()));
+        billing.put(TASK_ID, s(taskId));
+        billing.put(OWNER_KEY_ID, s(task.ownerKeyId()));
         billing.put("provider", s(task.provider() == null ? "unknown" : task.provider()));
         billing.put("quality", s(task.request().quality().wire()));
         billing.put("sound", s(task.request().sound().wire()));
@@ -279,10 +270,10 @@ public final class DynamoDbTaskStore implements TaskStore {
         billing.put("costUsd", AttributeValue.fromN(charge.costUsd().toPlainString()));
         billing.put("costMicros", n(charge.costMicros()));
         billing.put("credits", AttributeValue.fromN(charge.credits().toPlainString()));
-        billing.put("settledAt", s(TaskItems.iso(at)));
+        billing.put("settledAt", s(timestamp(at)));
         billing.put("outcome", s(outcome.wire()));
         return TransactWriteItem.builder().put(p -> p.tableName(table).item(billing)
-                .conditionExpression("attribute_not_exists(pk)")).build();
+                .conditionExpression(ITEM_ABSENT)).build();
     }
 
     @Override
@@ -349,7 +340,7 @@ public final class DynamoDbTaskStore implements TaskStore {
      */
     private boolean endTaskSettlingReservation(Map<String, AttributeValue> taskItem, Update endTask, Quote charge,
                                                boolean billed, Instant at, List<TransactWriteItem> others) {
-        String owner = taskItem.get("ownerKeyId").s();
+        String owner = taskItem.get(OWNER_KEY_ID).s();
         Reservation reservation = TaskItems.reservation(taskItem);
         String settleMonth = MonthlyBudget.monthOf(at);
         // A transaction may write each item once: the counters of one month go into one update.
@@ -363,7 +354,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         long delta = charge.costMicros() - reservation.micros();
         if (delta != 0) {
             String month = reservation.holdsSomething() ? reservation.month() : settleMonth;
-            additions.computeIfAbsent(month, m -> new LinkedHashMap<>()).put(DynamoDbBudgets.COMMITTED, delta);
+            additions.computeIfAbsent(month, m -> new LinkedHashMap<>()).put(COMMITTED_MICROS, delta);
         }
         List<TransactWriteItem> writes = new ArrayList<>();
         writes.add(TransactWriteItem.builder().update(endTask).build());
@@ -383,9 +374,9 @@ public final class DynamoDbTaskStore implements TaskStore {
      * grant needs a pending task, so none can come after): it is given back here.
      */
     private void releaseSlotGrantedMeanwhile(Map<String, AttributeValue> before) {
-        String taskId = before.get("taskId").s();
-        findItem(taskId).filter(after -> after.containsKey(DynamoDbProviderSlots.SLOT_PROVIDER)
-                        && !after.get(DynamoDbProviderSlots.SLOT_PROVIDER).equals(before.get(DynamoDbProviderSlots.SLOT_PROVIDER)))
+        String taskId = before.get(TASK_ID).s();
+        findItem(taskId).filter(after -> after.containsKey(SLOT_PROVIDER)
+                        && !after.get(SLOT_PROVIDER).equals(before.get(SLOT_PROVIDER)))
                 .ifPresent(after -> {
                     List<TransactWriteItem> release = DynamoDbProviderSlots.releaseWrites(table, after);
                     Transactions.write(dynamo, release.subList(1, release.size()));
@@ -447,7 +438,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         return Update.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression(set)
                 .conditionExpression(statusCondition + " AND NOT contains(recordedEvents, :eventNameText)")
-                .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
+                .expressionAttributeNames(Map.of("#status", STATUS, "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
     }
 
@@ -459,7 +450,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     }
 
     private String now() {
-        return TaskItems.iso(clock.instant());
+        return timestamp(clock.instant());
     }
 
     static AttributeValue s(String value) {
@@ -503,12 +494,12 @@ public final class DynamoDbTaskStore implements TaskStore {
         static Map<String, AttributeValue> toItem(Task task) {
             GenerationRequest request = task.request();
             Map<String, AttributeValue> item = new HashMap<>(taskKey(task.id()));
-            item.put("taskId", s(task.id()));
-            item.put(OWNER_ATTRIBUTE, s(task.ownerKeyId()));
-            item.put(CREATED_SORT_ATTRIBUTE, s(TaskCursor.of(task).sortKey()));
-            item.put("createdAt", s(iso(task.createdAt())));
-            item.put("updatedAt", s(iso(task.createdAt())));
-            item.put("status", s(task.status().wire()));
+            item.put(TASK_ID, s(task.id()));
+            item.put(OWNER_KEY_ID, s(task.ownerKeyId()));
+            item.put(CREATED_AT_TASK_ID, s(TaskCursor.of(task).sortKey()));
+            item.put(CREATED_AT, s(timestamp(task.createdAt())));
+            item.put("updatedAt", s(timestamp(task.createdAt())));
+            item.put(STATUS, s(task.status().wire()));
             item.put("progress", n(task.progress()));
             item.put("model", s(request.model()));
             putIfPresent(item, "prompt", request.prompt());
@@ -539,7 +530,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::key).distinct().toList()));
             if (task.pendingSubmission() != null) {
                 item.put("submittingTo", s(task.pendingSubmission().provider()));
-                item.put("submittingSince", s(iso(task.pendingSubmission().since())));
+                item.put("submittingSince", s(timestamp(task.pendingSubmission().since())));
             }
             return item;
         }
@@ -565,8 +556,8 @@ public final class DynamoDbTaskStore implements TaskStore {
                 Map<String, AttributeValue> e = v.m();
                 return new TimelineEvent(str(e, "event"), Instant.parse(str(e, "at")), str(e, "detail"));
             }).toList();
-            return new Task(str(item, "taskId"), str(item, "ownerKeyId"), Instant.parse(str(item, "createdAt")), request,
-                    str(item, "imageStartKey"), str(item, "imageEndKey"), TaskStatus.fromWire(str(item, "status")),
+            return new Task(str(item, TASK_ID), str(item, OWNER_KEY_ID), Instant.parse(str(item, CREATED_AT)), request,
+                    str(item, "imageStartKey"), str(item, "imageEndKey"), TaskStatus.fromWire(str(item, STATUS)),
                     integer(item, "progress"), quote, charged,
                     item.containsKey("estimatedSeconds") ? integer(item, "estimatedSeconds") : 0,
                     str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline,
@@ -587,13 +578,9 @@ public final class DynamoDbTaskStore implements TaskStore {
         private static AttributeValue event(TimelineEvent event) {
             Map<String, AttributeValue> map = new HashMap<>();
             map.put("event", s(event.event()));
-            map.put("at", s(iso(event.at())));
+            map.put("at", s(timestamp(event.at())));
             putIfPresent(map, "detail", event.detail());
             return AttributeValue.fromM(map);
-        }
-
-        static String iso(Instant instant) {
-            return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         }
 
         private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
