@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import static dev.reelay.adapter.dynamodb.Attributes.s;
 import static dev.reelay.adapter.dynamodb.TasksTableSchema.API_KEYS_PARTITION;
 import static dev.reelay.adapter.dynamodb.TasksTableSchema.CREATED_AT;
 import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
@@ -132,9 +133,5 @@ public final class DynamoDbApiKeys implements ApiKeys {
         return new ApiKey(item.get("name").s(), Instant.parse(item.get(CREATED_AT).s()), budget,
                 Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())),
                 cap == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(cap.n())));
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
     }
 }

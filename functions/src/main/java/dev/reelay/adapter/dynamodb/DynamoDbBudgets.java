@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static dev.reelay.adapter.dynamodb.Attributes.n;
 import static dev.reelay.adapter.dynamodb.TasksTableSchema.COMMITTED_MICROS;
 import static dev.reelay.adapter.dynamodb.TasksTableSchema.usageKey;
 
@@ -106,9 +107,5 @@ public final class DynamoDbBudgets implements Budgets {
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
                 .key(usageKey(ownerKeyId, month)).consistentRead(true)).item();
         return item == null || !item.containsKey(COMMITTED_MICROS) ? 0 : Long.parseLong(item.get(COMMITTED_MICROS).n());
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
     }
 }
