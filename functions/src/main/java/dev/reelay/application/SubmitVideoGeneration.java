@@ -19,7 +19,7 @@ import dev.reelay.port.Budgets;
 import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ImageSource;
 import dev.reelay.port.TaskStore;
-import dev.reelay.port.VideoArchive;
+import dev.reelay.port.StagedInputs;
 import dev.reelay.port.Workflow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +43,7 @@ public final class SubmitVideoGeneration {
 
     private final GenerationRequestParser parser;
     private final ImageSource images;
-    private final VideoArchive archive;
+    private final StagedInputs inputs;
     private final ProviderTable providers;
     private final TaskStore store;
     private final Workflow workflow;
@@ -57,12 +57,12 @@ public final class SubmitVideoGeneration {
      * @param apiKeys where the owner's monthly budget is read (an owner that is no key has none)
      * @param budgets where the most a task can cost is reserved against that budget
      */
-    public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, VideoArchive archive,
+    public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, StagedInputs inputs,
                                  ProviderTable providers, TaskStore store, Workflow workflow, Clock clock,
                                  Supplier<String> taskIds, IdempotencyKeys idempotency, ApiKeys apiKeys, Budgets budgets) {
         this.parser = parser;
         this.images = images;
-        this.archive = archive;
+        this.inputs = inputs;
         this.providers = providers;
         this.store = store;
         this.workflow = workflow;
@@ -151,9 +151,9 @@ public final class SubmitVideoGeneration {
             // A storage failure from here on gives back the reservation and the idempotency claim,
             // so a retry with the same key (an S3 event redelivered) can still make the task.
             String startKey = start == null ? null
-                    : archive.stageInput(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
+                    : inputs.stage(taskId, "image_start." + startFacts.format(), start, startFacts.contentType());
             String endKey = end == null ? null
-                    : archive.stageInput(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
+                    : inputs.stage(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
             task = Task.accepted(taskId, ownerKeyId, now, request, startKey, endKey, quote);
             store.create(task, reservation);
         } catch (RuntimeException e) {

@@ -18,6 +18,7 @@ import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import dev.reelay.port.ProviderClient.VideoDownload;
 import dev.reelay.port.TaskStore;
+import dev.reelay.port.StagedInputs;
 import dev.reelay.port.VideoArchive;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ public final class VideoGenerationSteps {
     private final TaskStore store;
     private final ProviderRouter router;
     private final VideoArchive archive;
+    private final StagedInputs inputs;
     private final PollingPolicy polling;
     private final ProviderCallbacks callbacks;
     private final Optional<URI> callbackBaseUrl;
@@ -63,11 +65,12 @@ public final class VideoGenerationSteps {
     /**
      * @param callbackBaseUrl where vendors reach {@code /callbacks/{provider}/{secret}}; empty: polling only
      */
-    public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive, PollingPolicy polling,
-                                ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, ProviderQueue queue, Clock clock) {
+    public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive, StagedInputs inputs,
+                                PollingPolicy polling, ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, ProviderQueue queue, Clock clock) {
         this.store = store;
         this.router = router;
         this.archive = archive;
+        this.inputs = inputs;
         this.polling = polling;
         this.callbacks = callbacks;
         this.callbackBaseUrl = callbackBaseUrl;
@@ -424,7 +427,7 @@ public final class VideoGenerationSteps {
 
     private ProviderClient.ProviderImage image(String key) {
         return key == null ? null : new ProviderClient.ProviderImage(
-                archive.presignedInputUrl(key, INPUT_URL_VALIDITY), () -> archive.readInput(key));
+                inputs.presignedUrl(key, INPUT_URL_VALIDITY), () -> inputs.read(key));
     }
 
     /** Runs a provider call, turning a refusal into what the state machine retries or ends on. */

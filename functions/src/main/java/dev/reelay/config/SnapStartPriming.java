@@ -1,5 +1,6 @@
 package dev.reelay.config;
 
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
@@ -103,9 +104,13 @@ public final class SnapStartPriming implements Resource {
     static final String SAMPLE_TASK_ID = "task-0-snapstartpriming";
     /** Where the marshalled requests would go: a name that cannot resolve (RFC 2606), and they are never sent anyway. */
     private static final URI NOWHERE = URI.create("https://snapstart-priming.invalid");
+    /** The sample task's key in the tasks table. */
+    private static final Map<String, AttributeValue> SAMPLE_TASK_KEY = TasksTableSchema.taskKey(SAMPLE_TASK_ID);
     /** A task item as DynamoDB answers a GetItem: a constant. */
-    private static final String SAMPLE_GET_ITEM_RESPONSE = "{\"Item\":{\"pk\":{\"S\":\"TASK#" + SAMPLE_TASK_ID + "\"},"
-            + "\"sk\":{\"S\":\"TASK\"},\"status\":{\"S\":\"completed\"},\"progress\":{\"N\":\"100\"},"
+    private static final String SAMPLE_GET_ITEM_RESPONSE = "{\"Item\":{"
+            + "\"" + TasksTableSchema.PARTITION_KEY + "\":{\"S\":\"" + SAMPLE_TASK_KEY.get(TasksTableSchema.PARTITION_KEY).s() + "\"},"
+            + "\"" + TasksTableSchema.SORT_KEY + "\":{\"S\":\"" + SAMPLE_TASK_KEY.get(TasksTableSchema.SORT_KEY).s() + "\"},"
+            + "\"" + TasksTableSchema.STATUS + "\":{\"S\":\"completed\"},\"progress\":{\"N\":\"100\"},"
             + "\"quotedCostUsd\":{\"N\":\"0.42\"},\"recordedEvents\":{\"SS\":[\"accepted\",\"billed\"]},"
             + "\"timeline\":{\"L\":[{\"M\":{\"event\":{\"S\":\"accepted\"},\"at\":{\"S\":\"1970-01-01T00:00:00Z\"}}}]},"
             + "\"webhookSent\":{\"BOOL\":false}}}";
@@ -199,14 +204,13 @@ public final class SnapStartPriming implements Resource {
         AwsJsonProtocolFactory protocol = AwsJsonProtocolFactory.builder().clientConfiguration(nowhere())
                 .defaultServiceExceptionSupplier(DynamoDbException::builder)
                 .protocol(AwsJsonProtocol.AWS_JSON).protocolVersion("1.0").build();
-        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("TASK#" + SAMPLE_TASK_ID), "sk", AttributeValue.fromS("TASK"));
         SdkHttpFullRequest get = new GetItemRequestMarshaller(protocol).marshall(GetItemRequest.builder()
-                .tableName("priming").key(key).consistentRead(true).build());
+                .tableName("priming").key(SAMPLE_TASK_KEY).consistentRead(true).build());
         SdkHttpFullRequest update = new UpdateItemRequestMarshaller(protocol).marshall(UpdateItemRequest.builder()
-                .tableName("priming").key(key)
+                .tableName("priming").key(SAMPLE_TASK_KEY)
                 .updateExpression("SET progress = :progress ADD recordedEvents :event")
                 .conditionExpression("#status IN (:pending, :processing)")
-                .expressionAttributeNames(Map.of("#status", "status"))
+                .expressionAttributeNames(Map.of("#status", TasksTableSchema.STATUS))
                 .expressionAttributeValues(Map.of(":progress", AttributeValue.fromN("50"), ":event", AttributeValue.fromSs(List.of("x")),
                         ":pending", AttributeValue.fromS("pending"), ":processing", AttributeValue.fromS("processing")))
                 .returnValues(ReturnValue.ALL_NEW).build());

@@ -21,6 +21,8 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import java.time.Duration;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.image.FetchingImageSource;
+import dev.reelay.adapter.s3.S3BucketReader;
+import dev.reelay.adapter.s3.S3StagedInputs;
 import dev.reelay.adapter.s3.S3UploadedObjects;
 import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.application.StartGenerationFromUpload;
@@ -43,6 +45,7 @@ import dev.reelay.port.Budgets;
 import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
+import dev.reelay.port.StagedInputs;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.VideoArchive;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -64,6 +67,7 @@ public final class Wiring {
     private final ReelayConfig config;
     private final TaskStore store;
     private final VideoArchive archive;
+    private final StagedInputs inputs;
     private final HttpTransport http;
     private final SfnClient sfn;
     private final ProviderRouter router;
@@ -82,7 +86,8 @@ public final class Wiring {
                   HttpTransport http, Map<String, ProviderClient> providers, Clock clock) {
         this.config = config;
         this.store = new DynamoDbTaskStore(dynamo, config.tasksTable(), clock);
-        this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket(), config.uploadsBucket());
+        this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket());
+        this.inputs = new S3StagedInputs(s3, presigner, config.uploadsBucket());
         this.s3 = s3;
         this.http = http;
         this.sfn = sfn;
@@ -97,7 +102,7 @@ public final class Wiring {
                 config.providers().profiles().stream().map(ProviderProfile::name).toList(), store,
                 new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")),
                 name -> apiKeys.findByName(name).map(ApiKey::maxConcurrency).orElse(OptionalInt.empty()), clock);
-        this.steps = new VideoGenerationSteps(store, router, archive, config.polling(), callbacks, config.callbackBaseUrl(), queue, clock);
+        this.steps = new VideoGenerationSteps(store, router, archive, inputs, config.polling(), callbacks, config.callbackBaseUrl(), queue, clock);
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
@@ -119,7 +124,7 @@ public final class Wiring {
     private SubmitVideoGeneration submitVideoGeneration(String uploadedImagesPrefix) {
         return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
                         new WebhookUrlRules(config.allowLocalWebhooks()), uploadedImagesPrefix),
-                new FetchingImageSource(http, archive, config.allowLocalImageSources(), uploadedImagesPrefix), archive,
+                new FetchingImageSource(http, new S3BucketReader(s3), config.allowLocalImageSources(), uploadedImagesPrefix), inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets);
     }

@@ -4,7 +4,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 
-/** Durable storage for finished videos and for the input images Reelay hands to providers. */
+/** Durable storage for finished videos: the archive a task's result lives in. */
 public interface VideoArchive {
 
     /**
@@ -18,22 +18,6 @@ public interface VideoArchive {
      */
     ArchivedVideo archive(String taskId, InputStream video, long expectedBytes);
 
-    /** A time-limited GET URL for an archived object. */
+    /** A time-limited GET URL of an archived video ({@link ArchivedVideo#key()}), for the task's caller. */
     URI presignedUrl(String key, Duration validity);
-
-    /**
-     * Stores an input image the caller gave us (already checked) under
-     * {@code inputs/{taskId}/{name}} and returns its key, so that the provider later sees exactly
-     * the bytes we validated.
-     */
-    String stageInput(String taskId, String name, byte[] content, String contentType);
-
-    /** A time-limited GET URL of a staged input, for the provider to fetch. */
-    URI presignedInputUrl(String key, Duration validity);
-
-    /** The bytes of a staged input, for vendors that take images inline. */
-    byte[] readInput(String key);
-
-    /** Reads at most {@code maxBytes + 1} bytes of an object in the given bucket (for s3:// image sources). */
-    byte[] read(String bucket, String key, long maxBytes);
 }

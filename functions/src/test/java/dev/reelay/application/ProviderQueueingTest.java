@@ -57,7 +57,8 @@ class ProviderQueueingTest {
     }
 
     private VideoGenerationSteps steps() {
-        return new VideoGenerationSteps(store, router, new InMemoryArchive(), polling, new InMemoryProviderCallbacks(),
+        InMemoryArchive archive = new InMemoryArchive();
+        return new VideoGenerationSteps(store, router, archive, archive.inputs(), polling, new InMemoryProviderCallbacks(),
                 Optional.empty(), queue, clock);
     }
 

@@ -66,7 +66,7 @@ class StartGenerationFromUploadTest {
     void wire() {
         String prefix = "s3://" + BUCKET + "/uploads/";
         SubmitVideoGeneration submit = new SubmitVideoGeneration(new GenerationRequestParser(false, WebhookUrlRules.STRICT, prefix),
-                new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), archive, false, prefix), archive,
+                new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), archive.buckets(), false, prefix), archive.inputs(),
                 Providers.table(new FakeProvider("unified")), store, workflow, Clock.systemUTC(), this::nextId, idempotency,
                 keys, new dev.reelay.testing.InMemoryBudgets());
         start = new StartGenerationFromUpload(submit, uploads, keys, store, idempotency, this::nextId, Clock.systemUTC());

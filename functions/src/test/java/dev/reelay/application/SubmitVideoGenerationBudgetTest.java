@@ -10,7 +10,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.port.ArchivedVideo;
-import dev.reelay.port.VideoArchive;
+import dev.reelay.port.StagedInputs;
 import dev.reelay.port.Workflow;
 import dev.reelay.testing.FixedImageSource;
 import dev.reelay.testing.InMemoryApiKeys;
@@ -63,14 +63,14 @@ class SubmitVideoGenerationBudgetTest {
     private final ProviderTable providers = new ProviderTable(List.of(Providers.profile("unified", "0.075"),
             Providers.profile("apimart", "0.08"), Providers.profile("gateway", "0.09")));
 
-    private SubmitVideoGeneration submit(VideoArchive archive, Workflow workflow) throws IOException {
-        return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, TestImages.jpeg(1280, 720))), archive,
+    private SubmitVideoGeneration submit(StagedInputs inputs, Workflow workflow) throws IOException {
+        return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, TestImages.jpeg(1280, 720))), inputs,
                 providers, store, workflow, Clock.fixed(NOW, ZoneOffset.UTC), () -> "task-" + ids.incrementAndGet(),
                 idempotency, keys, budgets);
     }
 
     private SubmitVideoGeneration submit() throws IOException {
-        return submit(archive, workflow);
+        return submit(archive.inputs(), workflow);
     }
 
     private static Map<String, Object> body(Object... extra) {
@@ -172,7 +172,7 @@ class SubmitVideoGenerationBudgetTest {
         keys.create("team-a", new BigDecimal("10"));
         archive.failStaging(1, name -> new IllegalStateException("S3 refused staging " + name));
 
-        assertThatThrownBy(() -> submit(archive, workflow).submit("team-a", body(), "order-3"))
+        assertThatThrownBy(() -> submit(archive.inputs(), workflow).submit("team-a", body(), "order-3"))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("staging");
 
         assertThat(budgets.reserved).hasSize(1);
@@ -186,7 +186,7 @@ class SubmitVideoGenerationBudgetTest {
         keys.create("team-a", new BigDecimal("10"));
         workflow.failStarts();
 
-        assertThatThrownBy(() -> submit(archive, workflow).submit("team-a", body())).hasMessageContaining("try again");
+        assertThatThrownBy(() -> submit(archive.inputs(), workflow).submit("team-a", body())).hasMessageContaining("try again");
 
         assertThat(store.find("task-1").orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
         assertThat(budgets.committed("team-a", MONTH)).isZero();

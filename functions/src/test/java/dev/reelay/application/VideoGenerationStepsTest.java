@@ -46,7 +46,7 @@ class VideoGenerationStepsTest {
     private final InMemoryArchive archive = new InMemoryArchive();
     private final ProviderRouter router = Providers.router(table, clock, provider, pricier);
     private final VideoGenerationSteps steps = new VideoGenerationSteps(store, router,
-            archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
+            archive, archive.inputs(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
             Queues.open(store, router, new RecordingWorkflow(), clock), clock);
 
     private String accepted(String id) {
@@ -231,7 +231,7 @@ class VideoGenerationStepsTest {
         provider.cancels = true;
         ProviderRouter racingRouter = Providers.router(table, clock, provider, pricier);
         VideoGenerationSteps racing = new VideoGenerationSteps(cancelledMeanwhile, racingRouter,
-                archive, polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
+                archive, archive.inputs(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
                 Queues.open(cancelledMeanwhile, racingRouter, new RecordingWorkflow(), clock), clock);
 
         assertThatThrownBy(() -> racing.submitToProvider(WorkflowState.start(id)))

@@ -96,12 +96,12 @@ class SampleEventsTest {
     @BeforeEach
     void wire() throws IOException {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", TestImages.jpeg(1280, 720)));
-        submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive,
+        submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive.inputs(),
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
                 new InMemoryIdempotencyKeys(), apiKeys, budgets));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         ProviderRouter router = Providers.router(provider);
-        steps = new VideoGenerationSteps(store, router, archive, new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
+        steps = new VideoGenerationSteps(store, router, archive, archive.inputs(), new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
                 callbacks, java.util.Optional.empty(), Queues.open(store, router, workflow, Clock.systemUTC()), Clock.systemUTC());
     }
 
@@ -240,7 +240,7 @@ class SampleEventsTest {
         InMemoryProviderSlots slots = new InMemoryProviderSlots(id -> id.equals(holder) || Queues.pendingIn(store).test(id));
         ProviderRouter router = Providers.router(provider);
         ProviderQueue queue = Queues.capped(slots, Map.of("unified", 1), store, router, workflow, Clock.systemUTC());
-        VideoGenerationSteps queued = new VideoGenerationSteps(store, router, archive,
+        VideoGenerationSteps queued = new VideoGenerationSteps(store, router, archive, archive.inputs(),
                 new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200), callbacks, java.util.Optional.empty(), queue, Clock.systemUTC());
         ProviderSlots.Waiting held = new ProviderSlots.Waiting(holder, Instant.now(), "default", List.of("unified"),
                 OptionalInt.empty(), null, null);
@@ -424,7 +424,7 @@ class SampleEventsTest {
         InMemoryIdempotencyKeys idempotency = new InMemoryIdempotencyKeys();
         SubmitVideoGeneration submit = new SubmitVideoGeneration(
                 new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://" + bucket + "/uploads/"),
-                new FixedImageSource(Map.of(image, TestImages.jpeg(1280, 720))), archive, Providers.table(provider), store, workflow,
+                new FixedImageSource(Map.of(image, TestImages.jpeg(1280, 720))), archive.inputs(), Providers.table(provider), store, workflow,
                 Clock.systemUTC(), () -> TASK, idempotency, keys, budgets);
         StartGenerationFromUploadHandler handler = new StartGenerationFromUploadHandler(new StartGenerationFromUpload(
                 submit, uploads, keys, store, idempotency, () -> "task-unused", Clock.systemUTC()));

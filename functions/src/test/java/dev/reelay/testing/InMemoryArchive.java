@@ -2,6 +2,8 @@ package dev.reelay.testing;
 
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.port.ArchivedVideo;
+import dev.reelay.port.BucketReader;
+import dev.reelay.port.StagedInputs;
 import dev.reelay.port.VideoArchive;
 
 import java.io.IOException;
@@ -14,11 +16,20 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
-/** A VideoArchive in memory, for unit tests of its users. It does not inspect the video. */
+/**
+ * A VideoArchive in memory, for unit tests of its users. It does not inspect the video. Its
+ * {@link #inputs()} and {@link #buckets()} keep their objects in the same map, {@link #objects}
+ * (keys without their bucket), as S3 serves all three in AWS.
+ */
 public final class InMemoryArchive implements VideoArchive {
     public final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     public double durationToReport = 5.0;
+    private final StagedInputs inputs = new Inputs();
+    private final BucketReader buckets = new Buckets();
+    private int stagingFailuresLeft;
+    private Function<String, RuntimeException> stagingFailure;
 
     @Override
     public ArchivedVideo archive(String taskId, InputStream video, long expectedBytes) {
@@ -40,42 +51,57 @@ public final class InMemoryArchive implements VideoArchive {
         return URI.create("https://archive.test/" + key + "?expires=" + validity.toSeconds());
     }
 
-    private int stagingFailuresLeft;
-    private java.util.function.Function<String, RuntimeException> stagingFailure;
+    /** The staged inputs, beside the archive. */
+    public StagedInputs inputs() {
+        return inputs;
+    }
+
+    /** The buckets {@code s3://} image sources read: every object of {@link #objects}, whatever the bucket. */
+    public BucketReader buckets() {
+        return buckets;
+    }
 
     /** The next {@code times} stagings fail with what {@code failure} makes of the staged name, as S3 does when unreachable. */
-    public void failStaging(int times, java.util.function.Function<String, RuntimeException> failure) {
+    public void failStaging(int times, Function<String, RuntimeException> failure) {
         this.stagingFailuresLeft = times;
         this.stagingFailure = failure;
     }
 
-    @Override
-    public String stageInput(String taskId, String name, byte[] content, String contentType) {
-        if (stagingFailuresLeft > 0) {
-            stagingFailuresLeft--;
-            throw stagingFailure.apply(name);
-        }
-        String key = "inputs/" + taskId + "/" + name;
-        objects.put(key, content);
-        return key;
-    }
-
-    @Override
-    public URI presignedInputUrl(String key, Duration validity) {
-        return URI.create("https://uploads.test/" + key);
-    }
-
-    @Override
-    public byte[] readInput(String key) {
-        return read("uploads", key, Long.MAX_VALUE);
-    }
-
-    @Override
-    public byte[] read(String bucket, String key, long maxBytes) {
+    private byte[] read(String key) {
         byte[] bytes = objects.get(key);
         if (bytes == null) {
             throw new NotFoundException("object_not_found", "No " + key);
         }
         return bytes;
+    }
+
+    private final class Inputs implements StagedInputs {
+        @Override
+        public String stage(String taskId, String name, byte[] content, String contentType) {
+            if (stagingFailuresLeft > 0) {
+                stagingFailuresLeft--;
+                throw stagingFailure.apply(name);
+            }
+            String key = "inputs/" + taskId + "/" + name;
+            objects.put(key, content);
+            return key;
+        }
+
+        @Override
+        public URI presignedUrl(String key, Duration validity) {
+            return URI.create("https://uploads.test/" + key);
+        }
+
+        @Override
+        public byte[] read(String key) {
+            return InMemoryArchive.this.read(key);
+        }
+    }
+
+    private final class Buckets implements BucketReader {
+        @Override
+        public byte[] read(String bucket, String key, long maxBytes) {
+            return InMemoryArchive.this.read(key);
+        }
     }
 }

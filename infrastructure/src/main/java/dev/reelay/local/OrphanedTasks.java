@@ -1,5 +1,6 @@
 package dev.reelay.local;
 
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
@@ -31,13 +32,13 @@ final class OrphanedTasks {
         int ended = 0;
         // A full scan is fine for a local, single-user table; AWS has no such sweep to do.
         for (Map<String, AttributeValue> item : dynamo.scanPaginator(scan -> scan.tableName(table)
-                .filterExpression("sk = :task AND #status IN (:pending, :processing)")
-                .expressionAttributeNames(Map.of("#status", "status"))
-                .expressionAttributeValues(Map.of(":task", AttributeValue.fromS("TASK"),
+                .filterExpression(TasksTableSchema.SORT_KEY + " = :task AND #status IN (:pending, :processing)")
+                .expressionAttributeNames(Map.of("#status", TasksTableSchema.STATUS))
+                .expressionAttributeValues(Map.of(":task", AttributeValue.fromS(TasksTableSchema.TASK_SORT_KEY),
                         ":pending", AttributeValue.fromS(TaskStatus.PENDING.wire()),
                         ":processing", AttributeValue.fromS(TaskStatus.PROCESSING.wire()))))
                 .items()) {
-            String taskId = item.get("taskId").s();
+            String taskId = item.get(TasksTableSchema.TASK_ID).s();
             if (store.markFailed(taskId, STACK_RESTARTED, new TimelineEvent(TimelineEvent.FAILED, clock.instant(), STACK_RESTARTED.code()))) {
                 ended++;
             }

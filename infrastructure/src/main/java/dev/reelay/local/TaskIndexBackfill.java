@@ -1,6 +1,6 @@
 package dev.reelay.local;
 
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.domain.task.TaskCursor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +25,14 @@ final class TaskIndexBackfill {
         int filled = 0;
         // A full scan is fine for a local, single-user table, and finds nothing after the first run.
         for (Map<String, AttributeValue> item : dynamo.scanPaginator(scan -> scan.tableName(table)
-                .filterExpression("sk = :task AND attribute_not_exists(#sort)")
-                .expressionAttributeNames(Map.of("#sort", DynamoDbTaskStore.CREATED_SORT_ATTRIBUTE))
-                .expressionAttributeValues(Map.of(":task", AttributeValue.fromS("TASK")))).items()) {
-            String sortKey = new TaskCursor(Instant.parse(item.get("createdAt").s()), item.get("taskId").s()).sortKey();
-            dynamo.updateItem(update -> update.tableName(table).key(DynamoDbTaskStore.taskKey(item.get("taskId").s()))
+                .filterExpression(TasksTableSchema.SORT_KEY + " = :task AND attribute_not_exists(#sort)")
+                .expressionAttributeNames(Map.of("#sort", TasksTableSchema.CREATED_AT_TASK_ID))
+                .expressionAttributeValues(Map.of(":task", AttributeValue.fromS(TasksTableSchema.TASK_SORT_KEY)))).items()) {
+            String taskId = item.get(TasksTableSchema.TASK_ID).s();
+            String sortKey = new TaskCursor(Instant.parse(item.get(TasksTableSchema.CREATED_AT).s()), taskId).sortKey();
+            dynamo.updateItem(update -> update.tableName(table).key(TasksTableSchema.taskKey(taskId))
                     .updateExpression("SET #sort = :sort")
-                    .expressionAttributeNames(Map.of("#sort", DynamoDbTaskStore.CREATED_SORT_ATTRIBUTE))
+                    .expressionAttributeNames(Map.of("#sort", TasksTableSchema.CREATED_AT_TASK_ID))
                     .expressionAttributeValues(Map.of(":sort", AttributeValue.fromS(sortKey))));
             filled++;
         }

@@ -31,8 +31,7 @@ public final class ArchiveMemoryBenchmark {
         Path store = Files.createTempDirectory("reelay-bench-s3");
         try (LocalS3 s3 = LocalS3.start(store)) {
             s3.createBucket("bench-archive");
-            s3.createBucket("bench-uploads");
-            S3VideoArchive archive = new S3VideoArchive(s3.client(), s3.presigner(), "bench-archive", "bench-uploads");
+            S3VideoArchive archive = new S3VideoArchive(s3.client(), s3.presigner(), "bench-archive");
             archive.archive("warm-up", new ByteArrayInputStream(Mp4Bytes.mp4(MIB, 1, "vide")), MIB);
             resetPeaks();
 

@@ -2,8 +2,7 @@ package dev.reelay.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
-import dev.reelay.adapter.dynamodb.Expiry;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -161,9 +160,26 @@ class TemplateOperationsContractTest {
         Map<String, Object> table = properties("TasksTable");
         assertThat(table.get("BillingMode")).isEqualTo("PAY_PER_REQUEST");
         assertThat(map(table.get("PointInTimeRecoverySpecification")).get("PointInTimeRecoveryEnabled")).isEqualTo(true);
-        assertThat(map(table.get("TimeToLiveSpecification"))).isEqualTo(Map.of("AttributeName", Expiry.ATTRIBUTE, "Enabled", true));
+        assertThat(map(table.get("TimeToLiveSpecification"))).isEqualTo(Map.of("AttributeName", TasksTableSchema.TTL_ATTRIBUTE, "Enabled", true));
         assertThat(list(table.get("GlobalSecondaryIndexes"))).extracting(index -> map(index).get("IndexName"))
-                .as("the list's index, and none for callbacks (found by primary key)").containsExactly(DynamoDbTaskStore.OWNER_INDEX);
+                .as("the list's index, and none for callbacks (found by primary key)").containsExactly(TasksTableSchema.OWNER_INDEX.name());
+    }
+
+    @Test
+    void theTasksTableHasTheKeysAndIndexOfTheSchemaClass() {
+        Map<String, Object> table = properties("TasksTable");
+        assertThat(list(table.get("KeySchema"))).containsExactly(
+                Map.of("AttributeName", TasksTableSchema.PARTITION_KEY, "KeyType", "HASH"),
+                Map.of("AttributeName", TasksTableSchema.SORT_KEY, "KeyType", "RANGE"));
+        assertThat(list(table.get("AttributeDefinitions"))).extracting(definition -> map(definition).get("AttributeName"))
+                .containsExactlyInAnyOrderElementsOf(TasksTableSchema.KEY_ATTRIBUTES);
+        assertThat(list(table.get("AttributeDefinitions"))).extracting(definition -> map(definition).get("AttributeType")).containsOnly("S");
+        Map<String, Object> index = map(list(table.get("GlobalSecondaryIndexes")).get(0));
+        assertThat(index.get("IndexName")).isEqualTo(TasksTableSchema.OWNER_INDEX.name());
+        assertThat(list(index.get("KeySchema"))).containsExactly(
+                Map.of("AttributeName", TasksTableSchema.OWNER_INDEX.partitionKey(), "KeyType", "HASH"),
+                Map.of("AttributeName", TasksTableSchema.OWNER_INDEX.sortKey(), "KeyType", "RANGE"));
+        assertThat(map(index.get("Projection"))).isEqualTo(Map.of("ProjectionType", "ALL"));
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.reelay.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.domain.apikey.ApiKeySecrets;
 import dev.reelay.local.backend.EndToEnd;
 import dev.reelay.local.backend.TestBackend;
@@ -294,7 +294,7 @@ class ApiKeysEndToEndTest {
 
     private static long usage(String owner, String counter) {
         Map<String, AttributeValue> item = runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.usageKey(owner, Instant.now())).consistentRead(true)).item();
+                .key(TasksTableSchema.usageKey(owner, Instant.now())).consistentRead(true)).item();
         return item == null || !item.containsKey(counter) ? 0 : Long.parseLong(item.get(counter).n());
     }
 

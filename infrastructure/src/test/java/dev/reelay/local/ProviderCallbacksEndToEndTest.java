@@ -2,7 +2,7 @@ package dev.reelay.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.local.backend.EndToEnd;
 import dev.reelay.local.backend.TestBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -119,7 +119,7 @@ class ProviderCallbacksEndToEndTest {
     private static String secretOf(String taskId) throws InterruptedException {
         for (int i = 0; i < 80; i++) {
             var item = runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                    .key(DynamoDbTaskStore.taskKey(taskId)).consistentRead(true)).item();
+                    .key(TasksTableSchema.taskKey(taskId)).consistentRead(true)).item();
             if (item.containsKey("callbackSecret")) {
                 return item.get("callbackSecret").s();
             }

@@ -153,7 +153,7 @@ class S3UploadEndToEndTest {
             assertThat(task.path("usage").path("charged").asBoolean()).isFalse();
             assertThat(events(task)).containsExactly("failed");
             assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                    .key(dev.reelay.adapter.dynamodb.DynamoDbTaskStore.billingKey(task.path("id").asText()))).item()).isNullOrEmpty();
+                    .key(dev.reelay.adapter.dynamodb.TasksTableSchema.billingKey(task.path("id").asText()))).item()).isNullOrEmpty();
         }
         assertThat(taskItem(awaitErrorReport(small).path("task_id").asText()).get("prompt").s()).isEqualTo("too small");
         assertThat(providerCalls()).isEqualTo(providerCallsBefore);
@@ -274,7 +274,7 @@ class S3UploadEndToEndTest {
 
     private static Map<String, AttributeValue> taskItem(String taskId) {
         return runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(dev.reelay.adapter.dynamodb.DynamoDbTaskStore.taskKey(taskId)).consistentRead(true)).item();
+                .key(dev.reelay.adapter.dynamodb.TasksTableSchema.taskKey(taskId)).consistentRead(true)).item();
     }
 
     private static HttpResponse<String> invokeUploadFunction(byte[] event) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package dev.reelay.local;
 
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.request.GenerationRequest;
@@ -36,7 +37,7 @@ class TaskIndexBackfillTest {
                 String id = "task-old-" + i;
                 store.create(Task.accepted(id, "default", first.plusSeconds(i), request, "inputs/x", null, quote));
                 // As an earlier version wrote it: without the index's sort key.
-                dynamo.client().updateItem(u -> u.tableName("TasksTable").key(DynamoDbTaskStore.taskKey(id))
+                dynamo.client().updateItem(u -> u.tableName("TasksTable").key(TasksTableSchema.taskKey(id))
                         .updateExpression("REMOVE createdAtTaskId"));
             }
 

@@ -3,7 +3,7 @@ package dev.reelay.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
 import dev.reelay.domain.webhook.StandardWebhooksVerifier;
 import dev.reelay.local.backend.EndToEnd;
@@ -162,7 +162,7 @@ class TasksEndToEndTest {
         assertThat(vendorStatus(provider, providerTaskId)).isEqualTo("cancelled");
         assertThat(execution(taskId)).isEqualTo(ExecutionStatus.ABORTED);
         assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.billingKey(taskId))).item()).isNullOrEmpty();
+                .key(TasksTableSchema.billingKey(taskId))).item()).isNullOrEmpty();
 
         Thread.sleep(2500); // the vendor's callback and any step in flight come and go: nothing changes
         JsonNode later = get(taskId);
@@ -192,7 +192,7 @@ class TasksEndToEndTest {
         assertThat(task.path("timeline").get(task.path("timeline").size() - 1).path("detail").asText())
                 .contains("kling could not stop the job");
         Map<String, AttributeValue> billing = runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.billingKey(taskId))).item();
+                .key(TasksTableSchema.billingKey(taskId))).item();
         assertThat(billing.get("outcome").s()).isEqualTo("cancelled");
         assertThat(billing.get("costMicros").n()).isEqualTo("252000");
         assertThat(usageCostMicros(usageMonth) - costBefore).isEqualTo(252_000);
@@ -291,7 +291,7 @@ class TasksEndToEndTest {
     }
 
     private static Map<String, AttributeValue> item(String taskId) {
-        return runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE).key(DynamoDbTaskStore.taskKey(taskId))).item();
+        return runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE).key(TasksTableSchema.taskKey(taskId))).item();
     }
 
     private static long usageCostMicros(String month) {

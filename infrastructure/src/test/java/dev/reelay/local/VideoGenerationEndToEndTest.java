@@ -2,7 +2,7 @@ package dev.reelay.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.local.backend.EndToEnd;
 import dev.reelay.local.backend.TestBackend;
 import dev.reelay.local.sandbox.Sandbox;
@@ -122,11 +122,11 @@ class VideoGenerationEndToEndTest {
 
         var dynamo = runtime.dynamo().client();
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.taskKey(taskId))).item();
+                .key(TasksTableSchema.taskKey(taskId))).item();
         assertThat(item.get("status").s()).isEqualTo("completed");
         assertThat(item.get("resultKey").s()).isEqualTo("videos/" + taskId + ".mp4");
         Map<String, AttributeValue> billing = dynamo.getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.billingKey(taskId))).item();
+                .key(TasksTableSchema.billingKey(taskId))).item();
         assertThat(billing.get("costMicros").n()).isEqualTo("375000");
         assertThat(billing.get("billedSeconds").n()).isEqualTo("5");
         Map<String, AttributeValue> usageAfter = usage();
@@ -257,7 +257,7 @@ class VideoGenerationEndToEndTest {
         assertThat(awaitEnd(taskId).path("status").asText()).isEqualTo("completed");
         assertThat(providerCalls() - callsBefore).isEqualTo(1);
         assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.billingKey(taskId))).item().get("costMicros").n()).isEqualTo("225000");
+                .key(TasksTableSchema.billingKey(taskId))).item().get("costMicros").n()).isEqualTo("225000");
 
         HttpResponse<String> otherBody = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations")).header("Authorization", "Bearer " + runtime.defaultApiKey())
                 .header("Content-Type", "application/json").header("Idempotency-Key", "order-20-threads")
@@ -393,7 +393,7 @@ class VideoGenerationEndToEndTest {
         assertThat(task.path("usage").path("cost_usd").decimalValue()).isZero();
         assertThat(task.path("usage").path("charged").asBoolean()).isFalse();
         assertThat(runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.billingKey(taskId))).item()).isNullOrEmpty();
+                .key(TasksTableSchema.billingKey(taskId))).item()).isNullOrEmpty();
     }
 
     private static List<String> events(JsonNode task) {
@@ -434,7 +434,7 @@ class VideoGenerationEndToEndTest {
 
     private static Map<String, AttributeValue> usage() {
         Map<String, AttributeValue> item = runtime.dynamo().client().getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE)
-                .key(DynamoDbTaskStore.usageKey("default", Instant.now()))).item();
+                .key(TasksTableSchema.usageKey("default", Instant.now()))).item();
         return item == null ? Map.of() : item;
     }
 

@@ -22,8 +22,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import static dev.reelay.adapter.dynamodb.Attributes.s;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.API_KEYS_PARTITION;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.CREATED_AT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_PRESENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.PARTITION_KEY;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.apiKeyKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.apiKeyLookupKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.timestamp;
+
 /**
- * API keys in the tasks table. Each key has two items, written in one transaction:
+ * API keys in the tasks table ({@link TasksTableSchema.ItemKind#API_KEY}, {@link TasksTableSchema.ItemKind#API_KEY_LOOKUP}).
+ * Each key has two items, written in one transaction:
  * <ul>
  *   <li>{@code pk=APIKEYS, sk=NAME#<name>}: the key itself (hash, creation, budget, revocation,
  *   and {@code maxConcurrency}, a number, when the key has a concurrency cap of its own).
@@ -32,8 +43,6 @@ import java.util.OptionalInt;
  * </ul>
  */
 public final class DynamoDbApiKeys implements ApiKeys {
-    static final String KEYS_PK = "APIKEYS";
-
     private final DynamoDbClient dynamo;
     private final String table;
     private final SecureRandom random;
@@ -46,14 +55,6 @@ public final class DynamoDbApiKeys implements ApiKeys {
         this.clock = clock;
     }
 
-    static Map<String, AttributeValue> nameKey(String name) {
-        return Map.of("pk", s(KEYS_PK), "sk", s("NAME#" + name));
-    }
-
-    static Map<String, AttributeValue> hashKey(String hash) {
-        return Map.of("pk", s("APIKEY#" + hash), "sk", s("APIKEY"));
-    }
-
     @Override
     public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency) {
         ApiKeySecrets.checkName(name);
@@ -62,20 +63,20 @@ public final class DynamoDbApiKeys implements ApiKeys {
         String secret = ApiKeySecrets.generate(random);
         String hash = ApiKeySecrets.hash(secret);
         Instant now = clock.instant();
-        Map<String, AttributeValue> key = new HashMap<>(nameKey(name));
+        Map<String, AttributeValue> key = new HashMap<>(apiKeyKey(name));
         key.put("name", s(name));
         key.put("secretSha256", s(hash));
-        key.put("createdAt", s(DynamoDbTaskStore.TaskItems.iso(now)));
+        key.put(CREATED_AT, s(timestamp(now)));
         if (monthlyBudgetUsd != null) {
             key.put("monthlyBudgetMicros", AttributeValue.fromN(monthlyBudgetUsd.movePointRight(6).toBigIntegerExact().toString()));
         }
         cap.ifPresent(n -> key.put("maxConcurrency", AttributeValue.fromN(Integer.toString(n))));
-        Map<String, AttributeValue> lookup = new HashMap<>(hashKey(hash));
+        Map<String, AttributeValue> lookup = new HashMap<>(apiKeyLookupKey(hash));
         lookup.put("name", s(name));
         try {
             dynamo.transactWriteItems(t -> t.transactItems(
-                    TransactWriteItem.builder().put(p -> p.tableName(table).item(key).conditionExpression("attribute_not_exists(pk)")).build(),
-                    TransactWriteItem.builder().put(p -> p.tableName(table).item(lookup).conditionExpression("attribute_not_exists(pk)")).build()));
+                    TransactWriteItem.builder().put(p -> p.tableName(table).item(key).conditionExpression(ITEM_ABSENT)).build(),
+                    TransactWriteItem.builder().put(p -> p.tableName(table).item(lookup).conditionExpression(ITEM_ABSENT)).build()));
         } catch (TransactionCanceledException e) {
             if (e.cancellationReasons().stream().map(CancellationReason::code).anyMatch("ConditionalCheckFailed"::equals)) {
                 throw new ConflictException("key_name_taken", "An API key named '" + name + "' exists or existed; names are never reused.");
@@ -90,7 +91,7 @@ public final class DynamoDbApiKeys implements ApiKeys {
         if (!ApiKeySecrets.wellFormed(presentedSecret)) {
             return Optional.empty();
         }
-        var lookup = dynamo.getItem(get -> get.tableName(table).key(hashKey(ApiKeySecrets.hash(presentedSecret)))).item();
+        var lookup = dynamo.getItem(get -> get.tableName(table).key(apiKeyLookupKey(ApiKeySecrets.hash(presentedSecret)))).item();
         if (lookup == null || lookup.isEmpty()) {
             return Optional.empty();
         }
@@ -99,15 +100,15 @@ public final class DynamoDbApiKeys implements ApiKeys {
 
     @Override
     public Optional<ApiKey> findByName(String name) {
-        var item = dynamo.getItem(get -> get.tableName(table).key(nameKey(name)).consistentRead(true)).item();
+        var item = dynamo.getItem(get -> get.tableName(table).key(apiKeyKey(name)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 
     @Override
     public List<ApiKey> list() {
         List<ApiKey> keys = new ArrayList<>();
-        dynamo.queryPaginator(q -> q.tableName(table).keyConditionExpression("pk = :pk")
-                        .expressionAttributeValues(Map.of(":pk", s(KEYS_PK))).consistentRead(true))
+        dynamo.queryPaginator(q -> q.tableName(table).keyConditionExpression(PARTITION_KEY + " = :pk")
+                        .expressionAttributeValues(Map.of(":pk", s(API_KEYS_PARTITION))).consistentRead(true))
                 .items().forEach(item -> keys.add(fromItem(item)));
         return keys;
     }
@@ -115,10 +116,10 @@ public final class DynamoDbApiKeys implements ApiKeys {
     @Override
     public boolean revoke(String name) {
         try {
-            dynamo.updateItem(u -> u.tableName(table).key(nameKey(name))
+            dynamo.updateItem(u -> u.tableName(table).key(apiKeyKey(name))
                     .updateExpression("SET revokedAt = :now")
-                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(revokedAt)")
-                    .expressionAttributeValues(Map.of(":now", s(DynamoDbTaskStore.TaskItems.iso(clock.instant())))));
+                    .conditionExpression(ITEM_PRESENT + " AND attribute_not_exists(revokedAt)")
+                    .expressionAttributeValues(Map.of(":now", s(timestamp(clock.instant())))));
             return true;
         } catch (ConditionalCheckFailedException missingOrRevoked) {
             return false;
@@ -129,12 +130,8 @@ public final class DynamoDbApiKeys implements ApiKeys {
         Optional<BigDecimal> budget = Optional.ofNullable(item.get("monthlyBudgetMicros"))
                 .map(v -> BigDecimal.valueOf(Long.parseLong(v.n()), 6).stripTrailingZeros());
         AttributeValue cap = item.get("maxConcurrency");
-        return new ApiKey(item.get("name").s(), Instant.parse(item.get("createdAt").s()), budget,
+        return new ApiKey(item.get("name").s(), Instant.parse(item.get(CREATED_AT).s()), budget,
                 Optional.ofNullable(item.get("revokedAt")).map(v -> Instant.parse(v.s())),
                 cap == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(cap.n())));
-    }
-
-    private static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
     }
 }

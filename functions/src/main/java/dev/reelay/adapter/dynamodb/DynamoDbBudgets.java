@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static dev.reelay.adapter.dynamodb.Attributes.n;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.COMMITTED_MICROS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.usageKey;
+
 /**
  * Budgets as {@code committedMicros} on the owner's monthly usage item ({@code pk=USAGE#owner,
  * sk=MONTH#yyyy-MM}), next to the settled counters. A reservation is ONE conditional update:
@@ -21,7 +25,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * concurrent reservations cannot both take the last of a budget.
  */
 public final class DynamoDbBudgets implements Budgets {
-    static final String COMMITTED = "committedMicros";
     private static final int MAX_ATTEMPTS = 5;
 
     private final DynamoDbClient dynamo;
@@ -38,9 +41,9 @@ public final class DynamoDbBudgets implements Budgets {
             return Reservation.NONE;
         }
         UpdateItemRequest.Builder update = UpdateItemRequest.builder().tableName(table)
-                .key(DynamoDbTaskStore.usageKey(ownerKeyId, month))
+                .key(usageKey(ownerKeyId, month))
                 .updateExpression("SET #committed = if_not_exists(#committed, :zero) + :amount")
-                .expressionAttributeNames(Map.of("#committed", COMMITTED));
+                .expressionAttributeNames(Map.of("#committed", COMMITTED_MICROS));
         if (budgetMicros.isEmpty()) {
             write(update.expressionAttributeValues(Map.of(":zero", n(0), ":amount", n(amountMicros))).build());
             return new Reservation(month, amountMicros);
@@ -58,7 +61,7 @@ public final class DynamoDbBudgets implements Budgets {
                     .build());
         } catch (ConditionalCheckFailedException overBudget) {
             Map<String, AttributeValue> old = overBudget.hasItem() ? overBudget.item() : null;
-            long committed = old != null && old.containsKey(COMMITTED) ? Long.parseLong(old.get(COMMITTED).n())
+            long committed = old != null && old.containsKey(COMMITTED_MICROS) ? Long.parseLong(old.get(COMMITTED_MICROS).n())
                     : committed(ownerKeyId, month);
             throw MonthlyBudget.refusal(budget, committed, amountMicros, month);
         }
@@ -70,9 +73,9 @@ public final class DynamoDbBudgets implements Budgets {
         if (!reservation.holdsSomething()) {
             return;
         }
-        write(UpdateItemRequest.builder().tableName(table).key(DynamoDbTaskStore.usageKey(ownerKeyId, reservation.month()))
+        write(UpdateItemRequest.builder().tableName(table).key(usageKey(ownerKeyId, reservation.month()))
                 .updateExpression("ADD #committed :minus")
-                .expressionAttributeNames(Map.of("#committed", COMMITTED))
+                .expressionAttributeNames(Map.of("#committed", COMMITTED_MICROS))
                 .expressionAttributeValues(Map.of(":minus", n(-reservation.micros()))).build());
     }
 
@@ -102,11 +105,7 @@ public final class DynamoDbBudgets implements Budgets {
     @Override
     public long committed(String ownerKeyId, String month) {
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(table)
-                .key(DynamoDbTaskStore.usageKey(ownerKeyId, month)).consistentRead(true)).item();
-        return item == null || !item.containsKey(COMMITTED) ? 0 : Long.parseLong(item.get(COMMITTED).n());
-    }
-
-    private static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
+                .key(usageKey(ownerKeyId, month)).consistentRead(true)).item();
+        return item == null || !item.containsKey(COMMITTED_MICROS) ? 0 : Long.parseLong(item.get(COMMITTED_MICROS).n());
     }
 }

@@ -10,10 +10,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.TASK_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.TTL_ATTRIBUTE;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.idempotencyClaimKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.item;
+
 /**
  * Idempotency keys in the tasks table ({@code pk=IDEMPOTENCY#<owner>#<key>}), claimed with one
  * conditional put so that concurrent duplicates agree on one task; they expire by TTL after a day
- * ({@link Expiry#ATTRIBUTE}). Until DynamoDB has deleted an expired key, it can be claimed anew as
+ * ({@link TasksTableSchema#TTL_ATTRIBUTE}). Until DynamoDB has deleted an expired key, it can be claimed anew as
  * if it were gone.
  */
 public final class DynamoDbIdempotencyKeys implements IdempotencyKeys {
@@ -29,15 +35,11 @@ public final class DynamoDbIdempotencyKeys implements IdempotencyKeys {
         this.clock = clock;
     }
 
-    private static Map<String, AttributeValue> itemKey(String ownerKeyId, String key) {
-        return Map.of("pk", AttributeValue.fromS("IDEMPOTENCY#" + ownerKeyId + "#" + key), "sk", AttributeValue.fromS("IDEMPOTENCY"));
-    }
-
     @Override
     public void release(String ownerKeyId, String key, String taskId) {
         try {
-            dynamo.deleteItem(delete -> delete.tableName(table).key(itemKey(ownerKeyId, key))
-                    .conditionExpression("taskId = :taskId")
+            dynamo.deleteItem(delete -> delete.tableName(table).key(idempotencyClaimKey(ownerKeyId, key))
+                    .conditionExpression(TASK_ID + " = :taskId")
                     .expressionAttributeValues(Map.of(":taskId", AttributeValue.fromS(taskId))));
         } catch (ConditionalCheckFailedException goneOrAnotherTasks) {
             // Nothing of ours to give up.
@@ -46,21 +48,20 @@ public final class DynamoDbIdempotencyKeys implements IdempotencyKeys {
 
     @Override
     public Claim claim(String ownerKeyId, String key, String requestHash, String taskId) {
-        Map<String, AttributeValue> itemKey = itemKey(ownerKeyId, key);
+        Map<String, AttributeValue> itemKey = idempotencyClaimKey(ownerKeyId, key);
         Instant now = clock.instant();
         try {
-            dynamo.putItem(put -> put.tableName(table).item(Map.of(
-                            "pk", itemKey.get("pk"), "sk", itemKey.get("sk"),
-                            "taskId", AttributeValue.fromS(taskId), "requestHash", AttributeValue.fromS(requestHash),
-                            Expiry.ATTRIBUTE, Expiry.at(now.plus(KEEP))))
+            dynamo.putItem(put -> put.tableName(table).item(item(itemKey, Map.of(
+                            TASK_ID, AttributeValue.fromS(taskId), "requestHash", AttributeValue.fromS(requestHash),
+                            TTL_ATTRIBUTE, Expiry.at(now.plus(KEEP)))))
                     // Free, or held by a claim that has expired but is not deleted yet.
-                    .conditionExpression("attribute_not_exists(pk) OR #expiresAt <= :now")
-                    .expressionAttributeNames(Map.of("#expiresAt", Expiry.ATTRIBUTE))
+                    .conditionExpression(ITEM_ABSENT + " OR #expiresAt <= :now")
+                    .expressionAttributeNames(Map.of("#expiresAt", TTL_ATTRIBUTE))
                     .expressionAttributeValues(Map.of(":now", Expiry.at(now))));
             return new Claim(taskId, requestHash, true);
         } catch (ConditionalCheckFailedException claimedBefore) {
             Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(itemKey).consistentRead(true)).item();
-            return new Claim(item.get("taskId").s(), item.get("requestHash").s(), false);
+            return new Claim(item.get(TASK_ID).s(), item.get("requestHash").s(), false);
         }
     }
 }

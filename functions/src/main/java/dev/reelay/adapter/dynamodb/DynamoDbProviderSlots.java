@@ -23,8 +23,24 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.CREATED_AT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_PRESENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_KEY_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.PARTITION_KEY;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.QUEUE_PARTITION;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.SLOT_PROVIDER;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.SORT_KEY;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.STATUS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.TASK_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.keySlotsKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.queueEntryKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.queuePlace;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.taskKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.vendorSlotsKey;
+
 /**
- * The slot ledger and the queue in the tasks table (docs/queue.md):
+ * The slot ledger and the queue in the tasks table (docs/queue.md; keys in {@link TasksTableSchema}):
  * <ul>
  *   <li>{@code pk=SLOTS#VENDOR#<provider>, sk=SLOTS}: {@code holders}, a map from each task holding a slot
  *       there to the epoch millisecond its hold was taken or last confirmed; {@code learnedCap} and
@@ -41,9 +57,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DynamoDbProviderSlots implements ProviderSlots {
     private static final Logger LOG = LoggerFactory.getLogger(DynamoDbProviderSlots.class);
-    static final String SLOTS_SK = "SLOTS";
-    static final String QUEUE_PK = "QUEUE";
-    static final String SLOT_PROVIDER = "slotProvider";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -54,36 +67,20 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         this.table = table;
     }
 
-    static Map<String, AttributeValue> vendorKey(String provider) {
-        return Map.of("pk", AttributeValue.fromS("SLOTS#VENDOR#" + provider), "sk", AttributeValue.fromS(SLOTS_SK));
-    }
-
-    static Map<String, AttributeValue> ownerKey(String ownerKeyId) {
-        return Map.of("pk", AttributeValue.fromS("SLOTS#KEY#" + ownerKeyId), "sk", AttributeValue.fromS(SLOTS_SK));
-    }
-
-    static Map<String, AttributeValue> entryKey(String taskId, Instant acceptedAt) {
-        return Map.of("pk", AttributeValue.fromS(QUEUE_PK), "sk", AttributeValue.fromS(place(taskId, acceptedAt)));
-    }
-
-    private static String place(String taskId, Instant acceptedAt) {
-        return String.format("%013d#%s", acceptedAt.toEpochMilli(), taskId);
-    }
-
     /**
      * The writes that give back the slot a task item records and take it out of the queue, for the
      * transaction that ends the task ({@link DynamoDbTaskStore}); none beyond the queue entry when it
      * holds no slot.
      */
     static List<TransactWriteItem> releaseWrites(String table, Map<String, AttributeValue> taskItem) {
-        String taskId = taskItem.get("taskId").s();
+        String taskId = taskItem.get(TASK_ID).s();
         List<TransactWriteItem> writes = new ArrayList<>();
         writes.add(TransactWriteItem.builder().delete(d -> d.tableName(table)
-                .key(entryKey(taskId, Instant.parse(taskItem.get("createdAt").s())))).build());
+                .key(queueEntryKey(taskId, Instant.parse(taskItem.get(CREATED_AT).s())))).build());
         AttributeValue provider = taskItem.get(SLOT_PROVIDER);
         if (provider != null) {
-            writes.add(removeHolder(table, vendorKey(provider.s()), taskId));
-            writes.add(removeHolder(table, ownerKey(taskItem.get("ownerKeyId").s()), taskId));
+            writes.add(removeHolder(table, vendorSlotsKey(provider.s()), taskId));
+            writes.add(removeHolder(table, keySlotsKey(taskItem.get(OWNER_KEY_ID).s()), taskId));
         }
         return writes;
     }
@@ -95,14 +92,14 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public void enqueue(Waiting entry) {
-        Map<String, AttributeValue> item = new HashMap<>(entryKey(entry.taskId(), entry.acceptedAt()));
-        item.put("taskId", AttributeValue.fromS(entry.taskId()));
+        Map<String, AttributeValue> item = new HashMap<>(queueEntryKey(entry.taskId(), entry.acceptedAt()));
+        item.put(TASK_ID, AttributeValue.fromS(entry.taskId()));
         item.put("acceptedAt", AttributeValue.fromN(Long.toString(entry.acceptedAt().toEpochMilli())));
-        item.put("ownerKeyId", AttributeValue.fromS(entry.ownerKeyId()));
+        item.put(OWNER_KEY_ID, AttributeValue.fromS(entry.ownerKeyId()));
         item.put("candidates", AttributeValue.fromL(entry.candidates().stream().map(AttributeValue::fromS).toList()));
         entry.keyCap().ifPresent(cap -> item.put("keyCap", AttributeValue.fromN(Integer.toString(cap))));
         try {
-            dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+            dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression(ITEM_ABSENT));
         } catch (ConditionalCheckFailedException alreadyWaiting) {
             // It keeps its place.
         }
@@ -113,8 +110,8 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         List<Waiting> entries = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
-            QueryRequest.Builder query = QueryRequest.builder().tableName(table).keyConditionExpression("pk = :queue")
-                    .expressionAttributeValues(Map.of(":queue", AttributeValue.fromS(QUEUE_PK)))
+            QueryRequest.Builder query = QueryRequest.builder().tableName(table).keyConditionExpression(PARTITION_KEY + " = :queue")
+                    .expressionAttributeValues(Map.of(":queue", AttributeValue.fromS(QUEUE_PARTITION)))
                     .consistentRead(true).limit(Math.min(500, max - entries.size()));
             if (start != null) {
                 query.exclusiveStartKey(start);
@@ -128,14 +125,14 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public Optional<Waiting> entry(String taskId, Instant acceptedAt) {
-        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(entryKey(taskId, acceptedAt))
+        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(queueEntryKey(taskId, acceptedAt))
                 .consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(waiting(item));
     }
 
     private static Waiting waiting(Map<String, AttributeValue> item) {
-        return new Waiting(item.get("taskId").s(), Instant.ofEpochMilli(Long.parseLong(item.get("acceptedAt").n())),
-                item.get("ownerKeyId").s(), item.get("candidates").l().stream().map(AttributeValue::s).toList(),
+        return new Waiting(item.get(TASK_ID).s(), Instant.ofEpochMilli(Long.parseLong(item.get("acceptedAt").n())),
+                item.get(OWNER_KEY_ID).s(), item.get("candidates").l().stream().map(AttributeValue::s).toList(),
                 item.containsKey("keyCap") ? OptionalInt.of(Integer.parseInt(item.get("keyCap").n())) : OptionalInt.empty(),
                 text(item, "taskToken"), text(item, "waitingState"));
     }
@@ -149,9 +146,9 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         Map<String, AttributeValue> start = null;
         do {
             QueryRequest.Builder query = QueryRequest.builder().tableName(table)
-                    .keyConditionExpression("pk = :queue AND sk < :place").select(Select.COUNT).consistentRead(true)
-                    .expressionAttributeValues(Map.of(":queue", AttributeValue.fromS(QUEUE_PK),
-                            ":place", AttributeValue.fromS(place(taskId, acceptedAt))));
+                    .keyConditionExpression(PARTITION_KEY + " = :queue AND " + SORT_KEY + " < :place").select(Select.COUNT).consistentRead(true)
+                    .expressionAttributeValues(Map.of(":queue", AttributeValue.fromS(QUEUE_PARTITION),
+                            ":place", AttributeValue.fromS(queuePlace(taskId, acceptedAt))));
             if (start != null) {
                 query.exclusiveStartKey(start);
             }
@@ -164,7 +161,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public VendorSlots vendor(String provider) {
-        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(vendorKey(provider))
+        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(vendorSlotsKey(provider))
                 .consistentRead(true)).item();
         if (item == null || item.isEmpty()) {
             return new VendorSlots(provider, Map.of(), OptionalInt.empty(), null, null);
@@ -180,7 +177,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public Map<String, Instant> heldByKey(String ownerKeyId) {
-        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(ownerKey(ownerKeyId))
+        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(keySlotsKey(ownerKeyId))
                 .consistentRead(true)).item();
         return item == null || item.isEmpty() ? Map.of() : holders(item);
     }
@@ -195,15 +192,15 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public Optional<String> slotOf(String taskId) {
-        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
+        Map<String, AttributeValue> item = dynamo.getItem(get -> get.tableName(table).key(taskKey(taskId))
                 .consistentRead(true).projectionExpression(SLOT_PROVIDER)).item();
         return Optional.ofNullable(item == null ? null : text(item, SLOT_PROVIDER));
     }
 
     @Override
     public Grant grant(Waiting entry, String provider, int vendorCap, Instant at) {
-        ensureHolders(vendorKey(provider));
-        ensureHolders(ownerKey(entry.ownerKeyId()));
+        ensureHolders(vendorSlotsKey(provider));
+        ensureHolders(keySlotsKey(entry.ownerKeyId()));
         AttributeValue heldAt = AttributeValue.fromN(Long.toString(at.toEpochMilli()));
         Map<String, AttributeValue> vendorValues = new HashMap<>(Map.of(":at", heldAt));
         String vendorCondition = "attribute_not_exists(holders.#t)";
@@ -218,7 +215,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
             keyValues.put(":cap", AttributeValue.fromN(Integer.toString(entry.keyCap().getAsInt())));
         }
         Map<String, AttributeValue> entryValues = new HashMap<>();
-        String entryCondition = "attribute_exists(pk) AND ";
+        String entryCondition = ITEM_PRESENT + " AND ";
         if (entry.taskToken() == null) {
             entryCondition += "attribute_not_exists(taskToken)";
         } else {
@@ -229,22 +226,22 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
         String finalKeyCondition = keyCondition;
         String finalEntryCondition = entryCondition;
         List<TransactWriteItem> writes = List.of(
-                TransactWriteItem.builder().update(u -> u.tableName(table).key(vendorKey(provider))
+                TransactWriteItem.builder().update(u -> u.tableName(table).key(vendorSlotsKey(provider))
                         .updateExpression("SET holders.#t = :at").conditionExpression(finalVendorCondition)
                         .expressionAttributeNames(Map.of("#t", entry.taskId())).expressionAttributeValues(vendorValues)).build(),
-                TransactWriteItem.builder().update(u -> u.tableName(table).key(ownerKey(entry.ownerKeyId()))
+                TransactWriteItem.builder().update(u -> u.tableName(table).key(keySlotsKey(entry.ownerKeyId()))
                         .updateExpression("SET holders.#t = :at").conditionExpression(finalKeyCondition)
                         .expressionAttributeNames(Map.of("#t", entry.taskId())).expressionAttributeValues(keyValues)).build(),
                 TransactWriteItem.builder().delete(d -> {
-                    d.tableName(table).key(entryKey(entry.taskId(), entry.acceptedAt())).conditionExpression(finalEntryCondition);
+                    d.tableName(table).key(queueEntryKey(entry.taskId(), entry.acceptedAt())).conditionExpression(finalEntryCondition);
                     if (!entryValues.isEmpty()) {
                         d.expressionAttributeValues(entryValues);
                     }
                 }).build(),
-                TransactWriteItem.builder().update(u -> u.tableName(table).key(DynamoDbTaskStore.taskKey(entry.taskId()))
+                TransactWriteItem.builder().update(u -> u.tableName(table).key(taskKey(entry.taskId()))
                         .updateExpression("SET " + SLOT_PROVIDER + " = :provider")
                         .conditionExpression("#status = :pending AND attribute_not_exists(" + SLOT_PROVIDER + ")")
-                        .expressionAttributeNames(Map.of("#status", "status"))
+                        .expressionAttributeNames(Map.of("#status", STATUS))
                         .expressionAttributeValues(Map.of(":provider", AttributeValue.fromS(provider),
                                 ":pending", AttributeValue.fromS("pending")))).build());
         for (int attempt = 1; ; attempt++) {
@@ -280,7 +277,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     /** The holders map must exist before a holder can be set in it; made once per item, by any caller. */
     private void ensureHolders(Map<String, AttributeValue> key) {
-        String pk = key.get("pk").s();
+        String pk = key.get(PARTITION_KEY).s();
         if (ensured.contains(pk)) {
             return;
         }
@@ -291,25 +288,25 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public void release(String taskId, String provider, String ownerKeyId) {
-        ensureHolders(vendorKey(provider));
-        ensureHolders(ownerKey(ownerKeyId));
-        Transactions.write(dynamo, List.of(removeHolder(table, vendorKey(provider), taskId), removeHolder(table, ownerKey(ownerKeyId), taskId),
-                TransactWriteItem.builder().update(u -> u.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
-                        .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression("attribute_exists(pk)")).build()));
+        ensureHolders(vendorSlotsKey(provider));
+        ensureHolders(keySlotsKey(ownerKeyId));
+        Transactions.write(dynamo, List.of(removeHolder(table, vendorSlotsKey(provider), taskId), removeHolder(table, keySlotsKey(ownerKeyId), taskId),
+                TransactWriteItem.builder().update(u -> u.tableName(table).key(taskKey(taskId))
+                        .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression(ITEM_PRESENT)).build()));
     }
 
     @Override
     public boolean reclaim(String provider, String ownerKeyId, String taskId, Instant seen) {
         List<TransactWriteItem> writes = new ArrayList<>();
-        writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(vendorKey(provider))
+        writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(vendorSlotsKey(provider))
                 .updateExpression("REMOVE holders.#t").conditionExpression("holders.#t = :seen")
                 .expressionAttributeNames(Map.of("#t", taskId))
                 .expressionAttributeValues(Map.of(":seen", AttributeValue.fromN(Long.toString(seen.toEpochMilli()))))).build());
         if (ownerKeyId != null) {
-            ensureHolders(ownerKey(ownerKeyId));
-            writes.add(removeHolder(table, ownerKey(ownerKeyId), taskId));
-            writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(DynamoDbTaskStore.taskKey(taskId))
-                    .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression("attribute_exists(pk)")).build());
+            ensureHolders(keySlotsKey(ownerKeyId));
+            writes.add(removeHolder(table, keySlotsKey(ownerKeyId), taskId));
+            writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(taskKey(taskId))
+                    .updateExpression("REMOVE " + SLOT_PROVIDER).conditionExpression(ITEM_PRESENT)).build());
         }
         return Transactions.write(dynamo, writes);
     }
@@ -317,7 +314,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
     @Override
     public void confirm(String provider, String taskId, Instant seen, Instant now) {
         try {
-            dynamo.updateItem(u -> u.tableName(table).key(vendorKey(provider)).updateExpression("SET holders.#t = :now")
+            dynamo.updateItem(u -> u.tableName(table).key(vendorSlotsKey(provider)).updateExpression("SET holders.#t = :now")
                     .conditionExpression("holders.#t = :seen").expressionAttributeNames(Map.of("#t", taskId))
                     .expressionAttributeValues(Map.of(":seen", AttributeValue.fromN(Long.toString(seen.toEpochMilli())),
                             ":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())))));
@@ -328,24 +325,24 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public void learnCap(String provider, int cap, Instant until) {
-        ensureHolders(vendorKey(provider));
-        dynamo.updateItem(u -> u.tableName(table).key(vendorKey(provider)).updateExpression("SET learnedCap = :cap, learnedUntil = :until")
+        ensureHolders(vendorSlotsKey(provider));
+        dynamo.updateItem(u -> u.tableName(table).key(vendorSlotsKey(provider)).updateExpression("SET learnedCap = :cap, learnedUntil = :until")
                 .expressionAttributeValues(Map.of(":cap", AttributeValue.fromN(Integer.toString(cap)),
                         ":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())))));
     }
 
     @Override
     public void pause(String provider, Instant until) {
-        ensureHolders(vendorKey(provider));
-        dynamo.updateItem(u -> u.tableName(table).key(vendorKey(provider)).updateExpression("SET pausedUntil = :until")
+        ensureHolders(vendorSlotsKey(provider));
+        dynamo.updateItem(u -> u.tableName(table).key(vendorSlotsKey(provider)).updateExpression("SET pausedUntil = :until")
                 .expressionAttributeValues(Map.of(":until", AttributeValue.fromN(Long.toString(until.toEpochMilli())))));
     }
 
     @Override
     public boolean awaitSlot(String taskId, Instant acceptedAt, String taskToken, String waitingState) {
         try {
-            dynamo.updateItem(u -> u.tableName(table).key(entryKey(taskId, acceptedAt))
-                    .updateExpression("SET taskToken = :token, waitingState = :state").conditionExpression("attribute_exists(pk)")
+            dynamo.updateItem(u -> u.tableName(table).key(queueEntryKey(taskId, acceptedAt))
+                    .updateExpression("SET taskToken = :token, waitingState = :state").conditionExpression(ITEM_PRESENT)
                     .expressionAttributeValues(Map.of(":token", AttributeValue.fromS(taskToken),
                             ":state", AttributeValue.fromS(waitingState))));
             return true;
@@ -356,7 +353,7 @@ public final class DynamoDbProviderSlots implements ProviderSlots {
 
     @Override
     public void leave(String taskId, Instant acceptedAt) {
-        dynamo.deleteItem(d -> d.tableName(table).key(entryKey(taskId, acceptedAt)));
+        dynamo.deleteItem(d -> d.tableName(table).key(queueEntryKey(taskId, acceptedAt)));
     }
 
     private static String text(Map<String, AttributeValue> item, String name) {

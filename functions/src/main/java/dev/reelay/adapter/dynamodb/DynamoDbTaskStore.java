@@ -3,9 +3,6 @@ package dev.reelay.adapter.dynamodb;
 import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.budget.Reservation;
 import dev.reelay.domain.pricing.Quote;
-import dev.reelay.domain.request.GenerationRequest;
-import dev.reelay.domain.request.Quality;
-import dev.reelay.domain.request.Sound;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
@@ -27,7 +24,6 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,28 +31,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static dev.reelay.adapter.dynamodb.Attributes.n;
+import static dev.reelay.adapter.dynamodb.Attributes.s;
+
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.COMMITTED_MICROS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_PRESENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_INDEX;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_KEY_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.SLOT_PROVIDER;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.STATUS;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.TASK_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.taskKey;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.timestamp;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.usageKey;
+
 /**
- * The tasks table: one item per task ({@code pk=TASK#id, sk=TASK}), one billing record per settled
- * task ({@code sk=BILLING}) and monthly usage counters per API key ({@code pk=USAGE#key,
- * sk=MONTH#yyyy-MM}). Each timeline event is written with a guard on the set of events already
+ * Tasks in the tasks table: one item per task ({@code pk=TASK#id, sk=TASK}, mapped by {@link TaskItems}),
+ * one billing record per settled task ({@code sk=BILLING}) and monthly usage counters per API key
+ * ({@code pk=USAGE#key, sk=MONTH#yyyy-MM}). Each timeline event is written with a guard on the set of events already
  * recorded, so a retried step never records its event twice.
  * <p>
  * Budgets: a task holds the reservation made for it at submission ({@code reservedMicros},
  * {@code reservedMonth}); ending the task settles it in {@code committedMicros} of that month, in
  * the same transaction as the status change (see {@link #endTaskSettlingReservation}).
  * <p>
- * Task items, and only they, carry the keys of the sparse index {@value #OWNER_INDEX}: {@code ownerKeyId}
- * and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
+ * Task items, and only they, carry the keys of the sparse owner index ({@link TasksTableSchema#OWNER_INDEX}):
+ * {@code ownerKeyId} and {@code createdAtTaskId} ({@link TaskCursor#sortKey()}), which lists an owner's tasks newest first.
+ * The keys of every item are {@link TasksTableSchema}'s.
  */
 public final class DynamoDbTaskStore implements TaskStore {
-    static final String TASK_SK = "TASK";
-    static final String BILLING_SK = "BILLING";
     private static final String RUNNING = "#status IN (:pending, :processing)";
     private static final String ENDED = "#status IN (:completed, :failed, :cancelled)";
-    /** The sparse index of task items by owner, newest first; template.yaml and LocalDynamoDb create it. */
-    public static final String OWNER_INDEX = "OwnerCreatedIndex";
-    public static final String OWNER_ATTRIBUTE = "ownerKeyId";
-    public static final String CREATED_SORT_ATTRIBUTE = "createdAtTaskId";
     /** Items read per query when filtering by status, and queries per page: a sparse status reads at most their product. */
     private static final int FILTERED_READ_SIZE = 200;
     private static final int MAX_LIST_QUERIES = 10;
@@ -80,24 +86,6 @@ public final class DynamoDbTaskStore implements TaskStore {
         this.maxListQueries = maxListQueries;
     }
 
-
-    public static Map<String, AttributeValue> taskKey(String taskId) {
-        return Map.of("pk", s("TASK#" + taskId), "sk", s(TASK_SK));
-    }
-
-    public static Map<String, AttributeValue> billingKey(String taskId) {
-        return Map.of("pk", s("TASK#" + taskId), "sk", s(BILLING_SK));
-    }
-
-    public static Map<String, AttributeValue> usageKey(String ownerKeyId, Instant at) {
-        return usageKey(ownerKeyId, MonthlyBudget.monthOf(at));
-    }
-
-    /** @param month {@code yyyy-MM} */
-    public static Map<String, AttributeValue> usageKey(String ownerKeyId, String month) {
-        return Map.of("pk", s("USAGE#" + ownerKeyId), "sk", s("MONTH#" + month));
-    }
-
     @Override
     public void create(Task task, Reservation reservation) {
         Map<String, AttributeValue> item = TaskItems.toItem(task);
@@ -105,7 +93,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             item.put("reservedMicros", n(reservation.micros()));
             item.put("reservedMonth", s(reservation.month()));
         }
-        dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+        dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression(ITEM_ABSENT));
     }
 
     @Override
@@ -134,14 +122,14 @@ public final class DynamoDbTaskStore implements TaskStore {
         status.ifPresent(wanted -> values.put(":status", s(wanted.wire())));
         List<Task> found = new ArrayList<>();
         for (int query = 0; query < maxListQueries; query++) {
-            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(OWNER_INDEX)
-                    .keyConditionExpression(OWNER_ATTRIBUTE + " = :owner")
+            QueryRequest.Builder request = QueryRequest.builder().tableName(table).indexName(OWNER_INDEX.name())
+                    .keyConditionExpression(OWNER_INDEX.partitionKey() + " = :owner")
                     .expressionAttributeValues(values)
                     .scanIndexForward(false)
                     .limit(status.isPresent() ? filteredReadSize : limit + 1 - found.size())
                     .exclusiveStartKey(startKey);
             status.ifPresent(wanted -> request.filterExpression("#status = :status")
-                    .expressionAttributeNames(Map.of("#status", "status")));
+                    .expressionAttributeNames(Map.of("#status", STATUS)));
             QueryResponse response = dynamo.query(request.build());
             for (Map<String, AttributeValue> item : response.items()) {
                 found.add(TaskItems.fromItem(item));
@@ -156,14 +144,14 @@ public final class DynamoDbTaskStore implements TaskStore {
             startKey = response.lastEvaluatedKey();
         }
         // The read bound: what was found so far, and a cursor right after the last task read.
-        return new TaskPage(found, Optional.of(TaskCursor.fromSortKey(startKey.get(CREATED_SORT_ATTRIBUTE).s()).encode()));
+        return new TaskPage(found, Optional.of(TaskCursor.fromSortKey(startKey.get(OWNER_INDEX.sortKey()).s()).encode()));
     }
 
     /** The index position of a cursor: the index's keys and the table's. */
     private static Map<String, AttributeValue> indexKey(String ownerKeyId, TaskCursor cursor) {
         Map<String, AttributeValue> key = new HashMap<>(taskKey(cursor.taskId()));
-        key.put(OWNER_ATTRIBUTE, s(ownerKeyId));
-        key.put(CREATED_SORT_ATTRIBUTE, s(cursor.sortKey()));
+        key.put(OWNER_INDEX.partitionKey(), s(ownerKeyId));
+        key.put(OWNER_INDEX.sortKey(), s(cursor.sortKey()));
         return key;
     }
 
@@ -173,9 +161,9 @@ public final class DynamoDbTaskStore implements TaskStore {
             dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
                     .updateExpression("SET submittingTo = :provider, submittingSince = :since, updatedAt = :now")
                     .conditionExpression(RUNNING + " AND attribute_not_exists(providerTaskId)")
-                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(withStatuses(Map.of(":provider", s(pending.provider()),
-                            ":since", s(TaskItems.iso(pending.since())), ":now", s(now())))));
+                            ":since", s(timestamp(pending.since())), ":now", s(now())))));
             return true;
         } catch (ConditionalCheckFailedException endedOrTaken) {
             return false;
@@ -185,7 +173,7 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public void clearSubmitting(String taskId) {
         dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
-                .updateExpression("REMOVE submittingTo, submittingSince").conditionExpression("attribute_exists(pk)"));
+                .updateExpression("REMOVE submittingTo, submittingSince").conditionExpression(ITEM_PRESENT));
     }
 
     @Override
@@ -214,7 +202,7 @@ public final class DynamoDbTaskStore implements TaskStore {
             dynamo.updateItem(update -> update.tableName(table).key(taskKey(taskId))
                     .updateExpression("SET progress = :progress, updatedAt = :now")
                     .conditionExpression(RUNNING + " AND (attribute_not_exists(progress) OR progress < :progress)")
-                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeNames(Map.of("#status", STATUS))
                     .expressionAttributeValues(withStatuses(Map.of(":progress", n(progress), ":now", s(now())))));
         } catch (ConditionalCheckFailedException alreadyFurther) {
             // Progress only moves forward, and not at all once the task has ended.
@@ -260,29 +248,16 @@ public final class DynamoDbTaskStore implements TaskStore {
                         + "chargedCostUsd = :cost, chargedCredits = :credits, #timeline = list_append(#timeline, :event), "
                         + "updatedAt = :now, settledAt = :now ADD recordedEvents :eventName")
                 .conditionExpression(RUNNING)
-                .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
+                .expressionAttributeNames(Map.of("#status", STATUS, "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
         return endTaskSettlingReservation(item, completeTask, charge, true, at, List.of(billingRecord(task, charge, at, TaskStatus.COMPLETED)));
     }
 
     /** The task's billing record, written once: conditional on there being none. */
     private TransactWriteItem billingRecord(Task task, Quote charge, Instant at, TaskStatus outcome) {
-        String taskId = task.id();
-        Map<String, AttributeValue> billing = new HashMap<>(billingKey(taskId));
-        billing.put("taskId", s(taskId));
-        billing.put("ownerKeyId", s(task.ownerKeyId()));
-        billing.put("provider", s(task.provider() == null ? "unknown" : task.provider()));
-        billing.put("quality", s(task.request().quality().wire()));
-        billing.put("sound", s(task.request().sound().wire()));
-        billing.put("durationSeconds", n(task.request().durationSeconds()));
-        billing.put("billedSeconds", n(charge.billedSeconds()));
-        billing.put("costUsd", AttributeValue.fromN(charge.costUsd().toPlainString()));
-        billing.put("costMicros", n(charge.costMicros()));
-        billing.put("credits", AttributeValue.fromN(charge.credits().toPlainString()));
-        billing.put("settledAt", s(TaskItems.iso(at)));
-        billing.put("outcome", s(outcome.wire()));
+        Map<String, AttributeValue> billing = TaskItems.billingItem(task, charge, at, outcome);
         return TransactWriteItem.builder().put(p -> p.tableName(table).item(billing)
-                .conditionExpression("attribute_not_exists(pk)")).build();
+                .conditionExpression(ITEM_ABSENT)).build();
     }
 
     @Override
@@ -349,7 +324,7 @@ public final class DynamoDbTaskStore implements TaskStore {
      */
     private boolean endTaskSettlingReservation(Map<String, AttributeValue> taskItem, Update endTask, Quote charge,
                                                boolean billed, Instant at, List<TransactWriteItem> others) {
-        String owner = taskItem.get("ownerKeyId").s();
+        String owner = taskItem.get(OWNER_KEY_ID).s();
         Reservation reservation = TaskItems.reservation(taskItem);
         String settleMonth = MonthlyBudget.monthOf(at);
         // A transaction may write each item once: the counters of one month go into one update.
@@ -363,7 +338,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         long delta = charge.costMicros() - reservation.micros();
         if (delta != 0) {
             String month = reservation.holdsSomething() ? reservation.month() : settleMonth;
-            additions.computeIfAbsent(month, m -> new LinkedHashMap<>()).put(DynamoDbBudgets.COMMITTED, delta);
+            additions.computeIfAbsent(month, m -> new LinkedHashMap<>()).put(COMMITTED_MICROS, delta);
         }
         List<TransactWriteItem> writes = new ArrayList<>();
         writes.add(TransactWriteItem.builder().update(endTask).build());
@@ -383,9 +358,9 @@ public final class DynamoDbTaskStore implements TaskStore {
      * grant needs a pending task, so none can come after): it is given back here.
      */
     private void releaseSlotGrantedMeanwhile(Map<String, AttributeValue> before) {
-        String taskId = before.get("taskId").s();
-        findItem(taskId).filter(after -> after.containsKey(DynamoDbProviderSlots.SLOT_PROVIDER)
-                        && !after.get(DynamoDbProviderSlots.SLOT_PROVIDER).equals(before.get(DynamoDbProviderSlots.SLOT_PROVIDER)))
+        String taskId = before.get(TASK_ID).s();
+        findItem(taskId).filter(after -> after.containsKey(SLOT_PROVIDER)
+                        && !after.get(SLOT_PROVIDER).equals(before.get(SLOT_PROVIDER)))
                 .ifPresent(after -> {
                     List<TransactWriteItem> release = DynamoDbProviderSlots.releaseWrites(table, after);
                     Transactions.write(dynamo, release.subList(1, release.size()));
@@ -447,7 +422,7 @@ public final class DynamoDbTaskStore implements TaskStore {
         return Update.builder().tableName(table).key(taskKey(taskId))
                 .updateExpression(set)
                 .conditionExpression(statusCondition + " AND NOT contains(recordedEvents, :eventNameText)")
-                .expressionAttributeNames(Map.of("#status", "status", "#timeline", "timeline"))
+                .expressionAttributeNames(Map.of("#status", STATUS, "#timeline", "timeline"))
                 .expressionAttributeValues(values).build();
     }
 
@@ -459,160 +434,6 @@ public final class DynamoDbTaskStore implements TaskStore {
     }
 
     private String now() {
-        return TaskItems.iso(clock.instant());
-    }
-
-    static AttributeValue s(String value) {
-        return AttributeValue.fromS(value);
-    }
-
-    static AttributeValue n(long value) {
-        return AttributeValue.fromN(Long.toString(value));
-    }
-
-    /** Model parameters are kept as one JSON string: nested lists and maps, read back as written. */
-    static final class ModelParamsJson {
-        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-        private ModelParamsJson() {
-        }
-
-        static String write(Map<String, Object> params) {
-            try {
-                return JSON.writeValueAsString(params);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("Model parameters not serialisable", e);
-            }
-        }
-
-        static Map<String, Object> read(String json) {
-            try {
-                return json == null ? Map.of() : JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
-                });
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("Stored model parameters unreadable", e);
-            }
-        }
-    }
-
-    /** The mapping between the domain's Task and the table's item. */
-    static final class TaskItems {
-        private TaskItems() {
-        }
-
-        static Map<String, AttributeValue> toItem(Task task) {
-            GenerationRequest request = task.request();
-            Map<String, AttributeValue> item = new HashMap<>(taskKey(task.id()));
-            item.put("taskId", s(task.id()));
-            item.put(OWNER_ATTRIBUTE, s(task.ownerKeyId()));
-            item.put(CREATED_SORT_ATTRIBUTE, s(TaskCursor.of(task).sortKey()));
-            item.put("createdAt", s(iso(task.createdAt())));
-            item.put("updatedAt", s(iso(task.createdAt())));
-            item.put("status", s(task.status().wire()));
-            item.put("progress", n(task.progress()));
-            item.put("model", s(request.model()));
-            putIfPresent(item, "prompt", request.prompt());
-            putIfPresent(item, "negativePrompt", request.negativePrompt());
-            putIfPresent(item, "imageStart", request.imageStart());
-            putIfPresent(item, "imageEnd", request.imageEnd());
-            putIfPresent(item, "imageStartKey", task.imageStartKey());
-            putIfPresent(item, "imageEndKey", task.imageEndKey());
-            item.put("durationSeconds", n(request.durationSeconds()));
-            item.put("quality", s(request.quality().wire()));
-            item.put("sound", s(request.sound().wire()));
-            putIfPresent(item, "aspectRatio", request.aspectRatio());
-            putIfPresent(item, "requestedProvider", request.provider());
-            putIfPresent(item, "callbackUrl", request.callbackUrl());
-            putIfPresent(item, "externalTaskId", request.externalTaskId());
-            if (!request.modelParams().isEmpty()) {
-                item.put("modelParams", s(ModelParamsJson.write(request.modelParams())));
-            }
-            if (task.failure() != null) {
-                // A task recorded already failed: an upload refused before acceptance.
-                item.put("failureCode", s(task.failure().code()));
-                item.put("failureMessage", s(task.failure().message()));
-            }
-            item.put("quotedSeconds", n(task.quote().billedSeconds()));
-            item.put("quotedCostUsd", AttributeValue.fromN(task.quote().costUsd().toPlainString()));
-            item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
-            item.put("timeline", AttributeValue.fromL(task.timeline().stream().map(TaskItems::event).toList()));
-            item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::key).distinct().toList()));
-            if (task.pendingSubmission() != null) {
-                item.put("submittingTo", s(task.pendingSubmission().provider()));
-                item.put("submittingSince", s(iso(task.pendingSubmission().since())));
-            }
-            return item;
-        }
-
-        static Task fromItem(Map<String, AttributeValue> item) {
-            GenerationRequest request = new GenerationRequest(str(item, "model"), str(item, "prompt"),
-                    str(item, "negativePrompt"), str(item, "imageStart"), str(item, "imageEnd"),
-                    integer(item, "durationSeconds"), Quality.fromWire(str(item, "quality")).orElseThrow(),
-                    Sound.fromWire(str(item, "sound")).orElseThrow(), str(item, "aspectRatio"), str(item, "requestedProvider"),
-                    str(item, "callbackUrl"), ModelParamsJson.read(str(item, "modelParams")),
-                    str(item, "externalTaskId"));
-            Quote quote = new Quote(integer(item, "quotedSeconds"), decimal(item, "quotedCostUsd"), decimal(item, "quotedCredits"));
-            Quote charged = item.containsKey("chargedCostUsd")
-                    ? new Quote(integer(item, "chargedSeconds"), decimal(item, "chargedCostUsd"), decimal(item, "chargedCredits"))
-                    : Quote.FREE;
-            TaskResult result = item.containsKey("resultKey")
-                    ? new TaskResult(str(item, "resultKey"), str(item, "resultSha256"),
-                    Long.parseLong(item.get("resultBytes").n()), Double.parseDouble(item.get("resultDurationSeconds").n()))
-                    : null;
-            Failure failure = item.containsKey("failureCode")
-                    ? new Failure(str(item, "failureCode"), str(item, "failureMessage")) : null;
-            List<TimelineEvent> timeline = item.get("timeline").l().stream().map(v -> {
-                Map<String, AttributeValue> e = v.m();
-                return new TimelineEvent(str(e, "event"), Instant.parse(str(e, "at")), str(e, "detail"));
-            }).toList();
-            return new Task(str(item, "taskId"), str(item, "ownerKeyId"), Instant.parse(str(item, "createdAt")), request,
-                    str(item, "imageStartKey"), str(item, "imageEndKey"), TaskStatus.fromWire(str(item, "status")),
-                    integer(item, "progress"), quote, charged,
-                    item.containsKey("estimatedSeconds") ? integer(item, "estimatedSeconds") : 0,
-                    str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline,
-                    item.containsKey("submittingTo")
-                            ? new PendingSubmission(str(item, "submittingTo"), Instant.parse(str(item, "submittingSince"))) : null);
-        }
-
-        /** The budget reservation the task holds; {@link Reservation#NONE} for a task recorded before budgets. */
-        static Reservation reservation(Map<String, AttributeValue> item) {
-            AttributeValue micros = item.get("reservedMicros");
-            return micros == null ? Reservation.NONE : new Reservation(str(item, "reservedMonth"), Long.parseLong(micros.n()));
-        }
-
-        static AttributeValue eventList(TimelineEvent event) {
-            return AttributeValue.fromL(List.of(event(event)));
-        }
-
-        private static AttributeValue event(TimelineEvent event) {
-            Map<String, AttributeValue> map = new HashMap<>();
-            map.put("event", s(event.event()));
-            map.put("at", s(iso(event.at())));
-            putIfPresent(map, "detail", event.detail());
-            return AttributeValue.fromM(map);
-        }
-
-        static String iso(Instant instant) {
-            return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-        }
-
-        private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
-            if (value != null) {
-                item.put(name, s(value));
-            }
-        }
-
-        private static String str(Map<String, AttributeValue> item, String name) {
-            AttributeValue value = item.get(name);
-            return value == null ? null : value.s();
-        }
-
-        private static int integer(Map<String, AttributeValue> item, String name) {
-            return Integer.parseInt(item.get(name).n());
-        }
-
-        private static BigDecimal decimal(Map<String, AttributeValue> item, String name) {
-            return new BigDecimal(item.get(name).n());
-        }
+        return timestamp(clock.instant());
     }
 }

@@ -11,6 +11,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.ITEM_ABSENT;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.OWNER_KEY_ID;
+import static dev.reelay.adapter.dynamodb.TasksTableSchema.webhookSecretKey;
+
 /**
  * Webhook secrets in the tasks table, one item per owner: {@code pk=WEBHOOK_SECRET#<owner>,
  * sk=WEBHOOK_SECRET}. The first use creates it with a conditional put, so concurrent first uses
@@ -22,7 +26,6 @@ import java.util.Optional;
  * table's access policy is what protects it.
  */
 public final class DynamoDbWebhookSecrets implements WebhookSecrets {
-    static final String SK = "WEBHOOK_SECRET";
     private final DynamoDbClient dynamo;
     private final String table;
     private final SecureRandom random;
@@ -33,10 +36,6 @@ public final class DynamoDbWebhookSecrets implements WebhookSecrets {
         this.random = random;
     }
 
-    public static Map<String, AttributeValue> secretKey(String ownerKeyId) {
-        return Map.of("pk", AttributeValue.fromS("WEBHOOK_SECRET#" + ownerKeyId), "sk", AttributeValue.fromS(SK));
-    }
-
     @Override
     public CreatedSecret ensure(String ownerKeyId) {
         Optional<String> existing = read(ownerKeyId);
@@ -44,11 +43,11 @@ public final class DynamoDbWebhookSecrets implements WebhookSecrets {
             return new CreatedSecret(existing.get(), false);
         }
         String secret = StandardWebhookSigner.newSecret(random);
-        Map<String, AttributeValue> item = new HashMap<>(secretKey(ownerKeyId));
-        item.put("ownerKeyId", AttributeValue.fromS(ownerKeyId));
+        Map<String, AttributeValue> item = new HashMap<>(webhookSecretKey(ownerKeyId));
+        item.put(OWNER_KEY_ID, AttributeValue.fromS(ownerKeyId));
         item.put("secret", AttributeValue.fromS(secret));
         try {
-            dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+            dynamo.putItem(put -> put.tableName(table).item(item).conditionExpression(ITEM_ABSENT));
             return new CreatedSecret(secret, true);
         } catch (ConditionalCheckFailedException anotherCallWon) {
             return new CreatedSecret(read(ownerKeyId).orElseThrow(() -> new IllegalStateException(
@@ -57,7 +56,7 @@ public final class DynamoDbWebhookSecrets implements WebhookSecrets {
     }
 
     private Optional<String> read(String ownerKeyId) {
-        var item = dynamo.getItem(get -> get.tableName(table).key(secretKey(ownerKeyId)).consistentRead(true)).item();
+        var item = dynamo.getItem(get -> get.tableName(table).key(webhookSecretKey(ownerKeyId)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item.get("secret").s());
     }
 }

@@ -7,14 +7,11 @@ import java.util.Map;
 
 /**
  * The tasks table's time to live: an item that may go (an idempotency key, a callback registration)
- * carries its end in {@value #ATTRIBUTE}, in epoch seconds, the table's TTL attribute (template.yaml).
+ * carries its end in {@value TasksTableSchema#TTL_ATTRIBUTE}, in epoch seconds, the table's TTL attribute.
  * DynamoDB deletes such items some time after they expire (usually within days, not at once) and
  * DynamoDB Local never does, so readers treat an expired item as absent wherever that matters.
  */
-public final class Expiry {
-    /** The TTL attribute of the tasks table. */
-    public static final String ATTRIBUTE = "expiresAt";
-
+final class Expiry {
     private Expiry() {
     }
 
@@ -25,7 +22,7 @@ public final class Expiry {
 
     /** Whether the item carries an expiry that has come; an item without one never expires. */
     static boolean expired(Map<String, AttributeValue> item, Instant now) {
-        AttributeValue expiresAt = item.get(ATTRIBUTE);
+        AttributeValue expiresAt = item.get(TasksTableSchema.TTL_ATTRIBUTE);
         return expiresAt != null && expiresAt.n() != null && Long.parseLong(expiresAt.n()) <= now.getEpochSecond();
     }
 }

@@ -7,7 +7,7 @@ import dev.reelay.domain.request.ImageUrlRules;
 import dev.reelay.domain.webhook.InternalAddresses;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.port.ImageSource;
-import dev.reelay.port.VideoArchive;
+import dev.reelay.port.BucketReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,13 +39,13 @@ public final class FetchingImageSource implements ImageSource {
     }
 
     private final HttpTransport http;
-    private final VideoArchive archive;
+    private final BucketReader buckets;
     private final boolean allowLocalSources;
     private final Resolver resolver;
     private final String uploadedImagesPrefix;
 
-    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources) {
-        this(http, archive, allowLocalSources, (String) null);
+    public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources) {
+        this(http, buckets, allowLocalSources, (String) null);
     }
 
     /**
@@ -53,18 +53,18 @@ public final class FetchingImageSource implements ImageSource {
      * ({@code s3://<uploads bucket>/uploads/}) are read from S3 in AWS too. HTTP callers never get
      * this source, so they cannot make Reelay read a bucket.
      */
-    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, String uploadedImagesPrefix) {
-        this(http, archive, allowLocalSources, uploadedImagesPrefix, InetAddress::getAllByName);
+    public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources, String uploadedImagesPrefix) {
+        this(http, buckets, allowLocalSources, uploadedImagesPrefix, InetAddress::getAllByName);
     }
 
-    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, Resolver resolver) {
-        this(http, archive, allowLocalSources, null, resolver);
+    public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources, Resolver resolver) {
+        this(http, buckets, allowLocalSources, null, resolver);
     }
 
-    public FetchingImageSource(HttpTransport http, VideoArchive archive, boolean allowLocalSources, String uploadedImagesPrefix,
+    public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources, String uploadedImagesPrefix,
                                Resolver resolver) {
         this.http = http;
-        this.archive = archive;
+        this.buckets = buckets;
         this.allowLocalSources = allowLocalSources;
         this.uploadedImagesPrefix = uploadedImagesPrefix;
         this.resolver = resolver;
@@ -145,7 +145,7 @@ public final class FetchingImageSource implements ImageSource {
             throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' must look like s3://bucket/key.");
         }
         try {
-            return archive.read(rest.substring(0, slash), rest.substring(slash + 1), maxBytes);
+            return buckets.read(rest.substring(0, slash), rest.substring(slash + 1), maxBytes);
         } catch (NotFoundException e) {
             throw unreachable(field, "no such object");
         }

@@ -2,11 +2,9 @@ package dev.reelay.adapter.s3;
 
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.port.UploadedObjects;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
@@ -49,15 +47,8 @@ public final class S3UploadedObjects implements UploadedObjects {
 
     @Override
     public Optional<byte[]> read(String key, long maxBytes) {
-        if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
-        }
-        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key))) {
-            byte[] bytes = in.readNBytes((int) maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                in.abort();
-            }
-            return Optional.of(bytes);
+        try {
+            return Optional.of(S3Objects.readAtMost(s3, bucket, key, maxBytes));
         } catch (S3Exception e) {
             if (missing(e)) {
                 return Optional.empty();
@@ -86,7 +77,6 @@ public final class S3UploadedObjects implements UploadedObjects {
     }
 
     private TransientFailureException storageFailure(String what, String key, Exception e) {
-        return new TransientFailureException("storage_unavailable",
-                what + " s3://" + bucket + "/" + key + " failed: " + e.getMessage(), e);
+        return S3Objects.storageFailure(what + " s3://" + bucket + "/" + key, e);
     }
 }

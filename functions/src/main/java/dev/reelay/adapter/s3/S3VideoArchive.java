@@ -1,6 +1,5 @@
 package dev.reelay.adapter.s3;
 
-import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.domain.media.InvalidMp4Exception;
@@ -21,21 +20,18 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * Archives videos in S3 by manual multipart upload through one reusable part buffer, so memory
- * stays bounded whatever the video's size and each part can be retried on its own.
+ * The archive bucket: archives videos in S3 by manual multipart upload through one reusable part
+ * buffer, so memory stays bounded whatever the video's size and each part can be retried on its own.
  */
 public final class S3VideoArchive implements VideoArchive {
     /** Above S3's 5 MiB minimum part size; 10,000 parts of it allow videos up to 80 GiB. */
@@ -46,13 +42,11 @@ public final class S3VideoArchive implements VideoArchive {
     private final S3Client s3;
     private final S3Presigner presigner;
     private final String archiveBucket;
-    private final String uploadsBucket;
 
-    public S3VideoArchive(S3Client s3, S3Presigner presigner, String archiveBucket, String uploadsBucket) {
+    public S3VideoArchive(S3Client s3, S3Presigner presigner, String archiveBucket) {
         this.s3 = s3;
         this.presigner = presigner;
         this.archiveBucket = archiveBucket;
-        this.uploadsBucket = uploadsBucket;
     }
 
     @Override
@@ -64,7 +58,7 @@ public final class S3VideoArchive implements VideoArchive {
             uploadId = s3.createMultipartUpload(b -> b.bucket(archiveBucket).key(key).contentType(MP4)
                     .checksumAlgorithm(ChecksumAlgorithm.CRC32)).uploadId();
         } catch (SdkException e) {
-            throw storageFailure("archiving task " + taskId + " to s3://" + archiveBucket + "/" + key, e);
+            throw S3Objects.storageFailure("archiving task " + taskId + " to s3://" + archiveBucket + "/" + key, e);
         }
         Upload upload = upload(taskId, key, uploadId, video, expectedBytes);
         try {
@@ -75,7 +69,7 @@ public final class S3VideoArchive implements VideoArchive {
                     .metadataDirective(MetadataDirective.REPLACE).contentType(MP4)
                     .metadata(Map.of("sha256", upload.sha256())));
         } catch (SdkException e) {
-            throw storageFailure("recording the SHA-256 of s3://" + archiveBucket + "/" + key, e);
+            throw S3Objects.storageFailure("recording the SHA-256 of s3://" + archiveBucket + "/" + key, e);
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         log.info("archived task {} to s3://{}/{}: {} bytes in {} parts, {} ms", taskId, archiveBucket, key,
@@ -135,7 +129,7 @@ public final class S3VideoArchive implements VideoArchive {
                     ? new PermanentFailureException("invalid_video",
                             "the video of task " + taskId + " is not a valid MP4: " + e.getMessage(), e)
                     : e instanceof SdkException sdk
-                    ? storageFailure("archiving task " + taskId + " to s3://" + archiveBucket + "/" + key, sdk)
+                    ? S3Objects.storageFailure("archiving task " + taskId + " to s3://" + archiveBucket + "/" + key, sdk)
                     : e;
             abort(taskId, key, uploadId, failure);
             throw failure;
@@ -164,65 +158,7 @@ public final class S3VideoArchive implements VideoArchive {
 
     @Override
     public URI presignedUrl(String key, Duration validity) {
-        return presignGet(archiveBucket, key, validity);
-    }
-
-    @Override
-    public String stageInput(String taskId, String name, byte[] content, String contentType) {
-        String key = "inputs/" + taskId + "/" + name;
-        try {
-            s3.putObject(b -> b.bucket(uploadsBucket).key(key).contentType(contentType), RequestBody.fromBytes(content));
-        } catch (SdkException e) {
-            throw storageFailure("staging s3://" + uploadsBucket + "/" + key, e);
-        }
-        log.info("staged input of task {} at s3://{}/{}: {} bytes", taskId, uploadsBucket, key, content.length);
-        return key;
-    }
-
-    @Override
-    public URI presignedInputUrl(String key, Duration validity) {
-        return presignGet(uploadsBucket, key, validity);
-    }
-
-    @Override
-    public byte[] readInput(String key) {
-        return read(uploadsBucket, key, dev.reelay.domain.request.ImageRules.MAX_BYTES);
-    }
-
-    private URI presignGet(String bucket, String key, Duration validity) {
-        URI url = URI.create(presigner.presignGetObject(b -> b.signatureDuration(validity)
-                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
-        log.debug("presigned GET of s3://{}/{} valid for {}", bucket, key, validity);
-        return url;
-    }
-
-    @Override
-    public byte[] read(String bucket, String key, long maxBytes) {
-        if (maxBytes < 0 || maxBytes >= Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("maxBytes out of range: " + maxBytes);
-        }
-        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key))) {
-            byte[] bytes = in.readNBytes((int) maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                in.abort(); // do not drain the rest of an object that is too large anyway
-            }
-            return bytes;
-        } catch (S3Exception e) {
-            // NoSuchKey and NoSuchBucket are 404s; without s3:ListBucket S3 answers 403 for a missing
-            // key too. Either way there is nothing the caller may read there.
-            if (e.statusCode() == 404 || e.statusCode() == 403) {
-                throw new NotFoundException("object_not_found", "s3://" + bucket + "/" + key
-                        + " does not exist or is not readable (HTTP " + e.statusCode() + ")");
-            }
-            throw storageFailure("reading s3://" + bucket + "/" + key, e);
-        } catch (SdkException | IOException e) {
-            throw storageFailure("reading s3://" + bucket + "/" + key, e);
-        }
-    }
-
-    /** S3 or the network failed us: worth another try with backoff. */
-    private static TransientFailureException storageFailure(String what, Exception e) {
-        return new TransientFailureException("storage_unavailable", what + " failed: " + e.getMessage(), e);
+        return S3Objects.presignGet(presigner, archiveBucket, key, validity);
     }
 
     private static MessageDigest sha256() {

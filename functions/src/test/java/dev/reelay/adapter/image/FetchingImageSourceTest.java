@@ -23,7 +23,7 @@ class FetchingImageSourceTest {
     private final List<String> resolved = new ArrayList<>();
 
     private FetchingImageSource resolvingTo(Map<String, String> dns) {
-        return new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), new InMemoryArchive(), false, host -> {
+        return new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), new InMemoryArchive().buckets(), false, host -> {
             resolved.add(host);
             String address = dns.get(host);
             if (address == null) {

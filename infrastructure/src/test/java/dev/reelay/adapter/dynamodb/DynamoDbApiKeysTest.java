@@ -56,7 +56,7 @@ class DynamoDbApiKeysTest {
         for (Map<String, AttributeValue> item : items) {
             assertThat(item.toString()).doesNotContain(created.secret());
         }
-        var named = dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbApiKeys.nameKey("team-a"))).item();
+        var named = dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.apiKeyKey("team-a"))).item();
         assertThat(named.get("secretSha256").s()).isEqualTo(ApiKeySecrets.hash(created.secret()));
     }
 
@@ -99,13 +99,13 @@ class DynamoDbApiKeysTest {
         assertThat(capped.key().maxConcurrency()).isEqualTo(OptionalInt.of(3));
         assertThat(keys.findByName("cap-3").orElseThrow().maxConcurrency()).isEqualTo(OptionalInt.of(3));
         assertThat(keys.findBySecret(capped.secret()).orElseThrow().maxConcurrency()).isEqualTo(OptionalInt.of(3));
-        var named = dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbApiKeys.nameKey("cap-3"))).item();
+        var named = dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.apiKeyKey("cap-3"))).item();
         assertThat(named.get("maxConcurrency").n()).isEqualTo("3");
 
         assertThat(uncapped.key().maxConcurrency()).isEmpty();
         assertThat(keys.findBySecret(uncapped.secret()).orElseThrow().maxConcurrency()).isEmpty();
         assertThat(keys.create("cap-two-args", null).key().maxConcurrency()).as("the 2-argument create").isEmpty();
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbApiKeys.nameKey("cap-none"))).item())
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.apiKeyKey("cap-none"))).item())
                 .doesNotContainKey("maxConcurrency");
 
         keys.revoke("cap-3");

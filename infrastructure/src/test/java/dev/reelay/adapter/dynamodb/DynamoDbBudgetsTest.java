@@ -62,7 +62,7 @@ class DynamoDbBudgetsTest {
     void anAmountLargerThanTheWholeBudgetIsRefusedWithoutAWrite() {
         assertThatThrownBy(() -> budgets.reserve("small", OptionalLong.of(100_000), 375_000, MONTH))
                 .isInstanceOf(QuotaExceededException.class).hasMessageContaining("only $0.10");
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.usageKey("small", MONTH))).item())
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.usageKey("small", MONTH))).item())
                 .isNullOrEmpty();
     }
 

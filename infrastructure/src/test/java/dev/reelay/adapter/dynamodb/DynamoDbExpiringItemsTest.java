@@ -44,11 +44,11 @@ class DynamoDbExpiringItemsTest {
     @Test
     void theTasksTableHasTimeToLiveOnTheAttributeBothWrite() {
         var ttl = dynamo.client().describeTimeToLive(d -> d.tableName(TABLE)).timeToLiveDescription();
-        assertThat(ttl.attributeName()).isEqualTo(Expiry.ATTRIBUTE).isEqualTo("expiresAt");
+        assertThat(ttl.attributeName()).isEqualTo(TasksTableSchema.TTL_ATTRIBUTE).isEqualTo("expiresAt");
         assertThat(ttl.timeToLiveStatus()).isIn(TimeToLiveStatus.ENABLED, TimeToLiveStatus.ENABLING);
         dynamo.createTasksTable(TABLE); // reusing the table (the launcher's state dir) keeps its TTL
         assertThat(dynamo.client().describeTimeToLive(d -> d.tableName(TABLE)).timeToLiveDescription().attributeName())
-                .isEqualTo(Expiry.ATTRIBUTE);
+                .isEqualTo(TasksTableSchema.TTL_ATTRIBUTE);
     }
 
     @Test
@@ -74,7 +74,7 @@ class DynamoDbExpiringItemsTest {
 
     @Test
     void aCallbackRegistrationExpiresAWeekAfterItsCreationAndIsThenNotFound() {
-        dynamo.client().putItem(p -> p.tableName(TABLE).item(DynamoDbTaskStore.taskKey("task-callback-ttl")));
+        dynamo.client().putItem(p -> p.tableName(TABLE).item(TasksTableSchema.taskKey("task-callback-ttl")));
         DynamoDbProviderCallbacks callbacks = new DynamoDbProviderCallbacks(dynamo.client(), TABLE, new SecureRandom(), clock);
 
         String secret = callbacks.secretFor("task-callback-ttl");
@@ -92,6 +92,6 @@ class DynamoDbExpiringItemsTest {
 
     private long expiresAt(Map<String, AttributeValue> key) {
         return Long.parseLong(dynamo.client().getItem(g -> g.tableName(TABLE).key(key).consistentRead(true)).item()
-                .get(Expiry.ATTRIBUTE).n());
+                .get(TasksTableSchema.TTL_ATTRIBUTE).n());
     }
 }

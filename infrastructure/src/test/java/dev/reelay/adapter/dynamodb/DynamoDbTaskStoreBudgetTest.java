@@ -66,7 +66,7 @@ class DynamoDbTaskStoreBudgetTest {
 
     private static long counter(String owner, String month, String name) {
         Map<String, AttributeValue> item = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.usageKey(owner, month)).consistentRead(true)).item();
+                .key(TasksTableSchema.usageKey(owner, month)).consistentRead(true)).item();
         return item == null || !item.containsKey(name) ? 0 : Long.parseLong(item.get(name).n());
     }
 
@@ -79,7 +79,7 @@ class DynamoDbTaskStoreBudgetTest {
         Task task = reservedTask("kept", 450_000);
 
         Map<String, AttributeValue> item = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.taskKey(task.id()))).item();
+                .key(TasksTableSchema.taskKey(task.id()))).item();
         assertThat(item.get("reservedMicros").n()).isEqualTo("450000");
         assertThat(item.get("reservedMonth").s()).isEqualTo("2026-11");
         assertThat(store.find(task.id()).orElseThrow().quote().costUsd()).isEqualByComparingTo("0.375");
@@ -154,7 +154,7 @@ class DynamoDbTaskStoreBudgetTest {
         assertThat(counter("cancelling", "2026-11", "committedMicros")).isEqualTo(375_000);
         assertThat(counter("cancelling", "2026-11", "costMicros")).isEqualTo(375_000);
         assertThat(counter("cancelling", "2026-11", "tasks")).isEqualTo(1);
-        var billing = dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.billingKey(charged.id()))).item();
+        var billing = dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.billingKey(charged.id()))).item();
         assertThat(billing.get("outcome").s()).isEqualTo("cancelled");
         assertThat(store.find(free.id()).orElseThrow().status()).isEqualTo(TaskStatus.CANCELLED);
         assertThat(store.find(charged.id()).orElseThrow().charged().costUsd()).isEqualByComparingTo("0.375");
@@ -201,7 +201,7 @@ class DynamoDbTaskStoreBudgetTest {
     void aTaskRecordedBeforeBudgetsStillSettlesAndFails() {
         Task settled = reservedTask("legacy", 0);
         Task failed = reservedTask("legacy", 0);
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.taskKey(settled.id()))).item())
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.taskKey(settled.id()))).item())
                 .doesNotContainKey("reservedMicros");
 
         assertThat(store.markFailed(failed.id(), FAILURE, new TimelineEvent(TimelineEvent.FAILED, NOVEMBER, FAILURE.code()))).isTrue();

@@ -128,12 +128,12 @@ class DynamoDbTaskStoreTest {
         assertThat(read.result().bytes()).isEqualTo(1234);
         assertThat(read.timeline()).extracting(TimelineEvent::event).endsWith("archived", "billed");
         Map<String, AttributeValue> usage = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.usageKey(owner, Instant.now()))).item();
+                .key(TasksTableSchema.usageKey(owner, Instant.now()))).item();
         assertThat(usage.get("tasks").n()).isEqualTo("1");
         assertThat(usage.get("costMicros").n()).isEqualTo("1500000");
         assertThat(usage.get("billedSeconds").n()).isEqualTo("10");
         Map<String, AttributeValue> billing = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.billingKey(task.id()))).item();
+                .key(TasksTableSchema.billingKey(task.id()))).item();
         assertThat(billing.get("ownerKeyId").s()).isEqualTo(owner);
         assertThat(billing.get("provider").s()).isEqualTo("unified");
     }
@@ -150,7 +150,7 @@ class DynamoDbTaskStoreTest {
         assertThat(read.status()).isEqualTo(TaskStatus.FAILED);
         assertThat(read.failure()).isEqualTo(new Failure("provider_failed", "blocked"));
         assertThat(read.charged().costUsd()).isZero();
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.billingKey(task.id()))).item())
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.billingKey(task.id()))).item())
                 .isNullOrEmpty();
     }
 
@@ -268,8 +268,8 @@ class DynamoDbTaskStoreTest {
         assertThat(read.status()).isEqualTo(TaskStatus.CANCELLED);
         assertThat(read.charged().costUsd()).isZero();
         assertThat(read.timeline()).extracting(TimelineEvent::event).containsExactly("accepted", "cancelled", "webhook_delivered");
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.billingKey(task.id()))).item()).isNullOrEmpty();
-        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(DynamoDbTaskStore.usageKey("owner-cancel-free", Instant.now())))
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.billingKey(task.id()))).item()).isNullOrEmpty();
+        assertThat(dynamo.client().getItem(g -> g.tableName(TABLE).key(TasksTableSchema.usageKey("owner-cancel-free", Instant.now())))
                 .item()).isNullOrEmpty();
     }
 
@@ -298,9 +298,9 @@ class DynamoDbTaskStoreTest {
             assertThat(winners).as("round " + round).hasSize(1);
             Task read = store.find(task.id()).orElseThrow();
             Map<String, AttributeValue> billing = dynamo.client().getItem(g -> g.tableName(TABLE)
-                    .key(DynamoDbTaskStore.billingKey(task.id()))).item();
+                    .key(TasksTableSchema.billingKey(task.id()))).item();
             Map<String, AttributeValue> usage = dynamo.client().getItem(g -> g.tableName(TABLE)
-                    .key(DynamoDbTaskStore.usageKey(owner, Instant.now()))).item();
+                    .key(TasksTableSchema.usageKey(owner, Instant.now()))).item();
             if (winners.get(0).equals("settled")) {
                 settledWins++;
                 assertThat(read.status()).isEqualTo(TaskStatus.COMPLETED);
@@ -338,13 +338,13 @@ class DynamoDbTaskStoreTest {
         assertThat(read.charged().costUsd()).isEqualByComparingTo("1.5");
         assertThat(read.timeline().get(read.timeline().size() - 1).detail()).isEqualTo("kling bills it");
         Map<String, AttributeValue> billing = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.billingKey(task.id()))).item();
+                .key(TasksTableSchema.billingKey(task.id()))).item();
         assertThat(billing.get("outcome").s()).isEqualTo("cancelled");
         assertThat(billing.get("provider").s()).isEqualTo("kling");
         assertThat(billing.get("ownerKeyId").s()).isEqualTo(owner);
         assertThat(billing.get("costMicros").n()).isEqualTo("1500000");
         Map<String, AttributeValue> usage = dynamo.client().getItem(g -> g.tableName(TABLE)
-                .key(DynamoDbTaskStore.usageKey(owner, Instant.now()))).item();
+                .key(TasksTableSchema.usageKey(owner, Instant.now()))).item();
         assertThat(usage.get("tasks").n()).isEqualTo("1");
         assertThat(usage.get("billedSeconds").n()).isEqualTo("10");
     }

@@ -47,7 +47,7 @@ class DynamoDbWebhookSecretsTest {
         assertThat(secrets.secretFor("owner-once")).isEqualTo(first.secret());
         assertThat(secrets.secretFor("owner-other")).isNotEqualTo(first.secret());
         assertThat(first.toString()).doesNotContain(first.secret());
-        var item = dynamo.client().getItem(get -> get.tableName(TABLE).key(DynamoDbWebhookSecrets.secretKey("owner-once"))).item();
+        var item = dynamo.client().getItem(get -> get.tableName(TABLE).key(TasksTableSchema.webhookSecretKey("owner-once"))).item();
         assertThat(item.get("pk").s()).isEqualTo("WEBHOOK_SECRET#owner-once");
         assertThat(item.get("sk").s()).isEqualTo("WEBHOOK_SECRET");
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.local.engines.LocalS3;
@@ -22,12 +21,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +35,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -47,7 +43,6 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 /** {@link S3VideoArchive} against a real S3 implementation: s3proxy with its in-memory store. */
 class S3VideoArchiveTest {
     private static final String ARCHIVE = "reelay-archive";
-    private static final String UPLOADS = "reelay-uploads";
     private static final int MIB = 1024 * 1024;
 
     private static LocalS3 localS3;
@@ -58,10 +53,9 @@ class S3VideoArchiveTest {
     static void startS3() {
         localS3 = LocalS3.start(null);
         localS3.createBucket(ARCHIVE);
-        localS3.createBucket(UPLOADS);
-        localS3.createBucket(UPLOADS); // idempotent
+        localS3.createBucket(ARCHIVE); // idempotent
         s3 = localS3.client();
-        archive = new S3VideoArchive(s3, localS3.presigner(), ARCHIVE, UPLOADS);
+        archive = new S3VideoArchive(s3, localS3.presigner(), ARCHIVE);
     }
 
     @AfterAll
@@ -97,7 +91,7 @@ class S3VideoArchiveTest {
                         throw e.getCause();
                     }
                 });
-        return new S3VideoArchive(spied, localS3.presigner(), ARCHIVE, UPLOADS);
+        return new S3VideoArchive(spied, localS3.presigner(), ARCHIVE);
     }
 
     /** Counts UploadPart calls: the copy that adds the digest leaves a single-part ETag, which hides the count. */
@@ -243,7 +237,7 @@ class S3VideoArchiveTest {
         s3.abortMultipartUpload(b -> b.bucket(ARCHIVE).key(left.key()).uploadId(left.uploadId()));
     }
 
-    // --- URLs, staging and reading ---
+    // --- URL ---
 
     @Test
     void presignedUrlDownloadsTheArchivedBytesOverPlainHttp() throws Exception {
@@ -256,39 +250,5 @@ class S3VideoArchiveTest {
         assertThat(url.getPath()).isEqualTo("/" + ARCHIVE + "/videos/task-url.mp4");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(video);
-    }
-
-    @Test
-    void stagedInputsAreServedByTheirPresignedUrl() throws Exception {
-        byte[] image = "not really a png, but S3 does not care".getBytes(StandardCharsets.UTF_8);
-
-        String key = archive.stageInput("task-in", "image_start.png", image, "image/png");
-        URI url = archive.presignedInputUrl(key, Duration.ofMinutes(5));
-        HttpResponse<byte[]> response = httpGet(url);
-
-        assertThat(key).isEqualTo("inputs/task-in/image_start.png");
-        assertThat(url.getPath()).isEqualTo("/" + UPLOADS + "/inputs/task-in/image_start.png");
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo(image);
-        assertThat(response.headers().firstValue("content-type")).hasValue("image/png");
-    }
-
-    @Test
-    void readReturnsAtMostMaxBytesPlusOne() {
-        byte[] content = new byte[1000];
-        new Random(5).nextBytes(content);
-        s3.putObject(b -> b.bucket(UPLOADS).key("user/photo.jpg"), RequestBody.fromBytes(content));
-
-        assertThat(archive.read(UPLOADS, "user/photo.jpg", 100)).hasSize(101).startsWith(Arrays.copyOf(content, 101));
-        assertThat(archive.read(UPLOADS, "user/photo.jpg", 1000)).isEqualTo(content);
-        assertThat(archive.read(UPLOADS, "user/photo.jpg", 5000)).isEqualTo(content);
-    }
-
-    @Test
-    void readOfAMissingObjectOrBucketIsNotFound() {
-        assertThatThrownBy(() -> archive.read(UPLOADS, "user/missing.jpg", 100))
-                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo("object_not_found"));
-        assertThatThrownBy(() -> archive.read("no-such-bucket", "user/photo.jpg", 100))
-                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo("object_not_found"));
     }
 }

@@ -3,7 +3,7 @@ package dev.reelay.local.backend;
 import dev.reelay.testing.TestImages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.adapter.sfn.StepFunctionsWorkflow;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.local.LocalRuntime;
@@ -79,7 +79,7 @@ class LocalStackBackendTest {
         assertThat(runtime.s3().endpoint()).isEqualTo(localStack);
 
         assertThat(runtime.dynamo().client().describeTable(d -> d.tableName(LocalRuntime.TASKS_TABLE)).table()
-                .globalSecondaryIndexes()).extracting(index -> index.indexName()).containsExactly(DynamoDbTaskStore.OWNER_INDEX);
+                .globalSecondaryIndexes()).extracting(index -> index.indexName()).containsExactly(TasksTableSchema.OWNER_INDEX.name());
         assertThat(runtime.s3().client().listBuckets().buckets()).extracting(Bucket::name)
                 .contains(LocalRuntime.ARCHIVE_BUCKET, LocalRuntime.UPLOADS_BUCKET);
         String arn = runtime.config().stateMachineArn().orElseThrow();
