@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.adapter.provider.UnifiedProviderClient;
+import dev.reelay.adapter.provider.unified.UnifiedProviderClient;
 import dev.reelay.adapter.provider.apimart.ApiMartProviderClient;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.ProviderClient.JobStatus.State;
