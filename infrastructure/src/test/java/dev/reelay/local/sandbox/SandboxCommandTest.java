@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.reelay.local.sandbox.kling.KlingClient;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import org.junit.jupiter.api.Test;
 
 class SandboxCommandTest {

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.net.ssl.SSLHandshakeException;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import org.junit.jupiter.api.Test;
 
 class SandboxTlsTest {

@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.apimart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +16,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +67,7 @@ class ApiMartSandboxTest {
 
     static Stream<Arguments> invalidRequests() {
         return Stream.of(
-                invalid("quoted duration, as the seed warns", body -> body.put("duration", "5"), "duration must be a plain number"),
+                invalid("quoted duration, as APIMart warns", body -> body.put("duration", "5"), "duration must be a plain number"),
                 invalid("duration below 3", body -> body.put("duration", 2), "duration"),
                 invalid("duration above 15", body -> body.put("duration", 16), "duration"),
                 invalid("fractional duration", body -> body.put("duration", 5.5), "duration"),
