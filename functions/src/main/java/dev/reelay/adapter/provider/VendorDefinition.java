@@ -38,9 +38,15 @@ public interface VendorDefinition {
     /** Its per-second prices unless {@code PROVIDER_PRICES} names it. */
     PriceTable defaultPrices();
 
-    Callbacks callbacks();
+    /** Whether and when it calls back; by default it does not (polling finds the result). */
+    default Callbacks callbacks() {
+        return Callbacks.NONE;
+    }
 
-    Cancel cancel();
+    /** Whether Reelay can stop a job it accepted; by default it cannot. */
+    default Cancel cancel() {
+        return Cancel.NONE;
+    }
 
     /** Its client, in its own dialect, reading its credentials on first use. */
     ProviderClient client(Connection connection);

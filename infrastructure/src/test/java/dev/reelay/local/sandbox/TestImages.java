@@ -7,9 +7,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 public final class TestImages {

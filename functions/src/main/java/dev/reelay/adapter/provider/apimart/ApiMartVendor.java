@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * APIMart, relaying Kling v3: bearer key, the only vendor with 4k and on-the-fly subjects, no
- * callbacks Reelay relies on, an ASSUMED cancel; the client (and its error reading) is
- * {@link ApiMartProviderClient}. See docs/vendors.md.
+ * APIMart, relaying Kling v3: bearer key, the only vendor with 4k and on-the-fly subjects, an
+ * ASSUMED cancel, and no callbacks (undocumented, so none is asked for: the definition's default).
+ * The client, with its error reading, is {@link ApiMartProviderClient}. See docs/vendors.md.
  */
 public final class ApiMartVendor implements VendorDefinition {
     public static final String NAME = "apimart";
@@ -44,12 +44,6 @@ public final class ApiMartVendor implements VendorDefinition {
     @Override
     public PriceTable defaultPrices() {
         return PriceTable.parse(PRICES);
-    }
-
-    /** Undocumented: no {@code callback_url} is sent, polling finds the result. */
-    @Override
-    public Callbacks callbacks() {
-        return Callbacks.NONE;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * An OpenAI-style gateway relaying Kling v3: bearer key, tier and sound in the model id, no
- * callbacks, no cancel; the client (with the OpenAI error envelope, through
+ * callbacks and no cancel (the definition's defaults); the client (with the OpenAI error envelope, through
  * {@link dev.reelay.adapter.provider.VendorHttp}) is {@link GatewayProviderClient}. See docs/vendors.md.
  */
 public final class GatewayVendor implements VendorDefinition {
@@ -42,16 +42,6 @@ public final class GatewayVendor implements VendorDefinition {
     @Override
     public PriceTable defaultPrices() {
         return PriceTable.parse(PRICES);
-    }
-
-    @Override
-    public Callbacks callbacks() {
-        return Callbacks.NONE;
-    }
-
-    @Override
-    public Cancel cancel() {
-        return Cancel.NONE;
     }
 
     @Override

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Kling's official API: JWT or API key, composite task ids, a callback on every status change, no
- * cancel, lookups by {@code external_task_id}; the client is {@link KlingProviderClient}, the error
- * codes {@link KlingErrors}. See docs/vendors.md.
+ * Kling's official API: JWT or API key, composite task ids, a callback on every status change,
+ * lookups by {@code external_task_id}, and no cancel (the definition's default). The client is
+ * {@link KlingProviderClient}, the error codes {@link KlingErrors}. See docs/vendors.md.
  */
 public final class KlingVendor implements VendorDefinition {
     public static final String NAME = "kling";
@@ -53,11 +53,6 @@ public final class KlingVendor implements VendorDefinition {
     @Override
     public Callbacks callbacks() {
         return Callbacks.EVERY_STATUS_CHANGE;
-    }
-
-    @Override
-    public Cancel cancel() {
-        return Cancel.NONE;
     }
 
     @Override
