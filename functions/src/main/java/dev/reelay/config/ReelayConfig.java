@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.QueuePolicy;
+import dev.reelay.adapter.provider.VendorDefinition;
+import dev.reelay.adapter.provider.Vendors;
 import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.provider.ProviderProfile;
 import dev.reelay.domain.provider.ProviderTable;
@@ -114,10 +116,9 @@ public record ReelayConfig(
                 throw new IllegalStateException("PROVIDER_ENDPOINTS entry '" + entry + "' is not name=https://base-url");
             }
             String name = pair[0].trim();
-            ProviderProfile known = ProviderTable.defaults(name, URI.create(pair[1].trim()));
-            profiles.add(prices.containsKey(name)
-                    ? new ProviderProfile(name, known.baseUrl(), known.capabilities(), PriceTable.parse(prices.get(name)))
-                    : known);
+            VendorDefinition vendor = Vendors.named(name);
+            URI baseUrl = URI.create(pair[1].trim());
+            profiles.add(prices.containsKey(name) ? vendor.profile(baseUrl, PriceTable.parse(prices.get(name))) : vendor.profile(baseUrl));
         }
         prices.keySet().stream().filter(name -> profiles.stream().noneMatch(p -> p.name().equals(name))).findFirst()
                 .ifPresent(name -> {

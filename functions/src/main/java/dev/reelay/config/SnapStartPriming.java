@@ -1,6 +1,7 @@
 package dev.reelay.config;
 
 import dev.reelay.adapter.dynamodb.TasksTableSchema;
+import dev.reelay.adapter.provider.unified.UnifiedVendor;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
@@ -13,7 +14,6 @@ import dev.reelay.application.TaskRepresentation;
 import dev.reelay.application.TaskView;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.application.WorkflowState;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
@@ -184,14 +184,14 @@ public final class SnapStartPriming implements Resource {
 
     /**
      * Safe: the handlers' own mappers read and write constants; the sample task is built in memory
-     * with a constant id, the epoch for its times and the seed price table, and is never stored.
+     * with a constant id, the epoch for its times and the unified aggregator's default prices, and is never stored.
      */
     private static void json() {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "priming", null,
                 "https://snapstart-priming.invalid/start.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null,
                 "https://snapstart-priming.invalid/hook", Map.of("cfg_scale", 0.5), null);
         Task task = Task.accepted(SAMPLE_TASK_ID, "priming", Instant.EPOCH, request, "inputs/" + SAMPLE_TASK_ID + "/image_start.jpeg",
-                null, PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5));
+                null, UnifiedVendor.unifiedDefaults().quote(Quality.P1080, Sound.ON, 5));
         try {
             HandlerPriming.json(SAMPLE_STATE.getBytes(StandardCharsets.UTF_8), TaskRepresentation.of(new TaskView(task, null, null)));
         } catch (IOException e) {

@@ -3,7 +3,6 @@ package dev.reelay.application;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.TransientFailureException;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
@@ -45,7 +44,7 @@ class CancelTaskTest {
     private Task accepted(String id, String owner, String callbackUrl) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, callbackUrl, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
         Task task = Task.accepted(id, owner, now, request, "inputs/" + id + "/image_start.jpeg", null, quote);
         store.create(task);
         return task;

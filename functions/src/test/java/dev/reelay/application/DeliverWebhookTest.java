@@ -3,7 +3,6 @@ package dev.reelay.application;
 import dev.reelay.testing.InMemoryTaskStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -19,6 +18,7 @@ import dev.reelay.port.WebhookSecrets;
 import dev.reelay.port.WebhookSender;
 import dev.reelay.port.WebhookSender.Result;
 import dev.reelay.testing.InMemoryArchive;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -81,7 +81,7 @@ class DeliverWebhookTest {
     private Task completedTask(String id, String callbackUrl) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, callbackUrl, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P1080, Sound.ON, 5);
         store.create(Task.accepted(id, "owner-1", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
         store.recordProviderSubmission(id, "cheap", "job-" + id, 60, quote, new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, now, "cheap"));
         store.recordResult(id, new TaskResult("videos/" + id + ".mp4", "ab".repeat(32), 1234, 5.0),
@@ -209,7 +209,7 @@ class DeliverWebhookTest {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null, null);
         store.create(Task.accepted("task-failed", "owner-1", now, request, "inputs/x.jpeg", null,
-                PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5)));
+                Providers.unifiedDefaults().quote(Quality.P1080, Sound.ON, 5)));
         store.markFailed("task-failed", new Failure("provider_failed", "No."), new TimelineEvent(TimelineEvent.FAILED, now, "provider_failed"));
 
         assertThat(deliver.deliver(WorkflowState.start("task-failed")).webhookStatus()).isEqualTo("delivered");
@@ -264,7 +264,7 @@ class DeliverWebhookTest {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P1080, Sound.ON, "16:9", null, CALLBACK, null, null);
         store.create(Task.accepted("task-running", "owner-1", now, request, "inputs/x.jpeg", null,
-                PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5)));
+                Providers.unifiedDefaults().quote(Quality.P1080, Sound.ON, 5)));
 
         assertThatThrownBy(() -> deliver.deliver(WorkflowState.start("task-running")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("pending");

@@ -1,7 +1,6 @@
 package dev.reelay.application;
 
 import dev.reelay.domain.error.InvalidRequestException;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -12,6 +11,7 @@ import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.testing.InMemoryArchive;
 import dev.reelay.testing.InMemoryTaskStore;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +41,7 @@ class ListTasksTest {
     private Task task(String id, String owner, Instant createdAt) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
         Task task = Task.accepted(id, owner, createdAt, request, "inputs/" + id + "/image_start.jpeg", null, quote);
         store.create(task);
         return task;

@@ -1,7 +1,6 @@
 package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
@@ -65,7 +64,7 @@ class ProviderQueueingTest {
     private String accepted(String id, String owner) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
         store.create(Task.accepted(id, owner, clock.instant(), request, "inputs/" + id + "/image_start.jpeg", null, quote));
         clock.advance(Duration.ofMillis(1));
         workflow.start(id);

@@ -1,6 +1,5 @@
 package dev.reelay.application;
 
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -52,7 +51,7 @@ class VideoGenerationStepsTest {
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
         store.create(Task.accepted(id, "default", now, request, "inputs/" + id + "/image_start.jpeg", null, quote));
         return id;
     }

@@ -3,6 +3,7 @@ package dev.reelay.handler;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
+import dev.reelay.adapter.provider.Vendors;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.port.ProviderClient;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -196,8 +197,8 @@ class SampleEventsTest {
     void providerCallbackEventsAreEachVendorsOwnAndAnUnknownSecretIsA404(String vendor, String vendorTaskId) throws IOException {
         APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/provider-callback-" + vendor + ".json");
         assertThat(event.getPathParameters()).containsEntry("provider", vendor);
-        ProviderTable every = new ProviderTable(ProviderTable.KNOWN.stream()
-                .map(name -> ProviderTable.defaults(name, java.net.URI.create("https://" + name + ".example"))).toList());
+        ProviderTable every = new ProviderTable(Vendors.ALL.stream()
+                .map(definition -> definition.profile(java.net.URI.create("https://" + definition.name() + ".example"))).toList());
         ProviderClient client = ProviderClients.create(every, new HttpTransport(UrlConnectionHttpClient.create()),
                 () -> ProviderCredentials.of(Map.of("unified", Map.of("api_key", "k"), "apimart", Map.of("api_key", "k"),
                         "gateway", Map.of("api_key", "k"), "kling", Map.of("access_key", "a", "secret_key", "s"))),

@@ -1,5 +1,6 @@
 package dev.reelay.testing;
 
+import dev.reelay.adapter.provider.unified.UnifiedVendor;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.ProviderRouter;
 import dev.reelay.domain.pricing.PriceTable;
@@ -20,10 +21,17 @@ public final class Providers {
     private Providers() {
     }
 
-    /** A profile for a fake vendor charging {@code base} USD a second at 720p without sound (seed 004's multipliers). */
+    /** The tests' usual prices, in the one-line form: the unified aggregator's defaults, $0.075 a second at 720p without sound. */
+    public static final String UNIFIED_PRICES = UnifiedVendor.PRICES;
+
+    public static PriceTable unifiedDefaults() {
+        return PriceTable.parse(UNIFIED_PRICES);
+    }
+
+    /** A profile for a fake vendor charging {@code base} USD a second at 720p without sound (the unified aggregator's multipliers). */
     public static ProviderProfile profile(String name, String base) {
         return new ProviderProfile(name, URI.create("https://" + name + ".test"), EnumSet.allOf(Capability.class),
-                PriceTable.parse(PriceTable.SEED_004.replace("base=0.075", "base=" + base) + ";4k/off=2.0;4k/on=3.0"));
+                PriceTable.parse(UNIFIED_PRICES.replace("base=0.075", "base=" + base) + ";4k/off=2.0;4k/on=3.0"));
     }
 
     public static ProviderTable table(FakeProvider... fakes) {

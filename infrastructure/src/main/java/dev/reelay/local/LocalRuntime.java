@@ -5,6 +5,7 @@ import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
+import dev.reelay.adapter.provider.Vendors;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.QueuePolicy;
 import dev.reelay.application.VideoGenerationSteps;
@@ -224,7 +225,7 @@ public final class LocalRuntime implements AutoCloseable {
             // environment points the stack at real vendors.
             Optional<RealProviders> real = RealProviders.fromEnvironment(settings.environment());
             ProviderTable providers = real.map(RealProviders::table).orElseGet(() -> new ProviderTable(sandboxes.values().stream()
-                    .map(sandbox -> ProviderTable.defaults(sandbox.dialect().name(), sandbox.baseUrl())).toList()));
+                    .map(sandbox -> Vendors.named(sandbox.dialect().name()).profile(sandbox.baseUrl())).toList()));
             Map<String, Map<String, String>> keys = new LinkedHashMap<>();
             sandboxes.forEach((name, sandbox) -> keys.put(name, sandbox.dialect().credentials()));
             ProviderCredentials credentials = real.map(RealProviders::credentials).orElseGet(() -> ProviderCredentials.of(keys));

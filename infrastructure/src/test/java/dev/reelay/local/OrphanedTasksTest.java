@@ -1,7 +1,6 @@
 package dev.reelay.local;
 
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
@@ -9,6 +8,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.local.engines.LocalDynamoDb;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -25,7 +25,7 @@ class OrphanedTasksTest {
             DynamoDbTaskStore store = new DynamoDbTaskStore(dynamo.client(), "TasksTable", Clock.systemUTC());
             GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                     "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
-            var quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+            var quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
             for (String id : new String[]{"task-pending", "task-processing", "task-done"}) {
                 store.create(Task.accepted(id, "default", Instant.now(), request, "inputs/" + id, null, quote));
             }

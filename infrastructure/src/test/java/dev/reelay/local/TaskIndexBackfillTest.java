@@ -2,12 +2,12 @@ package dev.reelay.local;
 
 import dev.reelay.adapter.dynamodb.TasksTableSchema;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
 import dev.reelay.domain.task.Task;
 import dev.reelay.local.engines.LocalDynamoDb;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
@@ -31,7 +31,7 @@ class TaskIndexBackfillTest {
             DynamoDbTaskStore store = new DynamoDbTaskStore(dynamo.client(), "TasksTable", Clock.systemUTC());
             GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                     "file:/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
-            var quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+            var quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
             Instant first = Instant.parse("2026-11-20T10:00:00Z");
             for (int i = 0; i < 3; i++) {
                 String id = "task-old-" + i;

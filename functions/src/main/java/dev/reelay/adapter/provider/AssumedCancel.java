@@ -7,7 +7,7 @@ import dev.reelay.port.ProviderClient.JobStatus;
 import java.util.function.Supplier;
 
 /**
- * How Reelay reads a vendor's cancel endpoint that no seed documents. The unified aggregator and
+ * How Reelay reads a vendor's cancel endpoint that no vendor documents (docs/vendors.md). The unified aggregator and
  * APIMart report a {@code cancelled} status (and the aggregator's task object has
  * {@code task_info.can_cancel}), so a {@code POST /v1/tasks/{task_id}/cancel} answering the task
  * object is ASSUMED for both, and read tolerantly:

@@ -11,14 +11,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Per-second pricing (seed 004): a base price for 720p without sound, a multiplier per quality and
+ * Per-second pricing, the unified aggregator's model (docs/vendors.md): a base price for 720p without sound, a multiplier per quality and
  * sound, and a minimum of billed seconds. Configurable through one line such as
  * {@code base=0.075;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0}.
  */
 public final class PriceTable {
-    public static final String SEED_004 =
-            "base=0.075;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0";
-
     private final BigDecimal baseUsdPerSecond;
     private final int minimumSeconds;
     private final BigDecimal creditsPerUsd;
@@ -30,10 +27,6 @@ public final class PriceTable {
         this.minimumSeconds = minimumSeconds;
         this.creditsPerUsd = creditsPerUsd;
         this.multipliers = multipliers;
-    }
-
-    public static PriceTable seed004() {
-        return parse(SEED_004);
     }
 
     /** Reads the one-line form; a malformed line fails at once with the offending entry. */

@@ -14,9 +14,9 @@ public enum Capability {
     /** {@code model_params.subjects}: subjects made on the fly from pictures (APIMart), not library element ids. */
     ON_THE_FLY_SUBJECTS,
     /**
-     * The vendor stops (and does not bill) a job it accepted when asked to. No seed documents a cancel
+     * The vendor stops (and does not bill) a job it accepted when asked to. No vendor documents a cancel
      * endpoint: this is assumed for the unified aggregator and APIMart, which report a {@code cancelled}
-     * status (see their adapters).
+     * status (see their adapters and docs/vendors.md).
      */
     CANCEL;
 

@@ -7,7 +7,6 @@ import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -21,9 +20,11 @@ import java.util.stream.Collectors;
 /**
  * The configured vendors, in their configured order. For a request it lists the vendors that can
  * serve it, cheapest first, with what each would charge; a request none can serve is refused
- * before anything is billed.
+ * before anything is billed. The profiles are data: what each vendor can do and charges comes from
+ * its definition on the adapter side (docs/vendors.md).
  */
 public final class ProviderTable {
+    /** The names a request's {@code provider} may take; the adapters' list of vendors is checked against it by a test. */
     public static final List<String> KNOWN = List.of("unified", "kling", "apimart", "gateway");
 
     /** A vendor that can serve a request, and its price for it. */
@@ -150,33 +151,5 @@ public final class ProviderTable {
         } catch (InvalidRequestException notPriced) {
             return Optional.empty();
         }
-    }
-
-    /**
-     * What each known vendor can do, from its seed document, and a default price table: the unified
-     * aggregator's is seed 004's; the others publish no per-second price in their seeds, so their
-     * defaults are placeholders to be replaced by your contract prices ({@code PROVIDER_PRICES}).
-     */
-    public static ProviderProfile defaults(String name, URI baseUrl) {
-        return switch (name) {
-            case "unified" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES, Capability.CALLBACKS,
-                    Capability.WATERMARK, Capability.CANCEL), PriceTable.seed004());
-            case "kling" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.VOICES, Capability.TEXT_TO_VIDEO,
-                    Capability.URL_IMAGES, Capability.BASE64_IMAGES, Capability.CALLBACKS, Capability.WATERMARK,
-                    Capability.CFG_SCALE, Capability.CAMERA_CONTROL),
-                    PriceTable.parse("base=0.084;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
-            // APIMart's subjects are made on the fly from pictures, not library element ids.
-            case "apimart" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.QUALITY_4K, Capability.SOUND,
-                    Capability.LAST_FRAME, Capability.MULTI_SHOT, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
-                    Capability.WATERMARK, Capability.ON_THE_FLY_SUBJECTS, Capability.CANCEL),
-                    PriceTable.parse("base=0.08;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0;4k/off=2.667;4k/on=3.333"));
-            case "gateway" -> new ProviderProfile(name, baseUrl, EnumSet.of(Capability.SOUND, Capability.LAST_FRAME,
-                    Capability.MULTI_SHOT, Capability.SUBJECTS, Capability.TEXT_TO_VIDEO, Capability.URL_IMAGES,
-                    Capability.CFG_SCALE),
-                    PriceTable.parse("base=0.09;min_seconds=3;credits_per_usd=72;720p/off=1.0;720p/on=1.5;1080p/off=1.333;1080p/on=2.0"));
-            default -> throw new IllegalArgumentException("Unknown provider '" + name + "'; known: " + String.join(", ", KNOWN));
-        };
     }
 }

@@ -1,7 +1,6 @@
 package dev.reelay.domain.budget;
 
 import dev.reelay.domain.error.QuotaExceededException;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -77,7 +76,7 @@ class MonthlyBudgetTest {
         assertThat(candidates.get(0).quote().costUsd()).isEqualByComparingTo("0.375");
         assertThat(MonthlyBudget.mostItCanCost(candidates).costUsd()).isEqualByComparingTo("0.45");
         assertThat(MonthlyBudget.mostItCanCost(List.of(candidates.get(0))).costUsd()).isEqualByComparingTo("0.375");
-        assertThat(PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5).costMicros()).isEqualTo(375_000);
+        assertThat(Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5).costMicros()).isEqualTo(375_000);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.reelay.domain.pricing;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,9 +13,9 @@ import java.math.BigDecimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Seed 004's price table: $0.075/s base, multipliers by quality and sound, 3 s minimum. */
+/** The unified aggregator's price table (docs/vendors.md): $0.075/s base, multipliers by quality and sound, 3 s minimum. */
 class PriceTableTest {
-    private final PriceTable seed = PriceTable.seed004();
+    private final PriceTable prices = Providers.unifiedDefaults();
 
     @ParameterizedTest(name = "{0} sound {1}, {2} s costs {4} USD")
     @CsvSource({
@@ -26,7 +27,7 @@ class PriceTableTest {
             "720p,off,15,15,1.125,81",
             "720p,off,3,3,0.225,16.2"})
     void pricesPerSecond(String quality, String sound, int duration, int billed, String usd, String credits) {
-        Quote quote = seed.quote(Quality.fromWire(quality).orElseThrow(), Sound.fromWire(sound).orElseThrow(), duration);
+        Quote quote = prices.quote(Quality.fromWire(quality).orElseThrow(), Sound.fromWire(sound).orElseThrow(), duration);
         assertThat(quote.billedSeconds()).isEqualTo(billed);
         assertThat(quote.costUsd()).isEqualByComparingTo(usd);
         assertThat(quote.credits()).isEqualByComparingTo(credits);
@@ -42,12 +43,12 @@ class PriceTableTest {
 
     @Test
     void countsInExactMicroDollars() {
-        assertThat(seed.quote(Quality.P1080, Sound.OFF, 5).costMicros()).isEqualTo(499_875L);
+        assertThat(prices.quote(Quality.P1080, Sound.OFF, 5).costMicros()).isEqualTo(499_875L);
     }
 
     @Test
     void refusesAQualityNobodyPrices() {
-        assertThatThrownBy(() -> seed.quote(Quality.P4K, Sound.OFF, 5))
+        assertThatThrownBy(() -> prices.quote(Quality.P4K, Sound.OFF, 5))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
                     assertThat(e.code()).isEqualTo("quality_not_available");
                     assertThat(e.field()).isEqualTo("quality");
@@ -56,7 +57,7 @@ class PriceTableTest {
 
     @Test
     void isConfigurable() {
-        PriceTable table = PriceTable.parse(PriceTable.SEED_004 + ";4k/off=2.5");
+        PriceTable table = PriceTable.parse(Providers.UNIFIED_PRICES + ";4k/off=2.5");
         assertThat(table.quote(Quality.P4K, Sound.OFF, 4).costUsd()).isEqualByComparingTo(new BigDecimal("0.75"));
     }
 

@@ -1,13 +1,11 @@
 package dev.reelay.domain.request;
 
 import dev.reelay.domain.error.InvalidRequestException;
-import dev.reelay.domain.provider.ProviderTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Every model_params rule of the seeds: at least one refusal and one acceptance each, and routing by capability. */
+/**
+ * Every model_params rule the vendors document (docs/vendors.md): at least one refusal and one acceptance each;
+ * routing by capability is {@code adapter.provider.VendorRoutingTest}.
+ */
 class ModelParamsTest {
     private static final GenerationRequestParser PARSER = new GenerationRequestParser();
 
@@ -151,25 +152,5 @@ class ModelParamsTest {
         GenerationRequest request = PARSER.parse(body(storyboard(List.of(shot(1, "a", 2), shot(2, "b", 3)))));
         assertThat(request.modelParams().get("multi_prompt")).isEqualTo(List.of(
                 Map.of("index", 1, "prompt", "a", "duration", "2"), Map.of("index", 2, "prompt", "b", "duration", "3")));
-    }
-
-    @Test
-    void onlyVendorsThatSupportAParameterCanServeIt() {
-        ProviderTable all = new ProviderTable(ProviderTable.KNOWN.stream()
-                .map(name -> ProviderTable.defaults(name, URI.create("https://" + name + ".test"))).toList());
-        assertThat(all.candidates(PARSER.parse(body(Map.of("camera_control", Map.of("type", "forward_up"))))))
-                .extracting(ProviderTable.Candidate::name).containsExactly("kling");
-        assertThat(all.candidates(PARSER.parse(body(Map.of("cfg_scale", 0.4)))))
-                .extracting(ProviderTable.Candidate::name).containsExactly("kling", "gateway");
-        assertThat(all.candidates(PARSER.parse(body(Map.of("watermark_info", Map.of("enabled", true))))))
-                .extracting(ProviderTable.Candidate::name).containsExactly("unified", "apimart", "kling");
-        assertThat(all.candidates(PARSER.parse(body(Map.of("subjects", List.of(subject("dog")))))))
-                .extracting(ProviderTable.Candidate::name).containsExactly("apimart");
-        ProviderTable unifiedOnly = new ProviderTable(List.of(ProviderTable.defaults("unified", URI.create("https://u.test"))));
-        assertThatThrownBy(() -> unifiedOnly.candidates(PARSER.parse(body(Map.of("camera_control", Map.of("type", "forward_up"))))))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
-                    assertThat(e.code()).isEqualTo("no_provider_available");
-                    assertThat(e.field()).isEqualTo("model_params");
-                });
     }
 }

@@ -5,17 +5,22 @@ import java.io.IOException;
 /**
  * Starts one vendor's sandbox on 127.0.0.1 at a free port; with {@code tls}, over HTTPS. Each honours the
  * settings' {@link SandboxSettings#maxParallelTasks()}, refusing more with the vendor's own concurrency error.
+ * The dialects come from {@link Dialects#ALL}.
  */
 public final class Sandboxes {
     private Sandboxes() {
     }
 
+    public static Sandbox start(String vendor, SandboxSettings settings, boolean tls) throws IOException {
+        return Sandbox.start(Dialects.named(vendor, settings), settings, tls);
+    }
+
     public static Sandbox unified(SandboxSettings settings, boolean tls) throws IOException {
-        return Sandbox.start(new UnifiedDialect(settings), settings, tls);
+        return start("unified", settings, tls);
     }
 
     public static Sandbox kling(SandboxSettings settings, boolean tls) throws IOException {
-        return Sandbox.start(new KlingDialect(), settings, tls);
+        return start("kling", settings, tls);
     }
 
     /**
@@ -27,10 +32,10 @@ public final class Sandboxes {
     }
 
     public static Sandbox apimart(SandboxSettings settings, boolean tls) throws IOException {
-        return Sandbox.start(new ApiMartDialect(settings), settings, tls);
+        return start("apimart", settings, tls);
     }
 
     public static Sandbox gateway(SandboxSettings settings, boolean tls) throws IOException {
-        return Sandbox.start(new GatewayDialect(settings), settings, tls);
+        return start("gateway", settings, tls);
     }
 }

@@ -1,6 +1,5 @@
 package dev.reelay.adapter.dynamodb;
 
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -14,6 +13,7 @@ import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.port.ProviderSlots.Grant;
 import dev.reelay.port.ProviderSlots.VendorSlots;
 import dev.reelay.port.ProviderSlots.Waiting;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,7 +88,7 @@ class DynamoDbProviderSlotsTest {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
         Task task = Task.accepted("task-slots-" + (++counter), owner, at, request, "inputs/a.jpeg", null,
-                PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5));
+                Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5));
         store.create(task);
         return task;
     }

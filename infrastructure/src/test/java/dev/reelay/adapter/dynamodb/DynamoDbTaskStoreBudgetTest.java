@@ -1,7 +1,6 @@
 package dev.reelay.adapter.dynamodb;
 
 import dev.reelay.domain.budget.Reservation;
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -11,6 +10,7 @@ import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.local.engines.LocalDynamoDb;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class DynamoDbTaskStoreBudgetTest {
 
     /** A 5 s 720p task quoted $0.375 whose owner reserved {@code reservedMicros} (the dearest vendor's price). */
     private static Task reservedTask(String owner, long reservedMicros) {
-        Quote quote = PriceTable.seed004().quote(Quality.P720, Sound.OFF, 5);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P720, Sound.OFF, 5);
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
                 "https://example.com/a.jpg", null, 5, Quality.P720, Sound.OFF, null, null, null, null, null);
         Task task = Task.accepted("task-budget-" + (++counter), owner, NOVEMBER, request, "inputs/a.jpeg", null, quote);

@@ -1,6 +1,5 @@
 package dev.reelay.adapter.dynamodb;
 
-import dev.reelay.domain.pricing.PriceTable;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
@@ -14,6 +13,7 @@ import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.port.TaskPage;
+import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +61,7 @@ class DynamoDbTaskStoreTest {
     private static Task newTask(String owner, Instant now) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", "blur",
                 "https://example.com/a.jpg", "https://example.com/b.png", 10, Quality.P1080, Sound.ON, "16:9", null, null, null, null);
-        Quote quote = PriceTable.seed004().quote(Quality.P1080, Sound.ON, 10);
+        Quote quote = Providers.unifiedDefaults().quote(Quality.P1080, Sound.ON, 10);
         Task task = Task.accepted("task-store-" + (++counter), owner, now, request, "inputs/a.jpeg", "inputs/b.png", quote);
         store.create(task);
         return task;

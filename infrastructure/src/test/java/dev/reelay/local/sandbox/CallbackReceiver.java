@@ -13,11 +13,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A callback endpoint on 127.0.0.1 that records every POST and answers with scripted statuses, then 200. */
-final class CallbackReceiver implements AutoCloseable {
+public final class CallbackReceiver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
-    record Received(JsonNode body, long receivedNanos) {
+    public record Received(JsonNode body, long receivedNanos) {
     }
 
     private final HttpServer server;
@@ -29,7 +29,7 @@ final class CallbackReceiver implements AutoCloseable {
         this.answers = new ConcurrentLinkedQueue<>(answers);
     }
 
-    static CallbackReceiver start(Integer... answers) throws IOException {
+    public static CallbackReceiver start(Integer... answers) throws IOException {
         CallbackReceiver receiver = new CallbackReceiver(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), List.of(answers));
         receiver.server.createContext("/", exchange -> {
             try (exchange) {
@@ -42,16 +42,16 @@ final class CallbackReceiver implements AutoCloseable {
         return receiver;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create(url());
     }
 
     /** Waits until at least count callbacks have arrived and returns all so far. */
-    List<Received> await(int count) throws InterruptedException {
+    public List<Received> await(int count) throws InterruptedException {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (received.size() < count) {
             if (System.nanoTime() > deadline) {
@@ -62,7 +62,7 @@ final class CallbackReceiver implements AutoCloseable {
         return List.copyOf(received);
     }
 
-    List<Received> all() {
+    public List<Received> all() {
         return List.copyOf(received);
     }
 

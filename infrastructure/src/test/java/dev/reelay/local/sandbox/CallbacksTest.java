@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import java.awt.Color;
 import java.net.URI;
 import java.net.http.HttpClient;

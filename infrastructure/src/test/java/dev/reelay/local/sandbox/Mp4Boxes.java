@@ -7,40 +7,40 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Just enough ISO BMFF / QuickTime box reading to check what a renderer wrote. */
-final class Mp4Boxes {
+public final class Mp4Boxes {
     private final ByteBuffer file;
 
-    record Box(String type, int payloadStart, int end) {
+    public record Box(String type, int payloadStart, int end) {
     }
 
-    Mp4Boxes(byte[] bytes) {
+    public Mp4Boxes(byte[] bytes) {
         this.file = ByteBuffer.wrap(bytes);
     }
 
-    List<String> topLevelTypes() {
+    public List<String> topLevelTypes() {
         return children(0, file.limit()).stream().map(Box::type).toList();
     }
 
     /** The handler type of the first track, from {@code mdia}'s own {@code hdlr} (JCodec writes another one in {@code minf}). */
-    String trackHandlerType() {
+    public String trackHandlerType() {
         Box handler = find("moov", "trak", "mdia", "hdlr");
         return fourCc(handler.payloadStart() + 8); // after version/flags and pre_defined
     }
 
     /** The first sample entry inside {@code stsd}, e.g. {@code avc1}. */
-    Box firstSampleEntry() {
+    public Box firstSampleEntry() {
         Box sampleDescriptions = find("moov", "trak", "mdia", "minf", "stbl", "stsd");
         return children(sampleDescriptions.payloadStart() + 8, sampleDescriptions.end()).get(0); // after version/flags and entry count
     }
 
     /** Width and height stored in a visual sample entry such as {@code avc1}. */
-    int[] sampleEntrySize(Box entry) {
+    public int[] sampleEntrySize(Box entry) {
         int offset = entry.payloadStart() + 24; // reserved(6), data reference index(2), pre_defined and reserved(16)
         return new int[] {Short.toUnsignedInt(file.getShort(offset)), Short.toUnsignedInt(file.getShort(offset + 2))};
     }
 
     /** The movie duration from {@code mvhd}, in seconds. */
-    double durationSeconds() {
+    public double durationSeconds() {
         Box header = find("moov", "mvhd");
         int version = file.get(header.payloadStart());
         int fields = header.payloadStart() + 4;
@@ -50,7 +50,7 @@ final class Mp4Boxes {
         return Integer.toUnsignedLong(file.getInt(fields + 12)) / (double) Integer.toUnsignedLong(file.getInt(fields + 8));
     }
 
-    Box find(String... path) {
+    public Box find(String... path) {
         int start = 0;
         int end = file.limit();
         Box found = null;

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.adapter.provider.UnifiedProviderClient;
 import dev.reelay.adapter.provider.apimart.ApiMartProviderClient;
+import dev.reelay.adapter.provider.unified.UnifiedProviderClient;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.ProviderClient.JobStatus.State;
 import java.net.http.HttpClient;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
 /**
  * The cancel endpoint Reelay ASSUMES for the unified aggregator and APIMart ({@code POST /v1/tasks/{id}/cancel},
- * no seed documents one), in their sandboxes: over raw HTTP, and through Reelay's production adapters.
+ * no vendor documents one), in their sandboxes: over raw HTTP, and through Reelay's production adapters.
  */
 class SandboxCancelTest {
     private static final ObjectMapper JSON = new ObjectMapper();

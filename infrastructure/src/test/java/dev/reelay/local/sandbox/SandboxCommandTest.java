@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.local.SandboxCommand;
+import dev.reelay.local.sandbox.kling.KlingClient;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.provider.ProviderErrors;
 import dev.reelay.adapter.provider.kling.KlingErrors;
 import dev.reelay.domain.provider.ProviderErrorKind;
+import dev.reelay.local.sandbox.kling.KlingClient;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import java.awt.Color;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

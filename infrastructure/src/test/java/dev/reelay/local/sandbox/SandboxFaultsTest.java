@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.local.sandbox.unified.UnifiedClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

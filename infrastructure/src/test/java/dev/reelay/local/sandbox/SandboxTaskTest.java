@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.unified.UnifiedDialect;
+import dev.reelay.local.sandbox.unified.UnifiedJobParser;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

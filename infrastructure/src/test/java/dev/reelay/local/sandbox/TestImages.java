@@ -1,18 +1,22 @@
 package dev.reelay.local.sandbox;
 
+import com.sun.net.httpserver.HttpServer;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
-final class TestImages {
+public final class TestImages {
     private TestImages() {
     }
 
-    static BufferedImage solid(Color colour, int width, int height) {
+    public static BufferedImage solid(Color colour, int width, int height) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D graphics = image.createGraphics();
         graphics.setColor(colour);
@@ -21,7 +25,7 @@ final class TestImages {
         return image;
     }
 
-    static byte[] png(BufferedImage image) {
+    public static byte[] png(BufferedImage image) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", bytes);
@@ -32,7 +36,7 @@ final class TestImages {
     }
 
     /** Mean red, green and blue over the whole image. */
-    static double[] averageColour(BufferedImage image) {
+    public static double[] averageColour(BufferedImage image) {
         double[] sums = new double[3];
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
@@ -44,5 +48,23 @@ final class TestImages {
         }
         double pixels = (double) image.getWidth() * image.getHeight();
         return new double[] {sums[0] / pixels, sums[1] / pixels, sums[2] / pixels};
+    }
+
+    /** Serves fixed files on 127.0.0.1, as the frames' public URLs would be. */
+    public static HttpServer host(Map<String, byte[]> files) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                byte[] file = files.get(exchange.getRequestURI().getPath());
+                exchange.sendResponseHeaders(file == null ? 404 : 200, file == null ? -1 : file.length);
+                if (file != null) {
+                    try (OutputStream body = exchange.getResponseBody()) {
+                        body.write(file);
+                    }
+                }
+            }
+        });
+        server.start();
+        return server;
     }
 }

@@ -11,17 +11,16 @@ import dev.reelay.port.ProviderClient;
 
 import java.net.URI;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 import static dev.reelay.adapter.provider.VendorHttp.putIfPresent;
 import static dev.reelay.adapter.provider.VendorHttp.text;
 
 /**
- * APIMart's dialect for Kling v3 (seed 002): {@code POST /v1/videos/generations} with model
+ * APIMart's dialect for Kling v3 (docs/vendors.md): {@code POST /v1/videos/generations} with model
  * {@code kling-v3}, {@code GET /v1/tasks/{task_id}}, bearer API key.
  *
- * <p>The seed documents the request fields but not the answers' envelope beyond "status code, 200
+ * <p>APIMart documents the request fields but not the answers' envelope beyond "status code, 200
  * on success" and "data array". Assumed, from APIMart's public examples, and read tolerantly:
  * <ul>
  *   <li>create answers {@code {"code":200,"data":[{"status":"submitted","task_id":"task_..."}]}};
@@ -45,21 +44,20 @@ import static dev.reelay.adapter.provider.VendorHttp.text;
  * </ul>
  *
  * <p>Request mapping: quality {@code 720p}/{@code 1080p}/{@code 4k} is {@code mode}
- * {@code std}/{@code pro}/{@code 4k}; {@code duration} an unquoted integer (the seed warns a quoted
+ * {@code std}/{@code pro}/{@code 4k}; {@code duration} an unquoted integer (APIMart warns a quoted
  * one fails); {@code image_urls} the first frame, then the last; {@code audio} is always sent, so
  * silence never depends on an undocumented default; {@code watermark} from
  * {@code watermark_info.enabled}; {@code multi_prompt} shots as {@code {index, prompt, duration}}
- * with integers (index numbered from 1 when a shot has none). The seed names the subject list only
+ * with integers (index numbered from 1 when a shot has none). APIMart names the subject list only
  * in prose ("Reference subject list, up to 3 subjects", created on the fly from {@code name},
  * {@code description}, {@code element_input_urls}); it is sent as {@link #SUBJECTS_FIELD}, Kling's
  * own name for its reference subject list, which APIMart relays. Model parameters APIMart has no
  * field for ({@code cfg_scale}, {@code element_list} ids, voices, camera, masks) are refused.
  */
 public final class ApiMartProviderClient implements ProviderClient {
-    public static final String NAME = "apimart";
+    public static final String NAME = ApiMartVendor.NAME;
     static final String MODEL = "kling-v3";
     static final String SUBJECTS_FIELD = "element_list";
-    private static final Set<String> PARAMS = Set.of("multi_shot", "shot_type", "multi_prompt", "subjects", "watermark_info");
 
     private final VendorHttp vendor;
     private final ObjectMapper json;
@@ -85,7 +83,7 @@ public final class ApiMartProviderClient implements ProviderClient {
     }
 
     private ObjectNode request(ProviderJob job) {
-        vendor.requireOnly(job.modelParams(), PARAMS);
+        vendor.requireOnly(job.modelParams(), ApiMartVendor.PARAMETERS);
         if (job.imageStart() == null && job.imageEnd() != null) {
             throw vendor.invalidRequest("APIMart refuses a last frame without a first frame");
         }

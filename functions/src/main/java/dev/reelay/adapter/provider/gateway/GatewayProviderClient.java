@@ -9,7 +9,6 @@ import dev.reelay.port.ProviderClient;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 import dev.reelay.adapter.provider.VendorHttp;
@@ -18,7 +17,7 @@ import static dev.reelay.adapter.provider.VendorHttp.putIfPresent;
 import static dev.reelay.adapter.provider.VendorHttp.text;
 
 /**
- * An OpenAI-style gateway (seed 003, the shape of the open-source new-api gateway's video routes):
+ * An OpenAI-style gateway (docs/vendors.md; the shape of the open-source new-api gateway's video routes):
  * {@code POST /v1/video/generations}, {@code GET /v1/videos/{task_id}}, bearer API key.
  *
  * <p>Request mapping: the model id {@code kling-v3-{std|pro}-{silent|audio}} carries tier and sound
@@ -27,7 +26,7 @@ import static dev.reelay.adapter.provider.VendorHttp.text;
  * own fields go under {@code extra_body}: {@code negative_prompt}, {@code cfg_scale},
  * {@code multi_prompt} and {@code element_list} as Reelay holds them, and {@code shot_type}, where
  * the gateway spells {@code intelligent} what Kling and Reelay call {@code intelligence}.
- * {@code multi_shot} has no field: the gateway infers it from the shots. In image mode the seed
+ * {@code multi_shot} has no field: the gateway infers it from the shots. In image mode the gateway's documentation
  * forbids {@code prompt} next to {@code extra_body.multi_prompt}, so the shots' prompts go alone.
  * Parameters it has no field for (subjects, voices, camera, masks, watermark) are refused.
  *
@@ -41,8 +40,7 @@ import static dev.reelay.adapter.provider.VendorHttp.text;
  * {@code callback_url} is sent, a job-object-shaped callback body is read, anything else is not ours.
  */
 public final class GatewayProviderClient implements ProviderClient {
-    public static final String NAME = "gateway";
-    private static final Set<String> PARAMS = Set.of("multi_shot", "shot_type", "multi_prompt", "element_list", "cfg_scale");
+    public static final String NAME = GatewayVendor.NAME;
 
     private final VendorHttp vendor;
     private final ObjectMapper json;
@@ -68,7 +66,7 @@ public final class GatewayProviderClient implements ProviderClient {
     }
 
     private ObjectNode request(ProviderJob job) {
-        vendor.requireOnly(job.modelParams(), PARAMS);
+        vendor.requireOnly(job.modelParams(), GatewayVendor.PARAMETERS);
         String tier = switch (job.quality()) {
             case "720p" -> "std";
             case "1080p" -> "pro";

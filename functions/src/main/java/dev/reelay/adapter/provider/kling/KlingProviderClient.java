@@ -31,7 +31,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Kling's official API (seed 001): {@code POST /v1/videos/{image2video,text2video}}, {@code GET
+ * Kling's official API (docs/vendors.md): {@code POST /v1/videos/{image2video,text2video}}, {@code GET
  * /v1/videos/{route}/{task_id}}, every answer in the envelope {@code {"code","message","request_id","data"}}
  * where a non-zero {@code code} is a refusal whatever the HTTP status.
  *
@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * {@code image2video/8375023}), because a query must name the route the task was created on;
  * {@link #query} refuses an id without it.
  *
- * <p>Assumptions where the seed is silent or ambiguous:
+ * <p>Assumptions where Kling's documentation is silent or ambiguous:
  * <ul>
  * <li>Lookup by external id is {@code GET /v1/videos/image2video?external_task_id=<id>}, then the same on
  *     text2video. {@code data} may be a task object or a list; a listed task counts only if its
@@ -49,12 +49,12 @@ import java.util.function.Supplier;
  * <li>A callback is the bare task object (an envelope-wrapped one is accepted too). It does not say
  *     which route the task came from: unless a {@code task_type}/{@code type}/{@code action} field (top
  *     level or in {@code task_info}) names one, the id is reported as {@code image2video/<id>}.</li>
- * <li>{@code aspect_ratio} goes to text2video only: the seed's image2video has no such field (the frame
+ * <li>{@code aspect_ratio} goes to text2video only: Kling's documented image2video has no such field (the frame
  *     sets the ratio).</li>
- * <li>Advanced parameters outside the seed's list for the route (e.g. {@code subjects}, or masks on
+ * <li>Advanced parameters outside Kling's documented list for the route (e.g. {@code subjects}, or masks on
  *     text2video) are refused rather than silently dropped; so is quality {@code 4k}. text2video is
- *     assumed to take the rest of the list (the seed documents image2video only).</li>
- * <li>Loosely typed parameters are sent in the documented types: {@code multi_shot} a boolean (one seed
+ *     assumed to take the rest of the list (Kling documents image2video only).</li>
+ * <li>Loosely typed parameters are sent in the documented types: {@code multi_shot} a boolean (one documented
  *     example sends {@code "true"}), {@code multi_prompt[].duration} a string, {@code index} an int,
  *     numeric {@code element_list[].element_id} a long, {@code cfg_scale} a number.</li>
  * <li>1003/1004 (token not yet valid / expired), or a 401 whose body could not be read, get one fresh
@@ -64,15 +64,13 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class KlingProviderClient implements ProviderClient {
-    public static final String NAME = "kling";
+    public static final String NAME = KlingVendor.NAME;
     static final String MODEL_NAME = "kling-v3";
 
     /** Kling's two creation routes, each serving one Reelay model. */
     enum Route {
-        IMAGE2VIDEO("image2video", "kling-v3-image-to-video", Set.of("multi_shot", "shot_type", "multi_prompt",
-                "element_list", "voice_list", "camera_control", "static_mask", "dynamic_masks", "cfg_scale", "watermark_info")),
-        TEXT2VIDEO("text2video", "kling-v3-text-to-video", Set.of("multi_shot", "shot_type", "multi_prompt",
-                "element_list", "voice_list", "camera_control", "cfg_scale", "watermark_info"));
+        IMAGE2VIDEO("image2video", "kling-v3-image-to-video", KlingVendor.IMAGE_TO_VIDEO_PARAMETERS),
+        TEXT2VIDEO("text2video", "kling-v3-text-to-video", KlingVendor.TEXT_TO_VIDEO_PARAMETERS);
 
         final String path;
         final String reelayModel;
@@ -196,7 +194,7 @@ public final class KlingProviderClient implements ProviderClient {
         return Base64.getEncoder().encodeToString(bytes);
     }
 
-    /** Brings loosely typed values to the seed's types: booleans, string durations, numeric ids. */
+    /** Brings loosely typed values to Kling's documented types: booleans, string durations, numeric ids. */
     private JsonNode param(String name, JsonNode value) {
         return switch (name) {
             case "multi_shot" -> value.isTextual() ? json.getNodeFactory().booleanNode(bool(value.asText())) : value;

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 /**
- * The APIMart adapter against seed 002, played by a local fake APIMart. The seed names its seven
- * use cases without showing their bodies, so each expected body below is built from the seed's
+ * The APIMart adapter against APIMart's documentation, played by a local fake APIMart. It names its seven
+ * use cases without showing their bodies, so each expected body below is built from its
  * field documentation (example values taken from it where it gives one); case 1 also matches
  * APIMart's public curl example. Reelay always states the sound, so every body says
  * {@code "audio"} explicitly rather than leaning on an undocumented default.
@@ -61,7 +61,7 @@ class ApiMartProviderClientTest {
         });
     }
 
-    static Stream<Arguments> seedUseCases() {
+    static Stream<Arguments> documentedUseCases() {
         String beach = "a golden retriever running on the beach, sunset, cinematic";
         return Stream.of(
                 Arguments.of("Case 1: Text-to-Video (Standard Mode)",
@@ -86,7 +86,7 @@ class ApiMartProviderClientTest {
                         job("Waves crash on the rocks, seagulls cry", null, null, null, 5, "720p", "on", "16:9", Map.of()), """
                         {"model":"kling-v3","prompt":"Waves crash on the rocks, seagulls cry","mode":"std","duration":5,
                          "aspect_ratio":"16:9","audio":true}"""),
-                // Reelay holds shots as Kling writes them (quoted durations); APIMart gets plain numbers. The seed lets
+                // Reelay holds shots as Kling writes them (quoted durations); APIMart gets plain numbers. APIMart lets
                 // multi-shot jobs omit the top-level prompt, and its support matrix has 15 s in std mode only.
                 Arguments.of("Case 7: Multi-Shot Storyboard (customize, 15 seconds, portrait with audio)",
                         job(null, null, null, null, 15, "720p", "on", "9:16", Map.of("multi_shot", true, "shot_type", "customize",
@@ -99,7 +99,7 @@ class ApiMartProviderClientTest {
                            {"index":1,"prompt":"A chef chops vegetables","duration":5},
                            {"index":2,"prompt":"The pan flares up","duration":5},
                            {"index":3,"prompt":"The chef plates the dish and smiles","duration":5}]}"""),
-                // Not one of the seven cases: the seed's subject and watermark fields, with its prompt example, in 4K mode.
+                // Not one of the seven cases: the documented subject and watermark fields, with its prompt example, in 4K mode.
                 Arguments.of("Subjects created on the fly, watermark, 4K",
                         job("@element_dog chasing @element_cat on grass", null, FIRST, null, 5, "4k", "off", "16:9", Map.of(
                                 "watermark_info", Map.of("enabled", true),
@@ -120,8 +120,8 @@ class ApiMartProviderClientTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("seedUseCases")
-    void sendsTheSeedsUseCases(String useCase, ProviderJob job, String expected) throws IOException {
+    @MethodSource("documentedUseCases")
+    void sendsTheDocumentedUseCases(String useCase, ProviderJob job, String expected) throws IOException {
         vendor.answer(200, CREATED);
 
         assertThat(client.submit(job).providerTaskId()).isEqualTo("task_01");
@@ -131,7 +131,7 @@ class ApiMartProviderClientTest {
         assertThat(request.path()).isEqualTo("/v1/videos/generations");
         assertThat(request.authorization()).isEqualTo("Bearer sk-apimart");
         assertThat(JSON.readTree(request.body())).isEqualTo(JSON.readTree(expected));
-        // The seed: "Must be a plain number (e.g. 6), do not add quotes, otherwise an error will occur".
+        // APIMart's documentation: "Must be a plain number (e.g. 6), do not add quotes, otherwise an error will occur".
         assertThat(request.body()).contains("\"duration\":" + job.durationSeconds()).doesNotContain("\"duration\":\"");
     }
 

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
-/** The gateway adapter against seed 003's curl examples and answers, played by a local fake gateway. */
+/** The gateway adapter against the gateway's documented curl examples and answers, played by a local fake gateway. */
 class GatewayProviderClientTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CREATED = """
@@ -54,7 +54,7 @@ class GatewayProviderClientTest {
         });
     }
 
-    static Stream<Arguments> seedExamples() {
+    static Stream<Arguments> documentedExamples() {
         return Stream.of(
                 Arguments.of("Text-To-Video Example", job(
                         "A wide cinematic shot of a traveler walking through dusty desert ruins, cloak moving in the wind, slow pullback, natural motion.",
@@ -102,8 +102,8 @@ class GatewayProviderClientTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("seedExamples")
-    void sendsTheSeedsCurlExamples(String example, ProviderJob job, String expected) throws IOException {
+    @MethodSource("documentedExamples")
+    void sendsTheDocumentedCurlExamples(String example, ProviderJob job, String expected) throws IOException {
         vendor.answer(200, CREATED);
 
         assertThat(client.submit(job).providerTaskId()).isEqualTo("task_xxx");
@@ -116,7 +116,7 @@ class GatewayProviderClientTest {
     }
 
     @Test
-    void readsTheSeedsQueryAnswer() {
+    void readsTheDocumentedQueryAnswer() {
         vendor.answer(200, """
                 {"id":"task_xxx","task_id":"task_xxx","object":"video.generation.job","model":"kling-v3-pro-audio",
                  "status":"completed","progress":100,"video_url":"https://example.com/output.mp4"}""");
@@ -189,7 +189,7 @@ class GatewayProviderClientTest {
         assertThat(vendor.requests()).isEmpty();
     }
 
-    /** Seed: "Passing both prompt and extra_body.multi_prompt in image mode" is an error; multi_shot has no field. */
+    /** The gateway's documentation: "Passing both prompt and extra_body.multi_prompt in image mode" is an error; multi_shot has no field. */
     @Test
     void imageModeShotsGoWithoutThePrompt() throws IOException {
         vendor.answer(200, CREATED);

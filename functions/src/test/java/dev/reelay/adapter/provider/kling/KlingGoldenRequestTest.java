@@ -23,8 +23,8 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Each curl example of seed 001, expressed as a {@link ProviderJob}, must come out as the documented
- * body on the documented path. The seed's bodies (in {@code golden/kling/}) differ from what Reelay
+ * Each curl example of Kling's documentation (docs/vendors.md), expressed as a {@link ProviderJob}, must come out as the documented
+ * body on the documented path. The documented bodies (in {@code golden/kling/}) differ from what Reelay
  * sends in ways normalised here, each for a stated reason:
  * <ul>
  * <li>{@code model_name}: two examples show {@code kling-v2-6}; Reelay only serves {@code kling-v3}.</li>
@@ -115,7 +115,7 @@ class KlingGoldenRequestTest {
         assertSentAsDocumented(job, "/v1/videos/image2video", expected, "image2video/860001");
     }
 
-    private void assertSentAsDocumented(ProviderJob job, String path, ObjectNode seedBody, String expectedTaskId)
+    private void assertSentAsDocumented(ProviderJob job, String path, ObjectNode documentedBody, String expectedTaskId)
             throws Exception {
         kling.accepted("860001");
 
@@ -125,23 +125,23 @@ class KlingGoldenRequestTest {
         assertThat(sent.method()).isEqualTo("POST");
         assertThat(sent.path()).isEqualTo(path);
         assertThat(sent.contentType()).startsWith("application/json");
-        assertThat(sent.json()).isEqualTo(normalised(seedBody));
+        assertThat(sent.json()).isEqualTo(normalised(documentedBody));
         assertThat(Jwt.verifiedClaims(sent.bearer(), SECRET_KEY).path("iss").asText()).isEqualTo(ACCESS_KEY);
         assertThat(submission).isEqualTo(new Submission(expectedTaskId, 0));
     }
 
     /** The normalisations every example needs; see the class comment. */
-    private static JsonNode normalised(ObjectNode seedBody) {
-        seedBody.put("model_name", "kling-v3");
+    private static JsonNode normalised(ObjectNode documentedBody) {
+        documentedBody.put("model_name", "kling-v3");
         List<String> empty = new ArrayList<>();
-        seedBody.fields().forEachRemaining(field -> {
+        documentedBody.fields().forEachRemaining(field -> {
             if (field.getValue().isTextual() && field.getValue().asText().isEmpty()) {
                 empty.add(field.getKey());
             }
         });
-        seedBody.remove(empty);
-        seedBody.put("external_task_id", TASK_ID);
-        return seedBody;
+        documentedBody.remove(empty);
+        documentedBody.put("external_task_id", TASK_ID);
+        return documentedBody;
     }
 
     private static ObjectNode golden(String name) throws IOException {

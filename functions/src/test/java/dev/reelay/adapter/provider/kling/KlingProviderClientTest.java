@@ -96,7 +96,7 @@ class KlingProviderClientTest {
     }
 
     @Test
-    void passesEveryAdvancedParameterInTheSeedsTypes() throws Exception {
+    void passesEveryAdvancedParameterInItsDocumentedTypes() throws Exception {
         kling.accepted("1");
         Map<String, Object> params = Map.of(
                 "element_list", List.of(Map.of("element_id", "160"), Map.of("element_id", 161L)),

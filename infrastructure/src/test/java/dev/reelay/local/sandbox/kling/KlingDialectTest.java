@@ -1,10 +1,15 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.kling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.reelay.local.sandbox.CallbackReceiver;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
+import dev.reelay.local.sandbox.TestImages;
 import java.awt.Color;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -149,7 +154,7 @@ class KlingDialectTest {
         assertThat(sandbox.taskIds()).isEmpty();
     }
 
-    /** Seed 001's model_name enum; without one (or with a blank one) the API uses its default, kling-v1. */
+    /** Kling's documented model_name enum; without one (or with a blank one) the API uses its default, kling-v1. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1", "kling-v2-1-master",
             "kling-v2-5-turbo", "kling-v2-6", "kling-v3", "(blank)", "(none)"})
@@ -168,7 +173,7 @@ class KlingDialectTest {
     }
 
     @Test
-    void acceptsTheSeedsMultiShotShapeWithBlankOptionalFieldsAndAnIntegerDuration() throws Exception {
+    void acceptsTheDocumentedMultiShotShapeWithBlankOptionalFieldsAndAnIntegerDuration() throws Exception {
         ObjectNode body = KlingClient.textToVideo("").put("multi_shot", "true").put("shot_type", "customize").put("duration", 5)
                 .put("callback_url", "").put("external_task_id", "").put("negative_prompt", "").put("aspect_ratio", "9:16");
         body.putArray("multi_prompt").add(shot(1, "Two friends talk", "2")).add(shot(2, "A runner sprints", "3"));

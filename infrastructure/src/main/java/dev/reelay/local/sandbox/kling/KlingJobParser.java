@@ -1,7 +1,13 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.kling;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.AspectRatio;
+import dev.reelay.local.sandbox.ImageInput;
+import dev.reelay.local.sandbox.Job;
+import dev.reelay.local.sandbox.Quality;
+import dev.reelay.local.sandbox.RequestFields;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
@@ -10,16 +16,16 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Checks a Kling create request (seed 001) on image2video or text2video and turns it into a {@link Job}.
+ * Checks a Kling create request (docs/vendors.md) on image2video or text2video and turns it into a {@link Job}.
  * Blank strings count as absent: Kling's own examples send {@code "callback_url": ""} and the like.
  */
 final class KlingJobParser {
     static final String IMAGE2VIDEO = "image2video";
     static final String TEXT2VIDEO = "text2video";
-    /** Every {@code model_name} of the seed's enum; the sandbox renders them all alike. */
+    /** Every {@code model_name} of Kling's documented enum; the sandbox renders them all alike. */
     static final List<String> MODELS = List.of("kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
             "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3");
-    /** What the API uses without a {@code model_name} (the legacy {@code model} field is ignored, as the seed says). */
+    /** What the API uses without a {@code model_name} (the legacy {@code model} field is ignored, as Kling's documentation says). */
     private static final String DEFAULT_MODEL = "kling-v1";
     private static final int MAX_PROMPT = 2500;
     private static final int MAX_SHOT_PROMPT = 512;
@@ -47,7 +53,7 @@ final class KlingJobParser {
         boolean multiShot = flag(body, "multi_shot");
         boolean customShots = multiShot && RequestFields.oneOf(body, "shot_type", List.of("customize", "intelligence"))
                 .orElseThrow(() -> invalid("shot_type is required when multi_shot is true")).equals("customize");
-        // With custom shots the top-level prompt is ignored (the seed calls it "invalid"); the shots' prompts seed the backdrop.
+        // With custom shots the top-level prompt is ignored (Kling calls it "invalid"); the shots' prompts make the backdrop.
         String prompt = customShots ? shotPrompts(body, duration) : limitedText(body, "prompt", MAX_PROMPT);
         if (prompt.isBlank()) {
             throw invalid("prompt is required unless multi_shot is true with shot_type customize");
@@ -78,7 +84,7 @@ final class KlingJobParser {
                 throw invalid("image_tail, static_mask/dynamic_masks and camera_control are mutually exclusive");
             }
         } else {
-            // The seed's image2video has no aspect_ratio: there the frame sets the shape.
+            // Kling's documented image2video has no aspect_ratio: there the frame sets the shape.
             aspectRatio = RequestFields.oneOf(body, "aspect_ratio", ASPECT_RATIOS).flatMap(AspectRatio::fromLabel);
         }
         // The kit's Job has no end frame without a first frame: a lone image_tail is rendered as a still.
@@ -97,7 +103,7 @@ final class KlingJobParser {
         return Integer.parseInt(digits);
     }
 
-    /** A boolean; the seed's own example sends {@code "multi_shot": "true"}, so "true"/"false" strings pass too. */
+    /** A boolean; Kling's own example sends {@code "multi_shot": "true"}, so "true"/"false" strings pass too. */
     private static boolean flag(JsonNode body, String field) throws ApiError {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
@@ -158,7 +164,7 @@ final class KlingJobParser {
         }
     }
 
-    /** True when elements are referenced; element ids are longs, also accepted as digit strings as one seed example sends them. */
+    /** True when elements are referenced; element ids are longs, also accepted as digit strings as one of Kling's examples sends them. */
     private static boolean checkElements(JsonNode body) throws ApiError {
         JsonNode elements = list(body, "element_list", MAX_ELEMENTS);
         for (JsonNode element : elements) {

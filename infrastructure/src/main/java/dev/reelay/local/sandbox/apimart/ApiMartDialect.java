@@ -1,8 +1,16 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.apimart;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.Call;
+import dev.reelay.local.sandbox.CallbackPolicy;
+import dev.reelay.local.sandbox.Dialect;
+import dev.reelay.local.sandbox.Route;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.TaskSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -10,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * APIMart's Kling v3 video API, seed 002: bearer API key, {@code POST /v1/videos/generations} answering
+ * APIMart's Kling v3 video API (docs/vendors.md): bearer API key, {@code POST /v1/videos/generations} answering
  * {@code {"code":200,"data":[{"status":"submitted","task_id"}]}}, {@code GET /v1/tasks/{task_id}} answering the
  * task under {@code data}, and errors in {@code {"error":{"code","message","type"}}}. APIMart documents no
  * callbacks, so it sends none. It documents no cancel either, but reports a {@code cancelled} status: Reelay
@@ -18,7 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * task still pending or processing, and a 400 {@code task_not_cancellable} for a finished one; so does this
  * sandbox.
  */
-final class ApiMartDialect implements Dialect {
+public final class ApiMartDialect implements Dialect {
     /** Crockford's base32, as APIMart's ULID-like ids ({@code task_01K8SGYNNNVBQTXNR4MM964S7K}) are written. */
     private static final String ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     private static final int ULID_RANDOM_CHARACTERS = 16;
@@ -27,7 +35,7 @@ final class ApiMartDialect implements Dialect {
 
     private final String apiKey;
 
-    ApiMartDialect(SandboxSettings settings) {
+    public ApiMartDialect(SandboxSettings settings) {
         this.apiKey = settings.apiKey();
     }
 

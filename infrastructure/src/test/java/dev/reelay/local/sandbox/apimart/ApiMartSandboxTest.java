@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.apimart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,7 +67,7 @@ class ApiMartSandboxTest {
 
     static Stream<Arguments> invalidRequests() {
         return Stream.of(
-                invalid("quoted duration, as the seed warns", body -> body.put("duration", "5"), "duration must be a plain number"),
+                invalid("quoted duration, as APIMart warns", body -> body.put("duration", "5"), "duration must be a plain number"),
                 invalid("duration below 3", body -> body.put("duration", 2), "duration"),
                 invalid("duration above 15", body -> body.put("duration", 16), "duration"),
                 invalid("fractional duration", body -> body.put("duration", 5.5), "duration"),

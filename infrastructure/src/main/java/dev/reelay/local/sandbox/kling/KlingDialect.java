@@ -1,7 +1,7 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.kling;
 
-import static dev.reelay.local.sandbox.KlingJobParser.IMAGE2VIDEO;
-import static dev.reelay.local.sandbox.KlingJobParser.TEXT2VIDEO;
+import static dev.reelay.local.sandbox.kling.KlingJobParser.IMAGE2VIDEO;
+import static dev.reelay.local.sandbox.kling.KlingJobParser.TEXT2VIDEO;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,7 +10,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.Call;
+import dev.reelay.local.sandbox.CallbackPolicy;
+import dev.reelay.local.sandbox.Dialect;
+import dev.reelay.local.sandbox.Job;
+import dev.reelay.local.sandbox.Quality;
+import dev.reelay.local.sandbox.Route;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.TaskRegistry;
 import dev.reelay.local.sandbox.TaskSnapshot.Status;
+import dev.reelay.local.sandbox.TaskSnapshot;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +38,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
- * Kling's official API, seed 001: a JWT signed with the account's access and secret keys,
+ * Kling's official API (docs/vendors.md): a JWT signed with the account's access and secret keys,
  * {@code POST /v1/videos/{image2video,text2video}}, {@code GET /v1/videos/{route}/{task_id}}, the paged list
  * {@code GET /v1/videos/{route}} (with an {@code external_task_id} filter), every answer in the envelope
  * {@code {"code","message","request_id","data"}}, and the bare task object POSTed on every status change,
  * never retried. A task is found only on the route that created it.
  */
-final class KlingDialect implements Dialect {
+public final class KlingDialect implements Dialect {
     private static final CallbackPolicy CALLBACKS = CallbackPolicy.everyStatusChange();
     private static final String KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     /** Kling's error codes and what its documentation says they mean. */
@@ -64,7 +74,7 @@ final class KlingDialect implements Dialect {
     private record Seen(Status status, Instant at) {
     }
 
-    KlingDialect() {
+    public KlingDialect() {
         this.accessKey = randomKey();
         this.secretKey = randomKey();
         this.jwt = new KlingJwt(accessKey, secretKey);
@@ -92,7 +102,7 @@ final class KlingDialect implements Dialect {
     public List<Route> routes() {
         return Stream.of(IMAGE2VIDEO, TEXT2VIDEO).flatMap(route -> Stream.of(
                 Route.submission("POST", "/v1/videos/" + route, (call, tasks) -> create(route, call, tasks)),
-                // The seed's voice-control example posts to ".../image2video/".
+                // Kling's voice-control example posts to ".../image2video/".
                 Route.submission("POST", "/v1/videos/" + route + "/", (call, tasks) -> create(route, call, tasks)),
                 Route.lookup("GET", "/v1/videos/" + route + "/{task_id}", (call, tasks) -> query(route, call, tasks)),
                 Route.lookup("GET", "/v1/videos/" + route, (call, tasks) -> list(route, call, tasks)))).toList();
@@ -178,7 +188,7 @@ final class KlingDialect implements Dialect {
         return succeeded(data);
     }
 
-    /** By task id or, as the seed allows in the same path, by external_task_id. */
+    /** By task id or, as Kling's documentation allows in the same path, by external_task_id. */
     private JsonNode query(String route, Call call, TaskRegistry tasks) throws ApiError {
         String id = call.pathParam("task_id");
         TaskSnapshot task = tasks.find(id).or(() -> tasks.findByExternalId(id))
@@ -255,7 +265,7 @@ final class KlingDialect implements Dialect {
     }
 
     /**
-     * Units charged once a task succeeds, failures being free. Kling publishes no v3 rates in the seed: the
+     * Units charged once a task succeeds, failures being free. Kling publishes no v3 rates: the
      * sandbox assumes its classic ones, 1.5 units per 5 s in std and 2.5 in pro, doubled with sound.
      */
     private static String unitDeduction(TaskSnapshot task) {

@@ -1,14 +1,20 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.unified;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.AspectRatio;
+import dev.reelay.local.sandbox.ImageInput;
+import dev.reelay.local.sandbox.Job;
+import dev.reelay.local.sandbox.Quality;
+import dev.reelay.local.sandbox.RequestFields;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** Checks a unified aggregator create request against its documented rules (seeds 000 and 004). */
-final class UnifiedJobParser {
+/** Checks a unified aggregator create request against its documented rules (docs/vendors.md). */
+public final class UnifiedJobParser {
     static final String IMAGE_TO_VIDEO = "kling-v3-image-to-video";
     static final String TEXT_TO_VIDEO = "kling-v3-text-to-video";
     private static final List<String> QUALITIES = List.of("720p", "1080p", "4k");
@@ -23,7 +29,7 @@ final class UnifiedJobParser {
     private UnifiedJobParser() {
     }
 
-    static Job parse(JsonNode body) throws ApiError {
+    public static Job parse(JsonNode body) throws ApiError {
         String model = RequestFields.oneOf(body, "model", List.of(IMAGE_TO_VIDEO, TEXT_TO_VIDEO))
                 .orElseThrow(() -> ApiError.invalidParameter("model is required"));
         String prompt = limitedText(body, "prompt");

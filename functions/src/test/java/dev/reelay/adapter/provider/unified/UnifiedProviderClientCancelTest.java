@@ -1,6 +1,7 @@
-package dev.reelay.adapter.provider;
+package dev.reelay.adapter.provider.unified;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.adapter.provider.AssumedCancel;
 import dev.reelay.adapter.provider.gateway.FakeVendor;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;

@@ -1,7 +1,8 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.kling;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.local.sandbox.ApiError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.kling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,13 @@ import dev.reelay.adapter.provider.kling.KlingCredentials;
 import dev.reelay.adapter.provider.kling.KlingProviderClient;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.local.sandbox.CallbackReceiver;
+import dev.reelay.local.sandbox.Mp4Boxes;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
+import dev.reelay.local.sandbox.TestImages;
 import dev.reelay.port.ProviderClient.CallbackReport;
 import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.port.ProviderClient.JobStatus.State;

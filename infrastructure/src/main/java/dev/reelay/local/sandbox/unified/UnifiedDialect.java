@@ -1,8 +1,16 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.unified;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.Call;
+import dev.reelay.local.sandbox.CallbackPolicy;
+import dev.reelay.local.sandbox.Dialect;
+import dev.reelay.local.sandbox.Route;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.TaskSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,22 +19,22 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The unified aggregator's (EvoLink's) Kling v3 video API, seeds 000 and 004: bearer API key,
+ * The unified aggregator's (EvoLink's) Kling v3 video API (docs/vendors.md): bearer API key,
  * {@code POST /v1/videos/generations}, {@code GET /v1/tasks/{id}}, the {@code video.generation.task} object,
  * the {@code {"error":{"code","message","type"}}} envelope, and one callback when a task ends (completed,
- * failed or cancelled), retried at 1, 2 and 4 s. The seeds document no cancel endpoint, but the task object
+ * failed or cancelled), retried at 1, 2 and 4 s. The aggregator documents no cancel endpoint, but the task object
  * has {@code task_info.can_cancel} and a {@code cancelled} status: Reelay ASSUMES
  * {@code POST /v1/tasks/{id}/cancel} answering the task object for a task still pending or processing, and a
  * 400 {@code task_not_cancellable} for a finished one; so does this sandbox.
  */
-final class UnifiedDialect implements Dialect {
+public final class UnifiedDialect implements Dialect {
     private static final String TASK_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final CallbackPolicy CALLBACKS = CallbackPolicy.onceAtEnd(
             Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
 
     private final String apiKey;
 
-    UnifiedDialect(SandboxSettings settings) {
+    public UnifiedDialect(SandboxSettings settings) {
         this.apiKey = settings.apiKey();
     }
 
@@ -78,7 +86,7 @@ final class UnifiedDialect implements Dialect {
             case TASK_NOT_FOUND -> envelope("task_not_found", "not_found_error", error.getMessage());
             case FILE_NOT_FOUND -> envelope("file_not_found", "not_found_error", error.getMessage());
             case NO_ROUTE -> envelope("not_found", "not_found_error", error.getMessage());
-            // The seed names rate_limit_exceeded for 429; a concurrency refusal says which limit it hit.
+            // The aggregator's documentation names rate_limit_exceeded for 429; a concurrency refusal says which limit it hit.
             case CONCURRENCY_LIMIT -> envelope("concurrency_limit_exceeded", "rate_limit_error", error.getMessage());
             case INTERNAL -> envelope("internal_error", "internal_server_error", error.getMessage());
             case VENDOR -> envelope(error.vendorCode().orElseThrow(),
@@ -86,7 +94,7 @@ final class UnifiedDialect implements Dialect {
         };
     }
 
-    /** Codes the seed names (insufficient_quota, model_access_denied, rate_limit_exceeded); the types beyond its examples are guesses. */
+    /** Codes the aggregator documents (insufficient_quota, model_access_denied, rate_limit_exceeded); the types beyond its examples are guesses. */
     @Override
     public SandboxFaults.Refusal typicalRefusal(int status) {
         return switch (status) {
@@ -115,7 +123,7 @@ final class UnifiedDialect implements Dialect {
     }
 
     /** The task object as {@code GET /v1/tasks/{id}} shows it. */
-    ObjectNode taskJson(TaskSnapshot snapshot) {
+    public ObjectNode taskJson(TaskSnapshot snapshot) {
         Usage usage = Usage.of(snapshot.job().quality(), snapshot.job().sound(), snapshot.job().durationSeconds());
         ObjectNode task = JsonNodeFactory.instance.objectNode();
         task.put("created", snapshot.createdAt().getEpochSecond())

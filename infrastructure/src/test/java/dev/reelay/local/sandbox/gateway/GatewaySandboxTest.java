@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.Mp4Boxes;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,8 +33,8 @@ class GatewaySandboxTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String IMAGE = "http://127.0.0.1:1/first.png";
-    /** Seed 003's text-to-video example, verbatim. */
-    private static final String SEED_TEXT_TO_VIDEO = """
+    /** The gateway's documented text-to-video example, verbatim. */
+    private static final String DOCUMENTED_TEXT_TO_VIDEO = """
             {
             "model": "kling-v3-std-silent",
             "prompt": "A wide cinematic shot of a traveler walking through dusty desert ruins, cloak moving in the wind, slow pullback, natural motion.",
@@ -58,7 +62,7 @@ class GatewaySandboxTest {
     @Test
     void refusesAMissingOrWrongApiKeyInOpenAisEnvelope() throws Exception {
         HttpRequest.Builder create = HttpRequest.newBuilder(sandbox.baseUrl().resolve("/v1/video/generations"))
-                .POST(HttpRequest.BodyPublishers.ofString(SEED_TEXT_TO_VIDEO));
+                .POST(HttpRequest.BodyPublishers.ofString(DOCUMENTED_TEXT_TO_VIDEO));
         List<HttpResponse<String>> refused = List.of(
                 send(create),
                 send(create.copy().header("Authorization", "Bearer sk-not-" + sandbox.credential("api_key"))),
@@ -113,7 +117,7 @@ class GatewaySandboxTest {
     @MethodSource("invalidRequests")
     void refusesARequestBreakingADocumentedRuleNamingTheField(String description, Consumer<ObjectNode> change, String named)
             throws Exception {
-        ObjectNode body = (ObjectNode) JSON.readTree(SEED_TEXT_TO_VIDEO);
+        ObjectNode body = (ObjectNode) JSON.readTree(DOCUMENTED_TEXT_TO_VIDEO);
         change.accept(body);
 
         HttpResponse<String> response = create(body.toString());
@@ -127,10 +131,10 @@ class GatewaySandboxTest {
     }
 
     @Test
-    void acceptsTheSeedsTextToVideoExampleAndAnswersWithTheJobObject() throws Exception {
+    void acceptsTheDocumentedTextToVideoExampleAndAnswersWithTheJobObject() throws Exception {
         long before = Instant.now().getEpochSecond();
 
-        HttpResponse<String> created = create(SEED_TEXT_TO_VIDEO);
+        HttpResponse<String> created = create(DOCUMENTED_TEXT_TO_VIDEO);
 
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         JsonNode job = JSON.readTree(created.body());

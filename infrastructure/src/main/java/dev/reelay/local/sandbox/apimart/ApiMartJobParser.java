@@ -1,30 +1,37 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.apimart;
+
+import static dev.reelay.local.sandbox.KlingRelay.ASPECT_RATIOS;
+import static dev.reelay.local.sandbox.KlingRelay.DEFAULT_DURATION_SECONDS;
+import static dev.reelay.local.sandbox.KlingRelay.MAX_DURATION_SECONDS;
+import static dev.reelay.local.sandbox.KlingRelay.MAX_PROMPT_CHARACTERS;
+import static dev.reelay.local.sandbox.KlingRelay.MIN_DURATION_SECONDS;
+import static dev.reelay.local.sandbox.KlingRelay.invalid;
+import static dev.reelay.local.sandbox.KlingRelay.limitedText;
+import static dev.reelay.local.sandbox.KlingRelay.shots;
+import static dev.reelay.local.sandbox.KlingRelay.wholeNumber;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.AspectRatio;
+import dev.reelay.local.sandbox.ImageInput;
+import dev.reelay.local.sandbox.Job;
+import dev.reelay.local.sandbox.Quality;
+import dev.reelay.local.sandbox.RequestFields;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
- * Checks an APIMart create request against its documented rules (seed 002). Fields it does not know are
+ * Checks an APIMart create request against its documented rules (docs/vendors.md). Fields it does not know are
  * ignored, as JSON APIs do; {@code shot_type} and {@code multi_prompt} only count with {@code multi_shot=true}
  * (Kling, which APIMart relays, ignores them otherwise).
  */
 final class ApiMartJobParser {
     static final String MODEL = "kling-v3";
-    /** Where APIMart's on-the-fly subjects go: the seed names the list only in prose; Reelay's adapter uses Kling's name. */
+    /** Where APIMart's on-the-fly subjects go: APIMart names the list only in prose; Reelay's adapter uses Kling's name. */
     static final String SUBJECTS = "element_list";
-    static final int MAX_PROMPT_CHARACTERS = 2500;
-    static final int DEFAULT_DURATION_SECONDS = 5;
-    static final int MIN_DURATION_SECONDS = 3;
-    static final int MAX_DURATION_SECONDS = 15;
-    static final List<String> ASPECT_RATIOS = Arrays.stream(AspectRatio.values()).map(AspectRatio::label).toList();
     private static final List<String> MODES = List.of("std", "pro", "4k");
     private static final List<String> SHOT_TYPES = List.of("customize", "intelligence");
-    private static final int MAX_SHOTS = 6;
-    private static final int MAX_SHOT_PROMPT_CHARACTERS = 512;
     private static final int MAX_IMAGES = 2;
     private static final int MAX_SUBJECTS = 3;
     private static final int MIN_SUBJECT_IMAGES = 2;
@@ -69,77 +76,6 @@ final class ApiMartJobParser {
                 images.stream().findFirst(), images.stream().skip(1).findFirst(), duration, quality, sound,
                 // "May be overridden by image ratio": with a first frame the sandbox keeps the frame's shape.
                 images.isEmpty() ? aspectRatio : Optional.empty(), Optional.empty(), Optional.empty());
-    }
-
-    /**
-     * Kling's storyboard rules, which APIMart restates and the gateway passes on to Kling: 1 to 6 shots indexed
-     * 1, 2, ... in order, each with a prompt of at most 512 characters and a duration of at least 1 s, the
-     * durations adding up to the task's. Returns the shots' prompts.
-     *
-     * @param quotedNumbers whether {@code "5"} counts as 5, as Kling writes shot durations
-     */
-    static List<String> shots(JsonNode shots, String field, int totalSeconds, boolean quotedNumbers) throws ApiError {
-        if (!shots.isArray() || shots.isEmpty() || shots.size() > MAX_SHOTS) {
-            throw invalid(field + " must be a list of 1 to " + MAX_SHOTS + " shots, got " + shots);
-        }
-        List<String> prompts = new ArrayList<>();
-        int sum = 0;
-        for (int i = 0; i < shots.size(); i++) {
-            JsonNode shot = shots.get(i);
-            String name = field + "[" + i + "]";
-            if (!shot.isObject()) {
-                throw invalid(name + " must be an object with index, prompt and duration");
-            }
-            if (wholeNumber(shot.get("index"), name + ".index", 1, MAX_SHOTS, quotedNumbers) != i + 1) {
-                throw invalid(name + ".index must be " + (i + 1) + ": indexes start from 1 and are continuous");
-            }
-            String prompt = limitedText(shot, "prompt", name + ".prompt", MAX_SHOT_PROMPT_CHARACTERS);
-            if (prompt.isBlank()) {
-                throw invalid(name + ".prompt is required");
-            }
-            prompts.add(prompt);
-            sum += wholeNumber(shot.get("duration"), name + ".duration", 1, totalSeconds, quotedNumbers);
-        }
-        if (sum != totalSeconds) {
-            throw invalid(field + " durations add up to " + sum + " s, but duration is " + totalSeconds + " s");
-        }
-        return prompts;
-    }
-
-    /** A whole number from min to max; a quoted one only when quotedNumbers allows it. */
-    static int wholeNumber(JsonNode value, String field, int min, int max, boolean quotedNumbers) throws ApiError {
-        if (value != null && value.isTextual() && !quotedNumbers) {
-            throw invalid(field + " must be a plain number without quotes, got " + value);
-        }
-        OptionalInt number = value == null ? OptionalInt.empty()
-                : value.isIntegralNumber() && value.canConvertToInt() ? OptionalInt.of(value.intValue())
-                : value.isTextual() && value.textValue().strip().matches("\\d{1,6}") ? OptionalInt.of(Integer.parseInt(value.textValue().strip()))
-                : OptionalInt.empty();
-        if (number.isEmpty() || number.getAsInt() < min || number.getAsInt() > max) {
-            throw invalid(field + " must be a whole number from " + min + " to " + max + ", got " + (value == null ? "nothing" : value));
-        }
-        return number.getAsInt();
-    }
-
-    /** The field's text, empty when absent; label names it in refusals. */
-    static String limitedText(JsonNode node, String field, String label, int maxCharacters) throws ApiError {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return "";
-        }
-        if (!value.isTextual()) {
-            throw invalid(label + " must be a string");
-        }
-        String text = value.textValue();
-        int characters = text.codePointCount(0, text.length());
-        if (characters > maxCharacters) {
-            throw invalid(label + " must be at most " + maxCharacters + " characters, got " + characters);
-        }
-        return text;
-    }
-
-    static ApiError invalid(String message) {
-        return ApiError.invalidParameter(message);
     }
 
     private static List<ImageInput> imageUrls(JsonNode body) throws ApiError {

@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.unified;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.reelay.local.sandbox.Mp4Boxes;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
+import dev.reelay.local.sandbox.TestImages;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,24 +43,11 @@ class UnifiedSandboxTest {
     @BeforeEach
     void start() throws IOException {
         sandbox = Sandboxes.unified(SandboxSettings.forTests(), false);
-        imageHost = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        Map<String, byte[]> files = Map.of(
+        imageHost = TestImages.host(Map.of(
                 "/red.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
                 "/blue.png", TestImages.png(TestImages.solid(Color.BLUE, 640, 360)),
                 "/tiny.png", TestImages.png(TestImages.solid(Color.GREEN, 200, 200)),
-                "/notes.txt", "not an image".getBytes(StandardCharsets.UTF_8));
-        imageHost.createContext("/", exchange -> {
-            try (exchange) {
-                byte[] file = files.get(exchange.getRequestURI().getPath());
-                exchange.sendResponseHeaders(file == null ? 404 : 200, file == null ? -1 : file.length);
-                if (file != null) {
-                    try (OutputStream body = exchange.getResponseBody()) {
-                        body.write(file);
-                    }
-                }
-            }
-        });
-        imageHost.start();
+                "/notes.txt", "not an image".getBytes(StandardCharsets.UTF_8)));
     }
 
     @AfterEach

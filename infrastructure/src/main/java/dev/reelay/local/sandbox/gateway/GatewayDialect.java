@@ -1,26 +1,34 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.Call;
+import dev.reelay.local.sandbox.CallbackPolicy;
+import dev.reelay.local.sandbox.Dialect;
+import dev.reelay.local.sandbox.Route;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.TaskSnapshot;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * An OpenAI-style gateway's Kling v3 video API, seed 003 (the shape of the open-source new-api gateway's video
+ * An OpenAI-style gateway's Kling v3 video API (docs/vendors.md; the shape of the open-source new-api gateway's video
  * routes): bearer {@code sk-} key, {@code POST /v1/video/generations} and {@code GET /v1/videos/{task_id}}, both
  * answering the {@code video.generation.job} object, and errors in OpenAI's
  * {@code {"error":{"message","type","param","code"}}}. The gateway documents no callbacks, so it sends none.
  */
-final class GatewayDialect implements Dialect {
+public final class GatewayDialect implements Dialect {
     private static final String TASK_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     private static final int TASK_ID_RANDOM_CHARACTERS = 32;
 
     private final String apiKey;
 
-    GatewayDialect(SandboxSettings settings) {
+    public GatewayDialect(SandboxSettings settings) {
         this.apiKey = settings.apiKey();
     }
 

@@ -1,4 +1,4 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.apimart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,9 +8,15 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.reelay.adapter.http.HttpTransport;
-import dev.reelay.adapter.provider.gateway.GatewayProviderClient;
+import dev.reelay.adapter.provider.apimart.ApiMartProviderClient;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
+import dev.reelay.local.sandbox.Mp4Boxes;
+import dev.reelay.local.sandbox.Sandbox;
+import dev.reelay.local.sandbox.SandboxFaults;
+import dev.reelay.local.sandbox.SandboxSettings;
+import dev.reelay.local.sandbox.Sandboxes;
+import dev.reelay.local.sandbox.TestImages;
 import dev.reelay.port.ProviderClient.JobStatus;
 import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
@@ -22,7 +28,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -34,27 +39,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
-/** Reelay's production gateway adapter, unchanged, against the gateway sandbox. */
-class GatewaySandboxContractTest {
+/** Reelay's production APIMart adapter, unchanged, against the APIMart sandbox. */
+class ApiMartSandboxContractTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpTransport HTTP = new HttpTransport(UrlConnectionHttpClient.create());
     private static final Duration COMPLETION_LIMIT = Duration.ofSeconds(20);
-    /** Reelay holds shots as Kling writes them, durations quoted; the adapter passes them on under extra_body. */
-    private static final Map<String, Object> TWO_SHOTS = Map.of("multi_shot", true, "shot_type", "customize", "multi_prompt", List.of(
-            Map.of("index", 1, "prompt", "The boat rocks on the ripples", "duration", "1"),
-            Map.of("index", 2, "prompt", "It drifts out of view", "duration", "2")));
 
     private final SandboxSettings settings = SandboxSettings.forTests();
     private Sandbox sandbox;
     private HttpServer imageHost;
-    private GatewayProviderClient client;
+    private ApiMartProviderClient client;
 
     @BeforeEach
     void start() throws IOException {
-        sandbox = Sandboxes.gateway(settings, false);
-        imageHost = ApiMartSandboxContractTest.imageHost(Map.of("/first.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
+        sandbox = Sandboxes.apimart(settings, false);
+        imageHost = TestImages.host(Map.of("/first.png", TestImages.png(TestImages.solid(Color.RED, 640, 360)),
                 "/last.png", TestImages.png(TestImages.solid(Color.BLUE, 640, 360))));
-        client = new GatewayProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.credential("api_key"), JSON);
+        client = new ApiMartProviderClient(HTTP, sandbox.baseUrl(), () -> sandbox.credential("api_key"), JSON);
     }
 
     @AfterEach
@@ -65,21 +66,20 @@ class GatewaySandboxContractTest {
 
     static Stream<Arguments> jobs() {
         return Stream.of(
-                Arguments.of("first frame", "/first.png", null, "720p", "off", "9:16", Map.of(), new int[] {320, 180}),
-                Arguments.of("first and last frames", "/first.png", "/last.png", "1080p", "on", null, Map.of(), new int[] {320, 180}),
-                Arguments.of("first frame with shots instead of a prompt", "/first.png", null, "1080p", "off", null, TWO_SHOTS,
-                        new int[] {320, 180}),
-                Arguments.of("text to video", null, null, "720p", "on", "9:16", Map.of("cfg_scale", 0.5), new int[] {180, 320}));
+                Arguments.of("first frame", "/first.png", null, "720p", "off", "9:16", new int[] {320, 180}),
+                Arguments.of("first and last frames", "/first.png", "/last.png", "1080p", "on", null, new int[] {320, 180}),
+                Arguments.of("text to video", null, null, "720p", "off", "9:16", new int[] {180, 320}),
+                Arguments.of("text to video in 4k", null, null, "4k", "on", "1:1", new int[] {320, 320}));
     }
 
-    /** An image's own shape wins over aspect_ratio, which the seed says image-to-video "may not guarantee". */
+    /** An image's own shape wins over aspect_ratio, as APIMart warns it may ("may be overridden by image ratio"). */
     @ParameterizedTest(name = "{0}")
     @MethodSource("jobs")
     void completesAJobAndServesItsVideo(String description, String first, String last, String quality, String sound,
-                                        String aspectRatio, Map<String, Object> params, int[] frameSize) throws Exception {
-        String taskId = client.submit(job(image(first), image(last), quality, sound, aspectRatio, params)).providerTaskId();
+                                        String aspectRatio, int[] frameSize) throws Exception {
+        String taskId = client.submit(job(image(first), image(last), quality, sound, aspectRatio)).providerTaskId();
 
-        assertThat(taskId).matches("task_[A-Za-z0-9]{32}");
+        assertThat(taskId).matches("task_[0-9A-HJKMNP-TV-Z]{26}");
         JobStatus done = awaitFinal(taskId);
         assertThat(done.state()).isEqualTo(State.SUCCEEDED);
         assertThat(done.progress()).isEqualTo(100);
@@ -98,9 +98,9 @@ class GatewaySandboxContractTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"503, PROVIDER_UNAVAILABLE", "429, RATE_LIMITED", "402, QUOTA", "401, AUTH"})
     void aScriptedRefusalSurfacesClassified(int status, ProviderErrorKind kind) {
-        sandbox.faults().refuseSubmissions(1, new GatewayDialect(settings).typicalRefusal(status));
+        sandbox.faults().refuseSubmissions(1, new ApiMartDialect(settings).typicalRefusal(status));
 
-        assertThatThrownBy(() -> client.submit(job(null, null, "720p", "off", null, Map.of())))
+        assertThatThrownBy(() -> client.submit(job(null, null, "720p", "off", null)))
                 .asInstanceOf(type(ProviderException.class)).satisfies(e -> {
                     assertThat(e.kind()).isEqualTo(kind);
                     assertThat(e.httpStatus()).isEqualTo(status);
@@ -114,7 +114,7 @@ class GatewaySandboxContractTest {
         SandboxFaults.LateFailure blocked = SandboxFaults.LateFailure.contentPolicy();
         sandbox.faults().failAfterAcceptance(1, blocked);
 
-        JobStatus done = awaitFinal(client.submit(job(null, null, "720p", "off", null, Map.of())).providerTaskId());
+        JobStatus done = awaitFinal(client.submit(job(null, null, "720p", "off", null)).providerTaskId());
 
         assertThat(done.state()).isEqualTo(State.FAILED);
         assertThat(done.failureMessage()).isEqualTo(blocked.message());
@@ -123,20 +123,19 @@ class GatewaySandboxContractTest {
 
     @Test
     void anUnknownTaskIsNotFound() {
-        assertThatThrownBy(() -> client.query("task_xxx"))
+        assertThatThrownBy(() -> client.query("task_01K8SGYNNNVBQTXNR4MM964S7K"))
                 .asInstanceOf(type(ProviderException.class))
                 .satisfies(e -> assertThat(e.kind()).isEqualTo(ProviderErrorKind.NOT_FOUND));
     }
 
-    private static ProviderJob job(ProviderImage first, ProviderImage last, String quality, String sound, String aspectRatio,
-                                   Map<String, Object> params) {
+    private static ProviderJob job(ProviderImage first, ProviderImage last, String quality, String sound, String aspectRatio) {
         return new ProviderJob("task-reelay-1", first == null ? "kling-v3-text-to-video" : "kling-v3-image-to-video",
-                "A paper boat drifts across a pond", null, first, last, 3, quality, sound, aspectRatio, null, params);
+                "A paper boat drifts across a pond", null, first, last, 3, quality, sound, aspectRatio, null, Map.of());
     }
 
     private ProviderImage image(String path) {
         return path == null ? null : new ProviderImage(URI.create("http://127.0.0.1:" + imageHost.getAddress().getPort() + path), () -> {
-            throw new AssertionError("the gateway takes image URLs; bytes must not be loaded");
+            throw new AssertionError("APIMart takes image URLs; bytes must not be loaded");
         });
     }
 

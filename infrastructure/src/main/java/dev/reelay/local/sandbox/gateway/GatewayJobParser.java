@@ -1,15 +1,22 @@
-package dev.reelay.local.sandbox;
+package dev.reelay.local.sandbox.gateway;
 
-import static dev.reelay.local.sandbox.ApiMartJobParser.MAX_PROMPT_CHARACTERS;
-import static dev.reelay.local.sandbox.ApiMartJobParser.invalid;
-import static dev.reelay.local.sandbox.ApiMartJobParser.limitedText;
+import static dev.reelay.local.sandbox.KlingRelay.MAX_PROMPT_CHARACTERS;
+import static dev.reelay.local.sandbox.KlingRelay.invalid;
+import static dev.reelay.local.sandbox.KlingRelay.limitedText;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.local.sandbox.ApiError;
+import dev.reelay.local.sandbox.AspectRatio;
+import dev.reelay.local.sandbox.ImageInput;
+import dev.reelay.local.sandbox.Job;
+import dev.reelay.local.sandbox.KlingRelay;
+import dev.reelay.local.sandbox.Quality;
+import dev.reelay.local.sandbox.RequestFields;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Checks a gateway create request against its documented rules (seed 003). The model id carries tier and
+ * Checks a gateway create request against its documented rules (docs/vendors.md). The model id carries tier and
  * sound; Kling's own fields sit under {@code extra_body} and follow Kling's rules, since the gateway relays
  * them. Fields it does not know are ignored, as JSON APIs do.
  */
@@ -30,12 +37,12 @@ final class GatewayJobParser {
         if (lastImage.isPresent() && image.isEmpty()) {
             throw invalid("last_image needs image: a last frame is only used with a first frame");
         }
-        Optional<AspectRatio> aspectRatio = RequestFields.oneOf(body, "aspect_ratio", ApiMartJobParser.ASPECT_RATIOS)
+        Optional<AspectRatio> aspectRatio = RequestFields.oneOf(body, "aspect_ratio", KlingRelay.ASPECT_RATIOS)
                 .flatMap(AspectRatio::fromLabel);
         JsonNode durationValue = body.get("duration");
-        int duration = durationValue == null || durationValue.isNull() ? ApiMartJobParser.DEFAULT_DURATION_SECONDS
-                : ApiMartJobParser.wholeNumber(durationValue, "duration", ApiMartJobParser.MIN_DURATION_SECONDS,
-                        ApiMartJobParser.MAX_DURATION_SECONDS, false);
+        int duration = durationValue == null || durationValue.isNull() ? KlingRelay.DEFAULT_DURATION_SECONDS
+                : KlingRelay.wholeNumber(durationValue, "duration", KlingRelay.MIN_DURATION_SECONDS,
+                        KlingRelay.MAX_DURATION_SECONDS, false);
         List<String> shotPrompts = extraBody(body.get("extra_body"), duration);
         boolean shotsReplacePrompt = image.isPresent() && !shotPrompts.isEmpty();
         if (shotsReplacePrompt && !prompt.isBlank()) {
@@ -73,7 +80,7 @@ final class GatewayJobParser {
         }
         JsonNode shots = extra.get("multi_prompt");
         // Kling, where the shots end up, writes shot durations quoted.
-        return shots == null || shots.isNull() ? List.of() : ApiMartJobParser.shots(shots, "extra_body.multi_prompt", duration, true);
+        return shots == null || shots.isNull() ? List.of() : KlingRelay.shots(shots, "extra_body.multi_prompt", duration, true);
     }
 
     private static Optional<ImageInput> imageUrl(JsonNode body, String field) throws ApiError {
