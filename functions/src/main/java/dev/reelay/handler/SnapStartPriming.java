@@ -1,5 +1,6 @@
-package dev.reelay.config;
+package dev.reelay.handler;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
@@ -17,22 +18,6 @@ import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
 import dev.reelay.domain.task.Task;
-import dev.reelay.handler.ArchiveVideoHandler;
-import dev.reelay.handler.AuthorizeApiKeyHandler;
-import dev.reelay.handler.AwaitProviderCallbackHandler;
-import dev.reelay.handler.AwaitProviderSlotHandler;
-import dev.reelay.handler.CancelTaskHandler;
-import dev.reelay.handler.CheckStatusHandler;
-import dev.reelay.handler.DeliverWebhookHandler;
-import dev.reelay.handler.GetTaskHandler;
-import dev.reelay.handler.HandlerPriming;
-import dev.reelay.handler.ListTasksHandler;
-import dev.reelay.handler.ProviderCallbackHandler;
-import dev.reelay.handler.RecordFailureHandler;
-import dev.reelay.handler.SettleBillingHandler;
-import dev.reelay.handler.StartGenerationFromUploadHandler;
-import dev.reelay.handler.SubmitToProviderHandler;
-import dev.reelay.handler.SubmitVideoHandler;
 import org.crac.Context;
 import org.crac.Resource;
 import org.slf4j.Logger;
@@ -78,9 +63,11 @@ import java.util.Map;
 /**
  * SnapStart priming: work done once, just before Lambda snapshots a published version's initialised
  * JVM, so that every instance restored from the snapshot starts with these code paths loaded,
- * initialised and partly compiled instead of paying for them on its first request. {@link AwsClients}
- * registers it as a CRaC {@link Resource}; the Lambda runtime calls {@link #beforeCheckpoint} while
- * publishing a version (on other JVMs, CRaC's global context never does).
+ * initialised and partly compiled instead of paying for them on its first request. {@link AwsFunctions}
+ * registers it as a CRaC {@link Resource} when a handler is built; the Lambda runtime calls
+ * {@link #beforeCheckpoint} while publishing a version (on other JVMs, CRaC's global context never does).
+ * It lives with the handlers because it loads them and warms their JSON mappers: the configuration
+ * that builds the clients knows nothing of the handlers built from it.
  * <p>
  * A snapshot is restored many times, so priming must put nothing into it that has to differ between
  * instances or that may not outlive the publish. Each step below says why it is safe:
@@ -89,7 +76,7 @@ import java.util.Map;
  *   and the only response read is a constant given here;</li>
  *   <li>no credentials are resolved: the SDK's signing and identity stages are never reached (the
  *   clients' credentials providers stay unresolved until a real request), and Secrets Manager is
- *   read on first use only ({@link AwsClients#PROVIDER_CREDENTIALS});</li>
+ *   read on first use only ({@code AwsClients.PROVIDER_CREDENTIALS});</li>
  *   <li>no randomness and no ids: no {@code SecureRandom}, {@code UUID} or task id is touched (the SDK's
  *   request pipeline, which adds a random invocation id, is not run); the sample task's id is a constant
  *   that is never stored or sent, and its times are the epoch, not the clock.</li>
@@ -178,8 +165,9 @@ public final class SnapStartPriming implements Resource {
     }
 
     /**
-     * Safe: the handlers' own mappers read and write constants; the sample task is built in memory
-     * with a constant id, the epoch for its times and the seed price table, and is never stored.
+     * Safe: the handlers' own mappers read and write constants, one sample through each so that their
+     * serializers and deserializers are built; the sample task is built in memory with a constant id,
+     * the epoch for its times and the default price table (docs/vendors.md), and is never stored.
      */
     private static void json() {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "priming", null,
@@ -188,7 +176,13 @@ public final class SnapStartPriming implements Resource {
         Task task = Task.accepted(SAMPLE_TASK_ID, "priming", Instant.EPOCH, request, "inputs/" + SAMPLE_TASK_ID + "/image_start.jpeg",
                 null, PriceTable.seed004().quote(Quality.P1080, Sound.ON, 5));
         try {
-            HandlerPriming.json(SAMPLE_STATE.getBytes(StandardCharsets.UTF_8), TaskRepresentation.of(new TaskView(task, null, null)));
+            WorkflowState state = WorkflowStepHandler.JSON.readValue(SAMPLE_STATE.getBytes(StandardCharsets.UTF_8), WorkflowState.class);
+            byte[] written = WorkflowStepHandler.JSON.writeValueAsBytes(state);
+            APIGatewayV2HTTPResponse answer = HttpExchange.json(200, TaskRepresentation.of(new TaskView(task, null, null)));
+            Object parsedBack = HttpExchange.JSON.readValue(answer.getBody(), Object.class);
+            if (written.length == 0 || answer.getBody().isEmpty() || parsedBack == null) {
+                throw new IllegalStateException("JSON priming produced nothing");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Priming the handlers' JSON", e);
         }
