@@ -37,9 +37,9 @@ public final class SnapStartPrimingProbe {
         }
 
         @Override
-        protected void engineSetSeed(byte[] seed) {
+        protected void engineSetSeed(byte[] bytes) {
             RANDOM_USES.incrementAndGet();
-            delegate.setSeed(seed);
+            delegate.setSeed(bytes);
         }
 
         @Override

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Every model_params rule of the seeds: at least one refusal and one acceptance each, and routing by capability. */
+/** Every model_params rule of the public API (docs/api.md): at least one refusal and one acceptance each, and routing by capability. */
 class ModelParamsTest {
     private static final GenerationRequestParser PARSER = new GenerationRequestParser();
 
