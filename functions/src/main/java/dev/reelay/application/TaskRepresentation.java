@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The public task object, in the unified aggregator's shape (seed 000), plus Reelay's
+ * The public task object, in the unified aggregator's shape (docs/api.md), plus Reelay's
  * {@code result} and {@code timeline}, and the list object of {@code GET /v1/tasks}. Maps and lists,
  * ready for any JSON writer.
  */

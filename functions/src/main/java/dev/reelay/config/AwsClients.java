@@ -3,7 +3,6 @@ package dev.reelay.config;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
-import org.crac.Core;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -18,9 +17,10 @@ import java.util.function.Supplier;
 
 /**
  * The one holder of clients in AWS, built once at class initialisation so that SnapStart's
- * snapshot carries them warm. Every handler's no-arg constructor wires itself from {@link #WIRING}.
- * Building a client resolves no credentials (that happens on its first request, after the restore);
- * {@link #PRIMING} warms the request paths before the snapshot without sending anything.
+ * snapshot carries them warm. Every handler's no-arg constructor wires itself from {@link #WIRING}
+ * (through the handlers' {@code AwsFunctions}, which also registers SnapStart's priming: it warms the
+ * request paths before the snapshot without sending anything). Building a client resolves no
+ * credentials: that happens on its first request, after the restore.
  */
 public final class AwsClients {
     static final ReelayConfig CONFIG = ReelayConfig.fromEnvironment(System.getenv());
@@ -57,12 +57,6 @@ public final class AwsClients {
     public static final Wiring WIRING = new Wiring(CONFIG, DYNAMODB, S3, PRESIGNER, SFN, new HttpTransport(HTTP),
             ProviderClients.create(CONFIG.providers(), new HttpTransport(HTTP), PROVIDER_CREDENTIALS, Wiring.json(), Clock.systemUTC()),
             Clock.systemUTC());
-
-    /**
-     * Runs before SnapStart's snapshot ({@link SnapStartPriming}). Held here because CRaC's global
-     * context keeps only a weak reference to what is registered with it.
-     */
-    static final SnapStartPriming PRIMING = SnapStartPriming.registerWith(Core.getGlobalContext());
 
     private AwsClients() {
     }

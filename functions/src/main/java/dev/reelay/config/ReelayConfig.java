@@ -67,7 +67,7 @@ public record ReelayConfig(
                 false,
                 Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create),
                 Optional.ofNullable(env.get("WEBHOOK_RETRY_SCHEDULE")).filter(v -> !v.isBlank())
-                        .map(WebhookSchedule::parse).orElse(WebhookSchedule.SEED),
+                        .map(WebhookSchedule::parse).orElse(WebhookSchedule.DEFAULT),
                 queuePolicy(env));
     }
 

@@ -158,7 +158,10 @@ public final class Wiring {
                 new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")), steps, clock);
     }
 
-    /** Webhooks get a client of their own: the seed's 10 s timeout, shorter than the shared client's. */
+    /**
+     * Webhooks get a client of their own: the 10 s timeout of the public API's webhooks (docs/api.md),
+     * shorter than the shared client's.
+     */
     public DeliverWebhook deliverWebhook() {
         return deliverWebhook(Optional.empty());
     }

@@ -1,13 +1,12 @@
 package dev.reelay.handler;
 
 import dev.reelay.application.VideoGenerationSteps;
-import dev.reelay.config.AwsClients;
 
 /** State machine task: Streams a finished video from the provider into the archive. */
 public final class ArchiveVideoHandler extends WorkflowStepHandler {
 
     public ArchiveVideoHandler() {
-        this(AwsClients.WIRING.videoGenerationSteps());
+        this(AwsFunctions.WIRING.videoGenerationSteps());
     }
 
     public ArchiveVideoHandler(VideoGenerationSteps steps) {

@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import dev.reelay.application.AuthorizeApiKey;
-import dev.reelay.config.AwsClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +23,7 @@ public final class AuthorizeApiKeyHandler implements RequestHandler<APIGatewayV2
     private final AuthorizeApiKey authorize;
 
     public AuthorizeApiKeyHandler() {
-        this(AwsClients.WIRING.authorizeApiKey());
+        this(AwsFunctions.WIRING.authorizeApiKey());
     }
 
     public AuthorizeApiKeyHandler(AuthorizeApiKey authorize) {

@@ -2,7 +2,6 @@ package dev.reelay.handler;
 
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.WorkflowState;
-import dev.reelay.config.AwsClients;
 
 /**
  * State machine task ({@code .waitForTaskToken}): registers the wait for a provider's callback. The
@@ -12,7 +11,7 @@ public final class AwaitProviderCallbackHandler extends TaskTokenStepHandler {
     private final ProviderCallbackReception reception;
 
     public AwaitProviderCallbackHandler() {
-        this(AwsClients.WIRING.providerCallbackReception());
+        this(AwsFunctions.WIRING.providerCallbackReception());
     }
 
     public AwaitProviderCallbackHandler(ProviderCallbackReception reception) {

@@ -2,7 +2,6 @@ package dev.reelay.handler;
 
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.application.WorkflowState;
-import dev.reelay.config.AwsClients;
 
 /**
  * State machine task ({@code .waitForTaskToken}): a queued task waits for a vendor slot. A grant
@@ -12,7 +11,7 @@ public final class AwaitProviderSlotHandler extends TaskTokenStepHandler {
     private final VideoGenerationSteps steps;
 
     public AwaitProviderSlotHandler() {
-        this(AwsClients.WIRING.videoGenerationSteps());
+        this(AwsFunctions.WIRING.videoGenerationSteps());
     }
 
     public AwaitProviderSlotHandler(VideoGenerationSteps steps) {

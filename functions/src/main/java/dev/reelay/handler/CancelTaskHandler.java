@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.TaskRepresentation;
-import dev.reelay.config.AwsClients;
 import dev.reelay.domain.error.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +18,7 @@ public final class CancelTaskHandler implements RequestHandler<APIGatewayV2HTTPE
     private final CancelTask cancelTask;
 
     public CancelTaskHandler() {
-        this(AwsClients.WIRING.cancelTask());
+        this(AwsFunctions.WIRING.cancelTask());
     }
 
     public CancelTaskHandler(CancelTask cancelTask) {

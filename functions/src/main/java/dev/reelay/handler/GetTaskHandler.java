@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.TaskRepresentation;
-import dev.reelay.config.AwsClients;
 import dev.reelay.domain.error.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +19,7 @@ public final class GetTaskHandler implements RequestHandler<APIGatewayV2HTTPEven
     private final GetTask getTask;
 
     public GetTaskHandler() {
-        this(AwsClients.WIRING.getTask());
+        this(AwsFunctions.WIRING.getTask());
     }
 
     public GetTaskHandler(GetTask getTask) {

@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.TaskRepresentation;
-import dev.reelay.config.AwsClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +15,7 @@ public final class ListTasksHandler implements RequestHandler<APIGatewayV2HTTPEv
     private final ListTasks listTasks;
 
     public ListTasksHandler() {
-        this(AwsClients.WIRING.listTasks());
+        this(AwsFunctions.WIRING.listTasks());
     }
 
     public ListTasksHandler(ListTasks listTasks) {

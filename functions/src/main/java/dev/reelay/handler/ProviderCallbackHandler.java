@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.ProviderCallbackReception;
-import dev.reelay.config.AwsClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +21,7 @@ public final class ProviderCallbackHandler implements RequestHandler<APIGatewayV
     private final ProviderCallbackReception reception;
 
     public ProviderCallbackHandler() {
-        this(AwsClients.WIRING.providerCallbackReception());
+        this(AwsFunctions.WIRING.providerCallbackReception());
     }
 
     public ProviderCallbackHandler(ProviderCallbackReception reception) {

@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3EventNotificationRecord;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification.S3ObjectEntity;
 import dev.reelay.application.StartGenerationFromUpload;
-import dev.reelay.config.AwsClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +22,7 @@ public final class StartGenerationFromUploadHandler implements RequestHandler<S3
     private final StartGenerationFromUpload start;
 
     public StartGenerationFromUploadHandler() {
-        this(AwsClients.WIRING.startGenerationFromUpload());
+        this(AwsFunctions.WIRING.startGenerationFromUpload());
     }
 
     public StartGenerationFromUploadHandler(StartGenerationFromUpload start) {

@@ -7,7 +7,6 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.TaskRepresentation;
 import dev.reelay.application.TaskView;
-import dev.reelay.config.AwsClients;
 import dev.reelay.domain.task.Task;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +17,7 @@ public final class SubmitVideoHandler implements RequestHandler<APIGatewayV2HTTP
     private final SubmitVideoGeneration submit;
 
     public SubmitVideoHandler() {
-        this(AwsClients.WIRING.submitVideoGeneration());
+        this(AwsFunctions.WIRING.submitVideoGeneration());
     }
 
     public SubmitVideoHandler(SubmitVideoGeneration submit) {

@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
  * propagate as exceptions, so the state machine's Retry and Catch see their class names.
  */
 public abstract class WorkflowStepHandler implements RequestStreamHandler {
-    /** Package-visible for {@link HandlerPriming}, which warms it before a SnapStart snapshot. */
+    /** Package-visible for {@link SnapStartPriming}, which warms it before a SnapStart snapshot. */
     static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final UnaryOperator<WorkflowState> step;

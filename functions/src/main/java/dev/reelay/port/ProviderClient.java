@@ -60,10 +60,10 @@ public interface ProviderClient {
      * A job in a vendor-neutral shape. {@code model} is Reelay's public model id
      * ({@code kling-v3-image-to-video} or {@code kling-v3-text-to-video}); {@code quality} is
      * {@code 720p}/{@code 1080p}/{@code 4k}; {@code sound} is {@code on}/{@code off};
-     * {@code modelParams} holds the seed's advanced parameters by their seed names
+     * {@code modelParams} holds the public API's advanced parameters by their public names
      * ({@code multi_shot}, {@code shot_type}, {@code multi_prompt}, {@code element_list},
      * {@code voice_list}, {@code camera_control}, {@code static_mask}, {@code dynamic_masks},
-     * {@code cfg_scale}, {@code watermark_info}, {@code subjects}), empty when none are given.
+     * {@code cfg_scale}, {@code watermark_info}, {@code subjects}; docs/api.md), empty when none are given.
      * {@code externalTaskId} is Reelay's task id; {@code callbackUrl} may be null.
      */
     record ProviderJob(String externalTaskId, String model, String prompt, String negativePrompt,

@@ -75,7 +75,7 @@ class DeliverWebhookTest {
 
     private DeliverWebhook deliverWith(WebhookUrlRules rules) {
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask, secrets, sender, rules,
-                WebhookSchedule.SEED, json, clock);
+                WebhookSchedule.DEFAULT, json, clock);
     }
 
     private Task completedTask(String id, String callbackUrl) {

@@ -282,7 +282,7 @@ class SampleEventsTest {
                 (url, headers, body) -> {
                     sent.add(url.toString());
                     return WebhookSender.Result.delivered(204);
-                }, WebhookUrlRules.STRICT, WebhookSchedule.SEED, new ObjectMapper(), Clock.systemUTC());
+                }, WebhookUrlRules.STRICT, WebhookSchedule.DEFAULT, new ObjectMapper(), Clock.systemUTC());
 
         JsonNode state = step(new DeliverWebhookHandler(deliver), "deliver-webhook.json");
 

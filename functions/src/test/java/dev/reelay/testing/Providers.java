@@ -28,7 +28,10 @@ public final class Providers {
         return PriceTable.parse(UNIFIED_PRICES);
     }
 
-    /** A profile for a fake vendor charging {@code base} USD a second at 720p without sound (the unified aggregator's multipliers). */
+    /**
+     * A profile for a fake vendor charging {@code base} USD a second at 720p without sound, with the
+     * default price table's multipliers (docs/vendors.md).
+     */
     public static ProviderProfile profile(String name, String base) {
         return new ProviderProfile(name, URI.create("https://" + name + ".test"), EnumSet.allOf(Capability.class),
                 PriceTable.parse(UNIFIED_PRICES.replace("base=0.075", "base=" + base) + ";4k/off=2.0;4k/on=3.0"));

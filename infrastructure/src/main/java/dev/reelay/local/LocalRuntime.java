@@ -236,7 +236,7 @@ public final class LocalRuntime implements AutoCloseable {
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
-                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.SEED, settings.queue());
+                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.DEFAULT, settings.queue());
 
             // The dead-letter queues: files under the state directory, or under a directory of this run's own
             // (removed on close, after the functions and the state machine that write there have stopped).

@@ -140,7 +140,7 @@ class EnvironmentContractTest {
             String handler = ((String) function.getValue().get("Handler")).split("::")[0];
             Map<String, String> env = environment(function.getValue());
 
-            // Read once at init by every function (AwsClients): the required keys must be there...
+            // Read once at init by every function (AwsClients, through AwsFunctions): the required keys must be there...
             RecordingEnvironment recording = new RecordingEnvironment(env);
             ReelayConfig config = ReelayConfig.fromEnvironment(recording);
             // ...and every key set must be one the code reads.
@@ -208,9 +208,9 @@ class EnvironmentContractTest {
                 Clock.systemUTC());
     }
 
-    /** The {@code Wiring} method a handler's no-arg constructor calls: {@code AwsClients.WIRING.getTask()}. */
+    /** The {@code Wiring} method a handler's no-arg constructor calls: {@code AwsFunctions.WIRING.getTask()}. */
     private static String wiringFactoryOf(String handlerClass) {
-        Matcher call = Pattern.compile("AwsClients\\.WIRING\\.(\\w+)\\(\\)").matcher(source(handlerClass));
+        Matcher call = Pattern.compile("AwsFunctions\\.WIRING\\.(\\w+)\\(\\)").matcher(source(handlerClass));
         return call.find() ? call.group(1) : null;
     }
 

@@ -6,7 +6,7 @@ import java.util.Map;
  * A validated video generation request in Reelay's public dialect (the unified aggregator's).
  * Optional text fields are {@code null} when absent; {@code provider} pins one vendor;
  * {@code callbackUrl} receives the signed webhook when the task ends; {@code modelParams} holds the
- * validated advanced parameters by their seed names (empty when none).
+ * validated advanced parameters by their public names (docs/api.md; empty when none).
  */
 public record GenerationRequest(
         String model,

@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * Turns the JSON body of {@code POST /v1/videos/generations} (already parsed into maps and lists)
- * into a {@link GenerationRequest}, enforcing every rule of seeds 000 and 004 that can be checked
- * without fetching the images. Each violation names its field.
+ * into a {@link GenerationRequest}, enforcing every rule of the public API (docs/api.md) that can be
+ * checked without fetching the images. Each violation names its field.
  */
 public final class GenerationRequestParser {
     public static final int MAX_PROMPT_CHARS = 2500;

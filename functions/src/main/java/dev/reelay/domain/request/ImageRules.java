@@ -5,7 +5,7 @@ import dev.reelay.domain.media.ImageFacts;
 import dev.reelay.domain.media.ImageInspector;
 import dev.reelay.domain.media.UnsupportedImageException;
 
-/** The seed's image rules: JPG/JPEG/PNG by content, at most 10 MB, sides of 300 px or more, ratio 1:2.5 to 2.5:1. */
+/** The public API's image rules (docs/api.md): JPG/JPEG/PNG by content, at most 10 MB, sides of 300 px or more, ratio 1:2.5 to 2.5:1. */
 public final class ImageRules {
     public static final long MAX_BYTES = 10L * 1024 * 1024;
     public static final int MIN_SIDE_PIXELS = 300;

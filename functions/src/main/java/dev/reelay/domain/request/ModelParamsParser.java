@@ -12,9 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The seed's {@code model_params} (seeds 000, 004 and Kling's 001): multi-shot storyboards,
- * elements, voices, watermark, prompt adherence and camera control. Each violation names its field
- * as {@code model_params.<name>}; the result keeps the seed's names, for the vendor adapters.
+ * The public API's {@code model_params} (docs/api.md; which vendor takes which, docs/vendors.md):
+ * multi-shot storyboards, elements, voices, watermark, prompt adherence and camera control. Each
+ * violation names its field as {@code model_params.<name>}; the result keeps the public names, for
+ * the vendor adapters.
  */
 final class ModelParamsParser {
     static final Set<String> FIELDS = Set.of("multi_shot", "shot_type", "multi_prompt", "element_list", "voice_list",
@@ -145,7 +146,7 @@ final class ModelParamsParser {
     }
 
     /**
-     * An on-the-fly subject (APIMart, seed 002): a name the prompt refers to as {@code @name}, a
+     * An on-the-fly subject (APIMart's, docs/vendors.md): a name the prompt refers to as {@code @name}, a
      * description, and 2 to 4 pictures, the first a frontal one. The vendor fetches the pictures,
      * so they follow the image URL rules: public HTTPS only, even in local mode.
      */

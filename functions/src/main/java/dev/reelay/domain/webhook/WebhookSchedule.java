@@ -5,15 +5,15 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * The waits, in seconds, before each retry of a webhook delivery. The seed's is {@code 1,2,4}:
- * three retries, four attempts in all. A longer one can be configured in the same one-line form,
+ * The waits, in seconds, before each retry of a webhook delivery. The default is {@code 1,2,4}
+ * (docs/api.md): three retries, four attempts in all. A longer one can be configured in the same one-line form,
  * e.g. {@code 1,2,4,30,120,600}.
  */
 public record WebhookSchedule(List<Integer> delaysSeconds) {
     public static final int MAX_RETRIES = 20;
     /** Step Functions could wait longer; a receiver down for a day is not coming back for this task. */
     public static final int MAX_DELAY_SECONDS = 86_400;
-    public static final WebhookSchedule SEED = new WebhookSchedule(List.of(1, 2, 4));
+    public static final WebhookSchedule DEFAULT = new WebhookSchedule(List.of(1, 2, 4));
 
     public WebhookSchedule {
         delaysSeconds = List.copyOf(delaysSeconds);

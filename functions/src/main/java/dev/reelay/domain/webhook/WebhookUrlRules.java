@@ -7,7 +7,7 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * What a webhook address must be (seed 000): HTTPS, at most 2048 characters, and not an internal
+ * What a webhook address must be (docs/api.md): HTTPS, at most 2048 characters, and not an internal
  * address. This checks the URL as written; the resolved address is checked again at delivery time.
  * Local mode may allow {@code http://localhost} receivers, behind a loudly named setting.
  */

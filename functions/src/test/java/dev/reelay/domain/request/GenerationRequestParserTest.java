@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Every request rule of seeds 000 and 004 that holds before images are fetched: one refusal and one acceptance each. */
+/** Every request rule of the public API (docs/api.md) that holds before images are fetched: one refusal and one acceptance each. */
 class GenerationRequestParserTest {
     private static final GenerationRequestParser AWS = new GenerationRequestParser();
     private static final GenerationRequestParser LOCAL = new GenerationRequestParser(true, new WebhookUrlRules(true));
@@ -151,7 +151,7 @@ class GenerationRequestParserTest {
     }
 
     @Test
-    void appliesTheSeedDefaults() {
+    void appliesThePublicApisDefaults() {
         GenerationRequest request = AWS.parse(valid());
         assertThat(request.durationSeconds()).isEqualTo(5);
         assertThat(request.quality()).isEqualTo(Quality.P720);

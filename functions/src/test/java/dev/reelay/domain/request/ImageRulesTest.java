@@ -13,7 +13,7 @@ import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The seed's image rules, checked on real encoded images. */
+/** The public API's image rules (docs/api.md), checked on real encoded images. */
 class ImageRulesTest {
 
     @ParameterizedTest(name = "{0} {1}x{2} is accepted")

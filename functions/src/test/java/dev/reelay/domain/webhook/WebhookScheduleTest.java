@@ -13,15 +13,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WebhookScheduleTest {
 
     @Test
-    void theSeedsScheduleIsThreeRetriesAfterOneTwoAndFourSeconds() {
-        WebhookSchedule seed = WebhookSchedule.SEED;
-        assertThat(seed.delaysSeconds()).containsExactly(1, 2, 4);
-        assertThat(seed.maxAttempts()).isEqualTo(4);
-        assertThat(seed.delayAfter(1)).hasValue(1);
-        assertThat(seed.delayAfter(2)).hasValue(2);
-        assertThat(seed.delayAfter(3)).hasValue(4);
-        assertThat(seed.delayAfter(4)).isEqualTo(OptionalInt.empty());
-        assertThat(seed).hasToString("1,2,4");
+    void theDefaultScheduleIsThreeRetriesAfterOneTwoAndFourSeconds() {
+        WebhookSchedule schedule = WebhookSchedule.DEFAULT;
+        assertThat(schedule.delaysSeconds()).containsExactly(1, 2, 4);
+        assertThat(schedule.maxAttempts()).isEqualTo(4);
+        assertThat(schedule.delayAfter(1)).hasValue(1);
+        assertThat(schedule.delayAfter(2)).hasValue(2);
+        assertThat(schedule.delayAfter(3)).hasValue(4);
+        assertThat(schedule.delayAfter(4)).isEqualTo(OptionalInt.empty());
+        assertThat(schedule).hasToString("1,2,4");
     }
 
     @Test
@@ -29,7 +29,7 @@ class WebhookScheduleTest {
         WebhookSchedule longer = WebhookSchedule.parse(" 1, 2,4,30 ,120,600");
         assertThat(longer.delaysSeconds()).containsExactly(1, 2, 4, 30, 120, 600);
         assertThat(longer.maxAttempts()).isEqualTo(7);
-        assertThat(WebhookSchedule.parse("1,2,4")).isEqualTo(WebhookSchedule.SEED);
+        assertThat(WebhookSchedule.parse("1,2,4")).isEqualTo(WebhookSchedule.DEFAULT);
         assertThat(WebhookSchedule.parse(String.join(",", java.util.Collections.nCopies(20, "5"))).maxAttempts()).isEqualTo(21);
     }
 

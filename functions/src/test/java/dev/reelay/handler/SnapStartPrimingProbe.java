@@ -1,6 +1,8 @@
-package dev.reelay.config;
+package dev.reelay.handler;
 
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.security.Provider;
 import java.security.SecureRandom;
@@ -12,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Run in a JVM of its own by {@link SnapStartPrimingTest}, with the environment Lambda gives the
  * functions but no AWS credentials: counts every use of a {@code SecureRandom} from the start, then
- * initialises {@link AwsClients} as Lambda's init does and primes as the snapshot does. Prints one
+ * initialises {@link AwsFunctions} (and so {@code AwsClients}) as Lambda's init does and primes as the
+ * snapshot does. Prints one
  * line: {@code steps=<the steps> initRandom=<n> primingRandom=<n>}.
  * <p>
  * With {@code control} as its argument it does what priming must not (resolves credentials, draws a
@@ -34,9 +37,9 @@ public final class SnapStartPrimingProbe {
         }
 
         @Override
-        protected void engineSetSeed(byte[] seed) {
+        protected void engineSetSeed(byte[] bytes) {
             RANDOM_USES.incrementAndGet();
-            delegate.setSeed(seed);
+            delegate.setSeed(bytes);
         }
 
         @Override
@@ -72,8 +75,8 @@ public final class SnapStartPrimingProbe {
         if (args.length > 0 && args[0].equals("control")) {
             new SecureRandom().nextInt();
             DefaultCredentialsProvider.builder().build().resolveCredentials();
-            try {
-                AwsClients.DYNAMODB.describeLimits();
+            try (DynamoDbClient dynamoDb = DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).build()) {
+                dynamoDb.describeLimits();
             } catch (RuntimeException expected) {
                 // the stub endpoint answers nonsense; the request was sent, which is the point
             }
@@ -82,7 +85,7 @@ public final class SnapStartPrimingProbe {
         }
 
         long atStart = RANDOM_USES.get();
-        SnapStartPriming priming = AwsClients.PRIMING; // initialises AwsClients, as the handlers' constructors do
+        SnapStartPriming priming = AwsFunctions.PRIMING; // initialises AwsClients, as the handlers' constructors do
         long afterInit = RANDOM_USES.get();
         List<String> steps = priming.prime();
         priming.beforeCheckpoint(null); // what the runtime calls: must not throw either

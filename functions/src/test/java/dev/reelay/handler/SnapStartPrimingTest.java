@@ -1,4 +1,4 @@
-package dev.reelay.config;
+package dev.reelay.handler;
 
 import com.sun.net.httpserver.HttpServer;
 import org.crac.Context;
