@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.VendorStatus;
@@ -102,7 +103,7 @@ public final class UnifiedProviderClient implements ProviderClient {
 
     private JobStatus statusOf(JsonNode task) {
         String status = task.path("status").asText("");
-        JobStatus.State state = VendorStatus.of(status).orElseThrow(() ->
+        JobState state = VendorStatus.of(status).orElseThrow(() ->
                 badAnswer("reported an unknown status '" + status + "' for " + task.path("id").asText()));
         int progress = task.path("progress").asInt(0);
         return switch (state) {
