@@ -2,6 +2,7 @@ package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.provider.Capability;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.pricing.Quote;
@@ -344,12 +345,12 @@ public final class VideoGenerationSteps {
                 return state.processing(checks, 0).completed(status.videoUrl().toString());
             }
             case FAILED, CANCELLED -> {
-                if (status.state() == JobStatus.State.CANCELLED && cancelRequested(state.taskId())) {
+                if (status.state() == JobState.CANCELLED && cancelRequested(state.taskId())) {
                     // Its owner is cancelling the task, which stops this workflow: not a failure.
                     return waitAgain(state, checks);
                 }
                 return state.processing(checks, 0).failed(new Failure(
-                        status.state() == JobStatus.State.FAILED ? "provider_failed" : "provider_cancelled",
+                        status.state() == JobState.FAILED ? "provider_failed" : "provider_cancelled",
                         status.failureMessage() == null ? "The provider reported the job " + status.state().name().toLowerCase(java.util.Locale.ROOT) + "."
                                 : status.failureMessage()));
             }

@@ -1,5 +1,7 @@
 package dev.reelay.port;
 
+import dev.reelay.domain.provider.JobState;
+
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Map;
@@ -79,11 +81,9 @@ public interface ProviderClient {
     }
 
     /** Where a job stands, in one lifecycle whatever the vendor's spelling. */
-    record JobStatus(State state, int progress, URI videoUrl, String failureMessage) {
-        public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
-
+    record JobStatus(JobState state, int progress, URI videoUrl, String failureMessage) {
         public boolean isFinal() {
-            return state == State.SUCCEEDED || state == State.FAILED || state == State.CANCELLED;
+            return state.isFinal();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.reelay.application;
 
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.ProviderTable;
@@ -114,7 +115,7 @@ class ProviderQueueingTest {
         steps.awaitSlot(WorkflowState.queued("task-4", 60), "token-4", "{\"taskId\":\"task-4\"}");
         assertThat(workflow.resumed).isEmpty();
 
-        cheap.status = new ProviderClient.JobStatus(ProviderClient.JobStatus.State.SUCCEEDED, 100, java.net.URI.create("https://v/1.mp4"), null);
+        cheap.status = new ProviderClient.JobStatus(JobState.SUCCEEDED, 100, java.net.URI.create("https://v/1.mp4"), null);
         steps.checkStatus(WorkflowState.submitted("task-1", "cheap", "cheap-1", 10, start.plusSeconds(3600).toString(), false));
 
         assertThat(workflow.resumed).containsEntry("token-4", "{\"taskId\":\"task-4\"}");

@@ -1,6 +1,7 @@
 package dev.reelay.application;
 
 import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
@@ -72,7 +73,7 @@ class VideoGenerationStepsTest {
     void checksBackOffFromTheMinimumToTheMaximum() {
         String id = accepted("task-2");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
-        provider.status = new JobStatus(JobStatus.State.RUNNING, 10, null, null);
+        provider.status = new JobStatus(JobState.RUNNING, 10, null, null);
         state = steps.checkStatus(state);
         assertThat(state.waitSeconds()).isEqualTo(10);
         state = steps.checkStatus(state);
@@ -114,7 +115,7 @@ class VideoGenerationStepsTest {
     void aProviderFailureEndsTheTaskWithTheProvidersMessage() {
         String id = accepted("task-5");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
-        provider.status = new JobStatus(JobStatus.State.FAILED, 30, null, "content policy violation");
+        provider.status = new JobStatus(JobState.FAILED, 30, null, "content policy violation");
         WorkflowState failed = steps.recordFailure(steps.checkStatus(state));
         assertThat(failed.failure().message()).isEqualTo("content policy violation");
         assertThat(store.find(id).orElseThrow().failure().code()).isEqualTo("provider_failed");
@@ -163,7 +164,7 @@ class VideoGenerationStepsTest {
     void aFailedTaskCannotBeSettledAfterwards() {
         String id = accepted("task-6");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
-        provider.status = new JobStatus(JobStatus.State.FAILED, 30, null, "boom");
+        provider.status = new JobStatus(JobState.FAILED, 30, null, "boom");
         steps.recordFailure(steps.checkStatus(state));
         steps.settleBilling(state);
         assertThat(store.settlements).isEmpty();
@@ -178,7 +179,7 @@ class VideoGenerationStepsTest {
                 new TimelineEvent(TimelineEvent.CANCELLED, now, "by its owner"))).isTrue();
         Task cancelled = store.find(id).orElseThrow();
 
-        provider.status = new JobStatus(JobStatus.State.SUCCEEDED, 100, java.net.URI.create("https://cdn.example/v.mp4"), null);
+        provider.status = new JobStatus(JobState.SUCCEEDED, 100, java.net.URI.create("https://cdn.example/v.mp4"), null);
         provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
         WorkflowState ready = steps.checkStatus(state);
         steps.archiveVideo(ready);
@@ -202,7 +203,7 @@ class VideoGenerationStepsTest {
     void theVendorsCancelledWhileItsOwnerIsCancellingIsNotAFailureButAnotherWait() {
         String id = accepted("task-12");
         WorkflowState state = steps.submitToProvider(WorkflowState.start(id));
-        provider.status = new JobStatus(JobStatus.State.CANCELLED, 40, null, null);
+        provider.status = new JobStatus(JobState.CANCELLED, 40, null, null);
 
         assertThat(steps.checkStatus(state).failure().code()).isEqualTo("provider_cancelled");
 

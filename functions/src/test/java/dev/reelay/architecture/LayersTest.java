@@ -1,15 +1,10 @@
 package dev.reelay.architecture;
 
-import com.tngtech.archunit.base.DescribedPredicate;
-import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-import static com.tngtech.archunit.core.domain.Dependency.Predicates.dependencyTarget;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
-import static com.tngtech.archunit.lang.conditions.ArchConditions.onlyHaveDependenciesWhere;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -39,22 +34,10 @@ class LayersTest {
     private static final String JDK = "java..";
     private static final String JDK_EXTENSIONS = "javax..";
 
-    /**
-     * The one dependency of the domain on a port left today: {@code domain.provider.VendorStatus} maps
-     * vendors' spellings onto {@code ProviderClient.JobStatus.State}, an enum of the port. Moving that
-     * enum into the domain changes its users in adapter/provider and in the vendor tests, which are
-     * being restructured on another branch; this exception goes once they take the enum from the domain.
-     */
-    private static final String VENDOR_STATUS = "dev.reelay.domain.provider.VendorStatus";
-    private static final String PORT_JOB_STATE = "dev.reelay.port.ProviderClient$JobStatus$State";
-    private static final DescribedPredicate<Dependency> VENDOR_STATUS_TO_PORT_STATE =
-            Dependency.Predicates.dependency(VENDOR_STATUS, PORT_JOB_STATE);
-
     @ArchTest
     static final ArchRule domainIsPlainJavaAndDependsOnNothingElseOfOurs = classes()
             .that().resideInAPackage(DOMAIN)
-            .should(onlyHaveDependenciesWhere(dependencyTarget(resideInAnyPackage(DOMAIN, JDK, JDK_EXTENSIONS))
-                    .or(VENDOR_STATUS_TO_PORT_STATE)))
+            .should().onlyDependOnClassesThat().resideInAnyPackage(DOMAIN, JDK, JDK_EXTENSIONS)
             .because("the domain is plain Java: our rules, in nobody's terms but our own");
 
     @ArchTest
@@ -103,8 +86,7 @@ class LayersTest {
     @ArchTest
     static final ArchRule noCyclesBetweenTopLevelPackages = slices()
             .matching("dev.reelay.(*)..")
-            .should().beFreeOfCycles()
-            .ignoreDependency(VENDOR_STATUS, PORT_JOB_STATE);
+            .should().beFreeOfCycles();
 
     @ArchTest
     static final ArchRule everyClassIsInALayer = classes()

@@ -4,6 +4,7 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
 import dev.reelay.adapter.provider.Vendors;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.port.ProviderClient;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -131,13 +132,13 @@ class SampleEventsTest {
         assertThat(provider.submitted).hasSize(1);
         assertThat(provider.submitted.get(0).imageStart().url().toString()).contains("inputs/" + TASK);
 
-        provider.status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
+        provider.status = new JobStatus(JobState.RUNNING, 40, null, null);
         JsonNode stillRunning = step(new CheckStatusHandler(steps), "check-status.json");
         assertThat(stillRunning.path("status").asText()).isEqualTo("processing");
         assertThat(stillRunning.path("checks").asInt()).isEqualTo(1);
         assertThat(stillRunning.path("waitSeconds").asInt()).isBetween(10, 60);
 
-        provider.status = new JobStatus(JobStatus.State.SUCCEEDED, 100, URI.create("https://files.provider.example/v.mp4"), null);
+        provider.status = new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://files.provider.example/v.mp4"), null);
         assertThat(step(new CheckStatusHandler(steps), "check-status.json").path("status").asText()).isEqualTo("completed");
 
         provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
@@ -207,7 +208,7 @@ class SampleEventsTest {
         ProviderClient.CallbackReport report = client.parseCallback(event.getBody().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .orElseThrow(() -> new AssertionError(vendor + "'s adapter does not read its own callback event"));
         assertThat(report.providerTaskId()).endsWith(vendorTaskId);
-        assertThat(report.status().state()).isEqualTo(ProviderClient.JobStatus.State.SUCCEEDED);
+        assertThat(report.status().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(report.status().videoUrl()).isNotNull();
 
         ProviderCallbackReception reception = new ProviderCallbackReception(callbacks, Providers.router(provider), store,

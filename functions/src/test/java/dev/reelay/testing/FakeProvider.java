@@ -1,5 +1,6 @@
 package dev.reelay.testing;
 
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.port.ProviderClient;
 
@@ -19,7 +20,7 @@ public final class FakeProvider implements ProviderClient {
     public Submission alreadySubmitted;
     /** Whether a lookup by external id really asks (so "none" means no job): Kling's kind of vendor. */
     public boolean findsJobs = false;
-    public JobStatus status = new JobStatus(JobStatus.State.RUNNING, 40, null, null);
+    public JobStatus status = new JobStatus(JobState.RUNNING, 40, null, null);
     public byte[] video = new byte[0];
     /** What {@link #cancel} answers (or throws, when {@link #cancelRefusal} is set); every call is recorded. */
     public boolean cancels = false;

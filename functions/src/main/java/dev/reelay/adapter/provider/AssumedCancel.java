@@ -1,5 +1,6 @@
 package dev.reelay.adapter.provider;
 
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.VendorStatus;
 import dev.reelay.port.ProviderClient.JobStatus;
@@ -31,11 +32,11 @@ public final class AssumedCancel {
      */
     public static boolean run(Supplier<String> request, Supplier<JobStatus> query) {
         try {
-            return VendorStatus.of(request.get()).map(state -> state == JobStatus.State.CANCELLED).orElse(true);
+            return VendorStatus.of(request.get()).map(state -> state == JobState.CANCELLED).orElse(true);
         } catch (ProviderException e) {
             return switch (e.httpStatus()) {
                 case 404, 405 -> false;
-                case 400, 409 -> query.get().state() == JobStatus.State.CANCELLED;
+                case 400, 409 -> query.get().state() == JobState.CANCELLED;
                 default -> throw e;
             };
         }

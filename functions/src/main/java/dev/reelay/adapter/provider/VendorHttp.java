@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.VendorStatus;
@@ -108,7 +109,7 @@ public final class VendorHttp {
      */
     public JobStatus status(JsonNode task, String taskId, String videoUrl) {
         String status = text(task, "status");
-        JobStatus.State state = VendorStatus.of(status).orElseThrow(() -> badAnswer(status == null
+        JobState state = VendorStatus.of(status).orElseThrow(() -> badAnswer(status == null
                 ? "sent no status for task " + taskId : "reported an unknown status '" + status + "' for task " + taskId));
         return switch (state) {
             case SUCCEEDED -> new JobStatus(state, 100, videoUri(videoUrl, taskId), null);

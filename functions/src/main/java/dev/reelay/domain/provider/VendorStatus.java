@@ -1,7 +1,5 @@
 package dev.reelay.domain.provider;
 
-import dev.reelay.port.ProviderClient.JobStatus.State;
-
 import java.util.Locale;
 import java.util.Optional;
 
@@ -11,16 +9,16 @@ public final class VendorStatus {
     }
 
     /** Empty for a spelling no vendor is known to use. */
-    public static Optional<State> of(String vendorStatus) {
+    public static Optional<JobState> of(String vendorStatus) {
         if (vendorStatus == null) {
             return Optional.empty();
         }
         return switch (vendorStatus.trim().toLowerCase(Locale.ROOT)) {
-            case "submitted", "pending", "queued", "queueing", "waiting", "not_start", "not_started", "created" -> Optional.of(State.QUEUED);
-            case "processing", "running", "in_progress", "generating" -> Optional.of(State.RUNNING);
-            case "succeed", "succeeded", "success", "completed", "complete", "finished", "done" -> Optional.of(State.SUCCEEDED);
-            case "failed", "failure", "fail", "error" -> Optional.of(State.FAILED);
-            case "cancelled", "canceled" -> Optional.of(State.CANCELLED);
+            case "submitted", "pending", "queued", "queueing", "waiting", "not_start", "not_started", "created" -> Optional.of(JobState.QUEUED);
+            case "processing", "running", "in_progress", "generating" -> Optional.of(JobState.RUNNING);
+            case "succeed", "succeeded", "success", "completed", "complete", "finished", "done" -> Optional.of(JobState.SUCCEEDED);
+            case "failed", "failure", "fail", "error" -> Optional.of(JobState.FAILED);
+            case "cancelled", "canceled" -> Optional.of(JobState.CANCELLED);
             default -> Optional.empty();
         };
     }

@@ -1,6 +1,6 @@
 package dev.reelay.domain.provider;
 
-import dev.reelay.port.ProviderClient.JobStatus.State;
+import dev.reelay.domain.provider.JobState;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -12,7 +12,7 @@ class VendorStatusTest {
     @CsvSource({"submitted,QUEUED", "pending,QUEUED", "queued,QUEUED", "processing,RUNNING", "in_progress,RUNNING",
             "succeed,SUCCEEDED", "succeeded,SUCCEEDED", "completed,SUCCEEDED", "SUCCESS,SUCCEEDED",
             "failed,FAILED", "failure,FAILED", "cancelled,CANCELLED", "canceled,CANCELLED"})
-    void everySpellingMapsToOneLifecycle(String vendor, State state) {
+    void everySpellingMapsToOneLifecycle(String vendor, JobState state) {
         assertThat(VendorStatus.of(vendor)).contains(state);
     }
 

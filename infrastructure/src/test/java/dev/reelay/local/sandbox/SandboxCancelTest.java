@@ -9,8 +9,8 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.apimart.ApiMartProviderClient;
 import dev.reelay.adapter.provider.unified.UnifiedProviderClient;
 import dev.reelay.local.sandbox.unified.UnifiedClient;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.port.ProviderClient;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -92,10 +92,10 @@ class SandboxCancelTest {
         String rendering = new UnifiedClient(sandbox).accepted(UnifiedClient.textToVideo("rendering"));
 
         assertThat(client.cancel(rendering)).isTrue();
-        assertThat(client.query(rendering).state()).isEqualTo(State.CANCELLED);
+        assertThat(client.query(rendering).state()).isEqualTo(JobState.CANCELLED);
         assertThat(client.cancel(rendering)).as("already cancelled: confirmed by a query").isTrue();
         assertThat(client.cancel(done)).isFalse();
-        assertThat(client.query(done).state()).isEqualTo(State.SUCCEEDED);
+        assertThat(client.query(done).state()).isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
@@ -117,7 +117,7 @@ class SandboxCancelTest {
         assertThat(answer.at("/data/id").asText()).isEqualTo(rendering);
         assertThat(answer.at("/data/status").asText()).isEqualTo("cancelled");
         assertThat(answer.at("/data/actual_time").isMissingNode()).isFalse();
-        assertThat(client.query(rendering).state()).isEqualTo(State.CANCELLED);
+        assertThat(client.query(rendering).state()).isEqualTo(JobState.CANCELLED);
         assertThat(client.cancel(rendering)).as("already cancelled: confirmed by a query").isTrue();
 
         awaitFinished(client, done);
@@ -125,7 +125,7 @@ class SandboxCancelTest {
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(refused.body()).at("/error/code").asText()).isEqualTo("task_not_cancellable");
         assertThat(client.cancel(done)).isFalse();
-        assertThat(client.query(done).state()).isEqualTo(State.SUCCEEDED);
+        assertThat(client.query(done).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(client.cancel("task_01K8SGYNNNVBQTXNR4MM964S7K")).as("unknown task: 404").isFalse();
     }
 

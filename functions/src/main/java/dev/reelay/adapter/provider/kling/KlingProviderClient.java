@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderErrors;
 import dev.reelay.adapter.provider.VideoDownloads;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.provider.VendorStatus;
@@ -337,7 +338,7 @@ public final class KlingProviderClient implements ProviderClient {
 
     private static JobStatus statusOf(JsonNode task) {
         String status = task.path("task_status").asText("");
-        JobStatus.State state = VendorStatus.of(status).orElseThrow(() -> KlingErrors.badAnswer(200,
+        JobState state = VendorStatus.of(status).orElseThrow(() -> KlingErrors.badAnswer(200,
                 "reported an unknown status '" + status + "' for task " + task.path("task_id").asText()));
         return switch (state) {
             case QUEUED -> new JobStatus(state, 0, null, null);

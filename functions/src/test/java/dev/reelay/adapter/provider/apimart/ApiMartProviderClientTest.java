@@ -2,10 +2,10 @@ package dev.reelay.adapter.provider.apimart;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.provider.gateway.FakeVendor;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.port.ProviderClient.JobStatus;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import org.junit.jupiter.api.AfterEach;
@@ -176,7 +176,7 @@ class ApiMartProviderClientTest {
                  "estimated_time":120,"actual_time":95}}""");
 
         assertThat(client.query("task_01"))
-                .isEqualTo(new JobStatus(State.SUCCEEDED, 100, URI.create("https://cdn.apimart.ai/v/task_01.mp4"), null));
+                .isEqualTo(new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://cdn.apimart.ai/v/task_01.mp4"), null));
         FakeVendor.Request request = vendor.request();
         assertThat(request.method()).isEqualTo("GET");
         assertThat(request.path()).isEqualTo("/v1/tasks/task_01");
@@ -196,14 +196,14 @@ class ApiMartProviderClientTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"submitted, QUEUED", "pending, QUEUED", "processing, RUNNING", "completed, SUCCEEDED", "failed, FAILED",
             "cancelled, CANCELLED"})
-    void mapsEveryStatusSpelling(String status, State state) {
+    void mapsEveryStatusSpelling(String status, JobState state) {
         vendor.answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"" + status
                 + "\",\"progress\":35,\"estimated_time\":120,\"result\":{\"videos\":[{\"url\":[\"https://cdn/v.mp4\"]}]}}}");
 
         JobStatus job = client.query("task_01");
 
         assertThat(job.state()).isEqualTo(state);
-        assertThat(job.progress()).isEqualTo(state == State.SUCCEEDED ? 100 : 35);
+        assertThat(job.progress()).isEqualTo(state == JobState.SUCCEEDED ? 100 : 35);
     }
 
     @ParameterizedTest
@@ -211,7 +211,7 @@ class ApiMartProviderClientTest {
     void failuresCarryTheVendorsReason(String reason) {
         vendor.answer(200, "{\"code\":200,\"data\":{\"id\":\"task_01\",\"status\":\"failed\",\"progress\":10," + reason + "}}");
 
-        assertThat(client.query("task_01")).isEqualTo(new JobStatus(State.FAILED, 10, null, "Content moderation failed"));
+        assertThat(client.query("task_01")).isEqualTo(new JobStatus(JobState.FAILED, 10, null, "Content moderation failed"));
     }
 
     @ParameterizedTest
@@ -276,7 +276,7 @@ class ApiMartProviderClientTest {
     void readsACallbackShapedLikeAQueryAnswerOrItsData(String body) {
         assertThat(client.parseCallback(body.getBytes(StandardCharsets.UTF_8))).hasValueSatisfying(report -> {
             assertThat(report.providerTaskId()).isEqualTo("task_01");
-            assertThat(report.status()).isEqualTo(new JobStatus(State.SUCCEEDED, 100, URI.create("https://cdn/v.mp4"), null));
+            assertThat(report.status()).isEqualTo(new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://cdn/v.mp4"), null));
         });
     }
 

@@ -1,10 +1,10 @@
 package dev.reelay.adapter.provider.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.port.ProviderClient.JobStatus;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import dev.reelay.port.ProviderClient.VideoDownload;
@@ -122,7 +122,7 @@ class GatewayProviderClientTest {
                  "status":"completed","progress":100,"video_url":"https://example.com/output.mp4"}""");
 
         assertThat(client.query("task_xxx"))
-                .isEqualTo(new JobStatus(State.SUCCEEDED, 100, URI.create("https://example.com/output.mp4"), null));
+                .isEqualTo(new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://example.com/output.mp4"), null));
         FakeVendor.Request request = vendor.request();
         assertThat(request.method()).isEqualTo("GET");
         assertThat(request.path()).isEqualTo("/v1/videos/task_xxx");
@@ -132,13 +132,13 @@ class GatewayProviderClientTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"queued, QUEUED", "submitted, QUEUED", "pending, QUEUED", "in_progress, RUNNING", "processing, RUNNING",
             "completed, SUCCEEDED", "succeeded, SUCCEEDED", "failed, FAILED", "cancelled, CANCELLED"})
-    void mapsEveryStatusSpelling(String status, State state) {
+    void mapsEveryStatusSpelling(String status, JobState state) {
         vendor.answer(200, "{\"id\":\"task_1\",\"status\":\"" + status + "\",\"progress\":\"40%\",\"video_url\":\"https://cdn/v.mp4\"}");
 
         JobStatus job = client.query("task_1");
 
         assertThat(job.state()).isEqualTo(state);
-        assertThat(job.progress()).isEqualTo(state == State.SUCCEEDED ? 100 : 40);
+        assertThat(job.progress()).isEqualTo(state == JobState.SUCCEEDED ? 100 : 40);
     }
 
     @ParameterizedTest
@@ -156,7 +156,7 @@ class GatewayProviderClientTest {
     void failuresCarryTheVendorsReason(String reason) {
         vendor.answer(200, "{\"id\":\"task_1\",\"status\":\"failed\",\"progress\":20," + reason + "}");
 
-        assertThat(client.query("task_1")).isEqualTo(new JobStatus(State.FAILED, 20, null, "risk control: sensitive content"));
+        assertThat(client.query("task_1")).isEqualTo(new JobStatus(JobState.FAILED, 20, null, "risk control: sensitive content"));
     }
 
     @ParameterizedTest

@@ -2,11 +2,11 @@ package dev.reelay.adapter.provider.kling;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.adapter.http.HttpTransport;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.port.ProviderClient.CallbackReport;
 import dev.reelay.port.ProviderClient.JobStatus;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import dev.reelay.port.ProviderClient.Submission;
@@ -164,7 +164,7 @@ class KlingProviderClientTest {
 
         assertThat(kling.last().method()).isEqualTo("GET");
         assertThat(kling.last().path()).isEqualTo("/v1/videos/text2video/860001");
-        assertThat(status).isEqualTo(new JobStatus(State.SUCCEEDED, 100, URI.create("https://cdn.klingai.test/v/860001.mp4"), null));
+        assertThat(status).isEqualTo(new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://cdn.klingai.test/v/860001.mp4"), null));
     }
 
     @Test
@@ -175,7 +175,7 @@ class KlingProviderClientTest {
         JobStatus status = client.query("image2video/860002");
 
         assertThat(kling.last().path()).isEqualTo("/v1/videos/image2video/860002");
-        assertThat(status.state()).isEqualTo(State.FAILED);
+        assertThat(status.state()).isEqualTo(JobState.FAILED);
         assertThat(status.isFinal()).isTrue();
         assertThat(status.failureMessage()).isEqualTo("Failure to pass the risk control system");
     }
@@ -185,8 +185,8 @@ class KlingProviderClientTest {
         kling.envelope(200, 0, "SUCCEED", "{\"task_id\":\"1\",\"task_status\":\"submitted\"}")
                 .envelope(200, 0, "SUCCEED", "{\"task_id\":\"1\",\"task_status\":\"processing\"}");
 
-        assertThat(client.query("image2video/1")).isEqualTo(new JobStatus(State.QUEUED, 0, null, null));
-        assertThat(client.query("image2video/1")).isEqualTo(new JobStatus(State.RUNNING, 50, null, null));
+        assertThat(client.query("image2video/1")).isEqualTo(new JobStatus(JobState.QUEUED, 0, null, null));
+        assertThat(client.query("image2video/1")).isEqualTo(new JobStatus(JobState.RUNNING, 50, null, null));
     }
 
     @Test
@@ -226,7 +226,7 @@ class KlingProviderClientTest {
         Optional<CallbackReport> report = client.parseCallback(SUCCEEDED_TASK.getBytes(StandardCharsets.UTF_8));
 
         assertThat(report).contains(new CallbackReport("image2video/860001",
-                new JobStatus(State.SUCCEEDED, 100, URI.create("https://cdn.klingai.test/v/860001.mp4"), null)));
+                new JobStatus(JobState.SUCCEEDED, 100, URI.create("https://cdn.klingai.test/v/860001.mp4"), null)));
     }
 
     @Test
@@ -235,7 +235,7 @@ class KlingProviderClientTest {
                 + "{\"task_id\":\"9\",\"task_status\":\"failed\",\"task_status_msg\":\"content blocked\"}}";
 
         assertThat(client.parseCallback(body.getBytes(StandardCharsets.UTF_8)))
-                .contains(new CallbackReport("image2video/9", new JobStatus(State.FAILED, 100, null, "content blocked")));
+                .contains(new CallbackReport("image2video/9", new JobStatus(JobState.FAILED, 100, null, "content blocked")));
     }
 
     @Test
@@ -243,7 +243,7 @@ class KlingProviderClientTest {
         String body = "{\"task_id\":\"9\",\"task_status\":\"processing\",\"task_info\":{\"task_type\":\"text2video\"}}";
 
         assertThat(client.parseCallback(body.getBytes(StandardCharsets.UTF_8)))
-                .contains(new CallbackReport("text2video/9", new JobStatus(State.RUNNING, 50, null, null)));
+                .contains(new CallbackReport("text2video/9", new JobStatus(JobState.RUNNING, 50, null, null)));
     }
 
     @ParameterizedTest

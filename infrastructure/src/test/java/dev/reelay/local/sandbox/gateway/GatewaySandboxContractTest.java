@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.gateway.GatewayProviderClient;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.local.sandbox.Mp4Boxes;
@@ -18,7 +19,6 @@ import dev.reelay.local.sandbox.SandboxSettings;
 import dev.reelay.local.sandbox.Sandboxes;
 import dev.reelay.local.sandbox.TestImages;
 import dev.reelay.port.ProviderClient.JobStatus;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import dev.reelay.port.ProviderClient.VideoDownload;
@@ -87,7 +87,7 @@ class GatewaySandboxContractTest {
 
         assertThat(taskId).matches("task_[A-Za-z0-9]{32}");
         JobStatus done = awaitFinal(taskId);
-        assertThat(done.state()).isEqualTo(State.SUCCEEDED);
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.progress()).isEqualTo(100);
         VideoDownload download = client.download(done.videoUrl());
         byte[] video;
@@ -122,7 +122,7 @@ class GatewaySandboxContractTest {
 
         JobStatus done = awaitFinal(client.submit(job(null, null, "720p", "off", null, Map.of())).providerTaskId());
 
-        assertThat(done.state()).isEqualTo(State.FAILED);
+        assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.failureMessage()).isEqualTo(blocked.message());
         assertThat(done.videoUrl()).isNull();
     }
@@ -153,7 +153,7 @@ class GatewaySandboxContractTest {
             if (status.isFinal()) {
                 return status;
             }
-            assertThat(status.state()).isIn(State.QUEUED, State.RUNNING);
+            assertThat(status.state()).isIn(JobState.QUEUED, JobState.RUNNING);
             Thread.sleep(100);
         }
         throw new AssertionError("Task " + taskId + " did not finish within " + COMPLETION_LIMIT);

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.kling.KlingCredentials;
 import dev.reelay.adapter.provider.kling.KlingProviderClient;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.local.sandbox.CallbackReceiver;
@@ -19,7 +20,6 @@ import dev.reelay.local.sandbox.Sandboxes;
 import dev.reelay.local.sandbox.TestImages;
 import dev.reelay.port.ProviderClient.CallbackReport;
 import dev.reelay.port.ProviderClient.JobStatus;
-import dev.reelay.port.ProviderClient.JobStatus.State;
 import dev.reelay.port.ProviderClient.ProviderImage;
 import dev.reelay.port.ProviderClient.ProviderJob;
 import dev.reelay.port.ProviderClient.Submission;
@@ -92,13 +92,13 @@ class KlingSandboxContractTest {
             assertThat(text.providerTaskId()).startsWith("text2video/");
             assertThat(imageDownloads).as("only the adapter fetched the frame: it went inline").hasValue(1);
 
-            List<State> imageStates = new ArrayList<>();
+            List<JobState> imageStates = new ArrayList<>();
             JobStatus imageDone = awaitFinal(image.providerTaskId(), imageStates);
             JobStatus textDone = awaitFinal(text.providerTaskId(), new ArrayList<>());
 
-            assertThat(imageStates).startsWith(State.QUEUED).contains(State.RUNNING).endsWith(State.SUCCEEDED);
-            assertThat(imageDone.state()).isEqualTo(State.SUCCEEDED);
-            assertThat(textDone.state()).isEqualTo(State.SUCCEEDED);
+            assertThat(imageStates).startsWith(JobState.QUEUED).contains(JobState.RUNNING).endsWith(JobState.SUCCEEDED);
+            assertThat(imageDone.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(textDone.state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(firstBox(imageDone.videoUrl())).isEqualTo("ftyp");
             Mp4Boxes portrait = new Mp4Boxes(readAll(textDone.videoUrl()));
             assertThat(portrait.sampleEntrySize(portrait.firstSampleEntry())).containsExactly(180, 320);
@@ -112,7 +112,7 @@ class KlingSandboxContractTest {
                     .toList();
             assertThat(reports).extracting(CallbackReport::providerTaskId).containsOnly(image.providerTaskId());
             assertThat(reports).extracting(report -> report.status().state())
-                    .containsExactlyInAnyOrder(State.QUEUED, State.RUNNING, State.SUCCEEDED);
+                    .containsExactlyInAnyOrder(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
         }
     }
 
@@ -139,7 +139,7 @@ class KlingSandboxContractTest {
         Submission submission = kling.submit(textJob("reelay-blocked-1"));
         JobStatus status = awaitFinal(submission.providerTaskId(), new ArrayList<>());
 
-        assertThat(status.state()).isEqualTo(State.FAILED);
+        assertThat(status.state()).isEqualTo(JobState.FAILED);
         assertThat(status.failureMessage()).isEqualTo(blocked.message());
     }
 
@@ -149,7 +149,7 @@ class KlingSandboxContractTest {
     }
 
     /** Polls as Reelay's workflow does, recording each state it sees. */
-    private JobStatus awaitFinal(String providerTaskId, List<State> seen) throws InterruptedException {
+    private JobStatus awaitFinal(String providerTaskId, List<JobState> seen) throws InterruptedException {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (System.nanoTime() < deadline) {
             JobStatus status = kling.query(providerTaskId);
