@@ -193,7 +193,7 @@ class StartGenerationFromUploadTest {
                 {"{\"last_image\": \"../../default/secret.jpg\"}", "invalid_image_url", "image_end"},
                 {"{\"image_end\": \"s3://reelay-uploads/uploads/default/secret.jpg\"}", "invalid_image_url", "image_end"},
                 {"{\"image_end\": \"s3://reelay-uploads/inputs/task-0/image_start.jpeg\"}", "invalid_image_url", "image_end"},
-                {"{\"seed\": 42}", "unknown_parameter", "seed"},
+                {"{\"noise_level\": 42}", "unknown_parameter", "noise_level"},
         };
         int n = 0;
         for (String[] c : cases) {

@@ -8,7 +8,7 @@ import java.util.Optional;
  * A validated create request in vendor-neutral terms: what the kit renders, calls back and looks up.
  *
  * @param model           the vendor's model name, echoed in its task JSON
- * @param prompt          may be blank when a first frame is given; seeds a text-to-video backdrop otherwise
+ * @param prompt          may be blank when a first frame is given; shapes a text-to-video backdrop otherwise
  * @param firstFrame      the picture the clip starts on; absent for text-to-video
  * @param lastFrame       the picture the clip cross-fades into; only with a first frame
  * @param aspectRatio     absent: the first frame's nearest ratio, or 16:9 without one

@@ -8,7 +8,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.Random;
 
-/** The still a text-to-video task animates: colours and shapes seeded by the prompt, so each prompt looks its own. */
+/** The still a text-to-video task animates: colours and shapes derived from the prompt, so each prompt looks its own. */
 final class TextToVideoBackdrop {
     private static final int DISCS = 12;
 

@@ -3,6 +3,7 @@ package dev.reelay.adapter.provider.unified;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.AssumedCancel;
 import dev.reelay.adapter.provider.VendorHttp;
@@ -95,7 +96,7 @@ public final class UnifiedProviderClient implements ProviderClient {
         JsonNode results = task.path("results");
         JobStatus status = vendor.status(task, taskId,
                 results.isArray() && !results.isEmpty() ? results.get(0).asText(null) : text(task, "video_url"));
-        boolean ended = status.state() == JobStatus.State.FAILED || status.state() == JobStatus.State.CANCELLED;
+        boolean ended = status.state() == JobState.FAILED || status.state() == JobState.CANCELLED;
         return ended && status.failureMessage() == null
                 ? new JobStatus(status.state(), status.progress(), null, "The provider reported the task " + text(task, "status") + ".")
                 : status;

@@ -1,6 +1,7 @@
 package dev.reelay.adapter.provider.unified;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.provider.JobState;
 import dev.reelay.adapter.provider.gateway.FakeVendor;
 import dev.reelay.domain.provider.ProviderErrorKind;
 import dev.reelay.domain.provider.ProviderException;
@@ -64,7 +65,7 @@ class UnifiedProviderClientTest {
         UnifiedProviderClient client = client(vendor.base());
 
         assertThat(client.query("t").videoUrl()).hasToString("https://cdn.example/t.mp4");
-        assertThat(client.query("u")).isEqualTo(new JobStatus(JobStatus.State.FAILED, 70, null, "The provider reported the task failed."));
+        assertThat(client.query("u")).isEqualTo(new JobStatus(JobState.FAILED, 70, null, "The provider reported the task failed."));
         assertThat(client.query("v").failureMessage()).isEqualTo("content blocked");
     }
 
