@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
 import dev.reelay.adapter.dynamodb.Expiry;
+import dev.reelay.application.WorkflowState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -108,8 +109,7 @@ class TemplateOperationsContractTest {
         for (String id : functions.keySet()) {
             assertThat(text).as(id).doesNotContain("!GetAtt " + id + ".Arn").doesNotContain("${" + id + ".Arn}");
         }
-        String definition = Files.readString(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")));
-        assertThat(definition).doesNotContain("arn:aws:lambda:");
+        assertThat(definitionText()).doesNotContain("arn:aws:lambda:");
     }
 
     @Test
@@ -207,9 +207,10 @@ class TemplateOperationsContractTest {
         assertThat(actions(sends.get(0))).containsExactly("sqs:SendMessage");
         assertThat(resources(sends.get(0))).containsExactly(Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "Arn")));
 
-        // In the definition: each webhook loop's gave_up and its step's failure both reach the queue.
-        JsonNode states = JSON.readTree(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")).toFile()).path("States");
+        // In the definition: the webhook loop's gave_up and its step's failure both reach the queue.
+        JsonNode states = definition().path("States");
         List<String> loops = new ArrayList<>();
+        List<String> delivering = new ArrayList<>();
         states.fields().forEachRemaining(state -> {
             JsonNode choices = state.getValue().path("Choices");
             for (JsonNode choice : choices) {
@@ -225,9 +226,77 @@ class TemplateOperationsContractTest {
                 JsonNode caught = states.path(state.getValue().path("Catch").path(0).path("Next").asText());
                 assertThat(caught.path("ResultPath").asText()).as(state.getKey()).isEqualTo("$.webhookDeadLetter");
                 assertThat(states.path(caught.path("Next").asText()).path("Resource").asText()).isEqualTo("arn:aws:states:::sqs:sendMessage");
+                delivering.add(state.getKey());
             }
         });
-        assertThat(loops).containsExactlyInAnyOrder("IsWebhookDone", "IsFailureWebhookDone", "IsCancellationWebhookDone");
+        assertThat(loops).containsExactly("IsWebhookDone");
+        assertThat(delivering).containsExactly("DeliverWebhook");
+    }
+
+    /**
+     * One webhook loop for every end: billing, RecordFailure and a webhook-only execution all lead into
+     * DeliverWebhook; whatever the loop did (delivered, none, given up and dead-lettered), TaskOutcome then
+     * ends the execution by {@code $.status} as the task ended, and by nothing else.
+     */
+    @Test
+    void everyWebhookGoesThroughTheOneLoopAndTheExecutionEndsAsItsTaskEnded() throws IOException {
+        JsonNode states = definition().path("States");
+        List<String> intoTheLoop = new ArrayList<>();
+        states.fields().forEachRemaining(state -> {
+            if (state.getValue().path("Next").asText().equals("DeliverWebhook") && !state.getKey().equals("WaitBeforeWebhookRetry")) {
+                intoTheLoop.add(state.getKey());
+            }
+        });
+        assertThat(intoTheLoop).containsExactlyInAnyOrder("SettleBilling", "RecordFailure", "MarkCancelled");
+        assertThat(states.path("WaitBeforeWebhookRetry").path("Next").asText()).isEqualTo("DeliverWebhook");
+        assertThat(states.path("SettleBilling").path("Catch").path(0).path("Next").asText()).isEqualTo("RecordFailure");
+
+        // A webhook-only execution: marked cancelled, straight into the loop.
+        JsonNode only = states.path("IsWebhookOnly");
+        assertThat(JSON.readTree(definitionText()).path("StartAt").asText()).isEqualTo("IsWebhookOnly");
+        assertThat(only.path("Choices").path(0).path("Next").asText()).isEqualTo("MarkCancelled");
+        assertThat(only.path("Default").asText()).isEqualTo("SubmitToProvider");
+        JsonNode mark = states.path("MarkCancelled");
+        assertThat(mark.path("Type").asText()).isEqualTo("Pass");
+        assertThat(mark.path("Result").asText()).isEqualTo(WorkflowState.CANCELLED);
+        assertThat(mark.path("ResultPath").asText()).isEqualTo("$.status");
+
+        // Out of the loop, delivered or dead-lettered alike, through TaskOutcome.
+        assertThat(states.path("IsWebhookDone").path("Default").asText()).isEqualTo("TaskOutcome");
+        assertThat(states.path("DeadLetterWebhook").path("Next").asText()).isEqualTo("TaskOutcome");
+        JsonNode outcome = states.path("TaskOutcome");
+        assertThat(outcome.path("Type").asText()).isEqualTo("Choice");
+        assertThat(outcome.has("Default")).as("an unknown status fails the execution: no Default").isFalse();
+        Map<String, String> ends = new LinkedHashMap<>();
+        for (JsonNode choice : outcome.path("Choices")) {
+            assertThat(choice.path("Variable").asText()).isEqualTo("$.status");
+            ends.put(choice.path("StringEquals").asText(), choice.path("Next").asText());
+        }
+        assertThat(ends).containsExactly(Map.entry(WorkflowState.COMPLETED, "VideoReady"),
+                Map.entry(WorkflowState.FAILED, "GenerationFailed"), Map.entry(WorkflowState.CANCELLED, "TaskCancelled"));
+        assertThat(states.path("VideoReady").path("Type").asText()).isEqualTo("Succeed");
+        assertThat(states.path("TaskCancelled").path("Type").asText()).isEqualTo("Succeed");
+        JsonNode failed = states.path("GenerationFailed");
+        assertThat(failed.path("Type").asText()).isEqualTo("Fail");
+        assertThat(failed.path("Error").asText()).isEqualTo("GenerationFailed");
+        assertThat(failed.path("Cause").asText()).isEqualTo("The task ended failed; its reason is recorded on the task.");
+
+        // The terminal states are reached from TaskOutcome only.
+        states.fields().forEachRemaining(state -> {
+            List<String> nexts = new ArrayList<>(state.getValue().findValuesAsText("Next"));
+            nexts.add(state.getValue().path("Default").asText());
+            if (!state.getKey().equals("TaskOutcome")) {
+                assertThat(nexts).as(state.getKey()).doesNotContain("VideoReady", "GenerationFailed", "TaskCancelled");
+            }
+        });
+    }
+
+    private static String definitionText() throws IOException {
+        return Files.readString(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")));
+    }
+
+    private static JsonNode definition() throws IOException {
+        return JSON.readTree(definitionText());
     }
 
     @Test
