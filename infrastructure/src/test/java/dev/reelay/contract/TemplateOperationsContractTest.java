@@ -299,27 +299,66 @@ class TemplateOperationsContractTest {
         return JSON.readTree(definitionText());
     }
 
+    /**
+     * Every alarm watches resources of this template. The machine and each queue have one; every function's
+     * Errors and Throttles are watched, in metric-math alarms whose expression is the busiest function's
+     * count ({@code MAX(METRICS())}, so that a threshold still counts one function), each of one metric over
+     * at most CloudWatch's 10 metrics, and each function in exactly one alarm per metric.
+     */
     @Test
-    void everyAlarmWatchesAResourceOfThisTemplateAndEachFunctionQueueAndTheMachineHasOne() {
+    void everyAlarmWatchesAResourceOfThisTemplateAndEveryFunctionQueueAndTheMachineIsWatched() {
         Map<String, Map<String, Object>> alarms = template.resourcesOfType("AWS::CloudWatch::Alarm");
-        Set<String> watched = new TreeSet<>();
+        List<String> watched = new ArrayList<>();
         alarms.forEach((id, alarm) -> {
-            List<Object> dimensions = list(alarm.get("Dimensions"));
-            assertThat(dimensions).as(id).hasSize(1);
-            Object value = map(dimensions.get(0)).get("Value");
-            String target = ref(value) != null ? ref(value) : (String) list(map(value).get("Fn::GetAtt")).get(0);
-            assertThat(template.resources()).as(id + " watches " + target).containsKey(target);
-            watched.add(alarm.get("MetricName") + " " + target);
+            if (alarm.containsKey("Metrics")) {
+                assertThat(alarm).as(id + ": a metric-math alarm names its metrics in Metrics only")
+                        .doesNotContainKeys("MetricName", "Namespace", "Dimensions", "Statistic", "Period");
+                List<Map<String, Object>> queries = list(alarm.get("Metrics")).stream().map(CloudFormationTemplate::map).toList();
+                List<Map<String, Object>> returned = queries.stream().filter(q -> Boolean.TRUE.equals(q.get("ReturnData"))).toList();
+                assertThat(returned).as(id + " watches one expression").hasSize(1);
+                assertThat(returned.get(0).get("Expression")).as(id).isEqualTo("MAX(METRICS())");
+                List<Map<String, Object>> stats = queries.stream().filter(q -> q.containsKey("MetricStat")).toList();
+                assertThat(stats).as(id + ": CloudWatch takes at most 10 metrics in one alarm").hasSizeBetween(1, 10);
+                assertThat(queries).as(id + ": the expression and its metrics, nothing else").hasSize(stats.size() + 1);
+                Set<Object> names = new TreeSet<>();
+                for (Map<String, Object> stat : stats) {
+                    assertThat(stat.get("ReturnData")).as(id).isEqualTo(false);
+                    Map<String, Object> metricStat = map(stat.get("MetricStat"));
+                    assertThat(metricStat).as(id).containsEntry("Stat", "Sum").containsEntry("Period", 300);
+                    Map<String, Object> metric = map(metricStat.get("Metric"));
+                    assertThat(metric.get("Namespace")).as(id).isEqualTo("AWS/Lambda");
+                    names.add(metric.get("MetricName"));
+                    watched.add(metric.get("MetricName") + " " + target(id, list(metric.get("Dimensions"))));
+                }
+                assertThat(names).as(id + " watches one metric").hasSize(1);
+                assertThat(alarm.get("Threshold")).as(id).isEqualTo(names.contains("Errors")
+                        ? Map.of("Ref", "FunctionErrorsAlarmThreshold") : 1);
+            } else {
+                watched.add(alarm.get("MetricName") + " " + target(id, list(alarm.get("Dimensions"))));
+            }
             assertThat(alarm.get("AlarmActions")).as(id).isEqualTo(Map.of("Fn::If",
                     List.of("HasAlarmEmail", List.of(Map.of("Ref", "AlarmTopic")), Map.of("Ref", "AWS::NoValue"))));
             assertThat(alarm.get("TreatMissingData")).as(id).isEqualTo("notBreaching");
         });
+        List<String> expected = new ArrayList<>();
         for (String function : functions.keySet()) {
-            assertThat(watched).contains("Errors " + function, "Throttles " + function);
+            expected.add("Errors " + function);
+            expected.add("Throttles " + function);
         }
-        assertThat(watched).contains("ExecutionsFailed VideoGenerationStateMachine",
-                "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue");
+        expected.addAll(List.of("ExecutionsFailed VideoGenerationStateMachine",
+                "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue"));
+        assertThat(watched).as("every function's Errors and Throttles, the machine and the queues, each watched once")
+                .containsExactlyInAnyOrderElementsOf(expected);
         assertThat(template.resources().get("AlarmTopic")).containsEntry("Condition", "HasAlarmEmail");
+    }
+
+    /** The one resource of this template a metric's dimensions name. */
+    private static String target(String alarm, List<Object> dimensions) {
+        assertThat(dimensions).as(alarm).hasSize(1);
+        Object value = map(dimensions.get(0)).get("Value");
+        String target = ref(value) != null ? ref(value) : (String) list(map(value).get("Fn::GetAtt")).get(0);
+        assertThat(template.resources()).as(alarm + " watches " + target).containsKey(target);
+        return target;
     }
 
     @Test
