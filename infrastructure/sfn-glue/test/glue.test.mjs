@@ -50,15 +50,23 @@ const handlers = {
   RecordFailureFunction: (p) => ({ ...p, status: 'failed' }),
   AwaitProviderCallbackFunction: (p) => p.state,
   AwaitProviderSlotFunction: (p) => p.state,
-  DeliverWebhookFunction: (p, res) => (p.taskId.includes('step-fails')
-    ? lambdaError(res, PERMANENT, 'task_not_found')
-    : {
+  // One attempt per run, as DeliverWebhook: "-delivered" tasks get through at once, "-retried" ones on their
+  // second attempt; "-step-fails" ones fail the step; the others are given up, with the status the loop was handed.
+  DeliverWebhookFunction: (p, res) => {
+    const attempts = (p.webhookAttempts ?? 0) + 1;
+    if (p.taskId.includes('step-fails')) return lambdaError(res, PERMANENT, 'task_not_found');
+    if (p.taskId.includes('delivered') || (p.taskId.includes('retried') && attempts > 1)) {
+      return { ...p, webhookStatus: 'delivered', webhookAttempts: attempts };
+    }
+    if (p.taskId.includes('retried')) return { ...p, webhookStatus: 'retry', webhookAttempts: attempts, webhookWaitSeconds: 0 };
+    return {
       ...p, webhookStatus: 'gave_up', webhookAttempts: 4,
       webhookDeadLetter: {
-        taskId: p.taskId, callback_url: 'https://hooks.example.com/x', task_status: p.status ?? 'cancelled', attempts: 4,
+        taskId: p.taskId, callback_url: 'https://hooks.example.com/x', task_status: p.status, attempts: 4,
         last_error: { Error: 'WebhookGaveUp', Cause: 'attempt 4: 500' },
       },
-    }),
+    };
+  },
 };
 const fakeLambda = http.createServer(async (req, res) => {
   const chunks = [];
@@ -485,24 +493,57 @@ describe('sfn-glue over the Step Functions JSON protocol', { concurrency: true }
     assert.equal(JSON.parse(bad.output).error.Error, 'SQS.InvalidAddressException');
   });
 
-  test('the real definition puts every webhook that never got through on the dead-letter queue, in all three loops', async () => {
+  test('the real definition delivers every webhook, of a completed, failed or cancelled task, through its one loop, puts every webhook that never got through on the dead-letter queue, then ends as the task ended', async () => {
+    const ends = { done: ['SUCCEEDED', 'VideoReady'], fail: ['FAILED', 'GenerationFailed'], cancel: ['SUCCEEDED', 'TaskCancelled'] };
     const cases = {
-      'done-gave-up': { status: 'SUCCEEDED', letter: { task_status: 'completed', attempts: 4, last_error: { Error: 'WebhookGaveUp', Cause: 'attempt 4: 500' } } },
-      'fail-gave-up': { status: 'FAILED', error: 'GenerationFailed', letter: { task_status: 'failed', attempts: 4 } },
-      'cancel-gave-up': { status: 'SUCCEEDED', cancel: true, letter: { task_status: 'cancelled', callback_url: 'https://hooks.example.com/x' } },
-      'done-step-fails': { status: 'SUCCEEDED', letter: { last_error: { Error: PERMANENT } } },
-      'fail-step-fails': { status: 'FAILED', error: 'GenerationFailed', letter: { last_error: { Error: PERMANENT } } },
-      'cancel-step-fails': { status: 'SUCCEEDED', cancel: true, letter: { last_error: { Error: PERMANENT } } },
+      'done-gave-up': { letter: { task_status: 'completed', attempts: 4, last_error: { Error: 'WebhookGaveUp', Cause: 'attempt 4: 500' } } },
+      'fail-gave-up': { letter: { task_status: 'failed', attempts: 4 } },
+      'cancel-gave-up': { letter: { task_status: 'cancelled', callback_url: 'https://hooks.example.com/x' } },
+      'done-step-fails': { letter: { last_error: { Error: PERMANENT } } },
+      'fail-step-fails': { letter: { last_error: { Error: PERMANENT } } },
+      'cancel-step-fails': { letter: { last_error: { Error: PERMANENT } } },
+      'done-delivered': { attempts: 1 },
+      'fail-delivered': { attempts: 1 },
+      'cancel-delivered': { attempts: 1 },
+      'done-retried': { attempts: 2 },
+      'fail-retried': { attempts: 2 },
+      'cancel-retried': { attempts: 2 },
     };
-    const runs = await Promise.all(Object.entries(cases).map(async ([taskId, c]) =>
-      [taskId, c, await finished((await start('Reelay', c.cancel ? { taskId, deliverWebhookOnly: true } : { taskId }, taskId)).executionArn)]));
+    const loop = new Set(['DeliverWebhook', 'IsWebhookDone', 'WaitBeforeWebhookRetry', 'WebhookStepFailed', 'DeadLetterWebhook']);
+    const states = Object.keys(definitions.Reelay.States);
+    assert.deepEqual(states.filter((s) => /Webhook/.test(s) && s !== 'IsWebhookOnly'), [...loop], 'one webhook loop, and no other');
+    assert.deepEqual(Object.entries(definitions.Reelay.States).filter(([, s]) => s.Resource === '${DeliverWebhookFunctionArn}').map(([n]) => n),
+      ['DeliverWebhook'], 'one state delivers webhooks');
+    const runs = await Promise.all(Object.entries(cases).map(async ([taskId, c]) => {
+      const cancel = taskId.startsWith('cancel');
+      const { executionArn } = await start('Reelay', cancel ? { taskId, deliverWebhookOnly: true } : { taskId }, taskId);
+      const d = await finished(executionArn);
+      const { events } = await sfn('GetExecutionHistory', { executionArn });
+      return [taskId, c, d, events.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails.name)];
+    }));
     const letters = fs.readFileSync(path.join(queuesDir, 'WebhookDeadLetterQueue.jsonl'), 'utf8').trim().split('\n')
       .map((line) => JSON.parse(line).body);
-    for (const [taskId, c, d] of runs) {
-      assert.equal(d.status, c.status, taskId);
-      if (c.error) assert.equal(d.error, c.error, taskId);
+    for (const [taskId, c, d, entered] of runs) {
+      const [status, end] = ends[taskId.split('-')[0]];
+      assert.equal(d.status, status, taskId);
+      if (status === 'FAILED') {
+        assert.equal(d.error, 'GenerationFailed', taskId);
+        assert.equal(d.cause, 'The task ended failed; its reason is recorded on the task.', taskId);
+      }
+      // Into the loop from SettleBilling, RecordFailure or MarkCancelled; out of it through TaskOutcome to the task's end.
+      const into = entered.indexOf('DeliverWebhook');
+      assert.equal(entered[into - 1], { done: 'SettleBilling', fail: 'RecordFailure', cancel: 'MarkCancelled' }[taskId.split('-')[0]], taskId);
+      assert.deepEqual(entered.slice(-2), ['TaskOutcome', end], taskId);
+      assert.ok(entered.slice(into, -2).every((s) => loop.has(s)), `${taskId}: ${entered.slice(into, -2)}`);
       const mine = letters.filter((body) => body.taskId === taskId);
+      if (!c.letter) {
+        assert.equal(mine.length, 0, `${taskId}: no dead letter`);
+        assert.equal(entered.filter((s) => s === 'DeliverWebhook').length, c.attempts, taskId);
+        assert.equal(JSON.parse(d.output ?? '{}').webhookStatus ?? 'delivered', 'delivered', taskId);
+        continue;
+      }
       assert.equal(mine.length, 1, `${taskId}: one dead letter`);
+      assert.equal(entered.at(-3), 'DeadLetterWebhook', taskId);
       const [letter] = mine;
       for (const [key, value] of Object.entries(c.letter)) {
         if (key === 'last_error') {

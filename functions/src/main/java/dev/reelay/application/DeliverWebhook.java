@@ -20,8 +20,8 @@ import java.time.Clock;
 import java.util.OptionalInt;
 
 /**
- * The webhook step of the state machine, after billing (for a cancelled task, the only step of its
- * webhook-only execution): one delivery attempt per run. It POSTs the
+ * The webhook step of the state machine's one webhook loop, after billing, after RecordFailure, or (for a
+ * cancelled task) as the only step of its webhook-only execution: one delivery attempt per run. It POSTs the
  * task object exactly as {@code GET /v1/tasks/{id}} shows it, signed with the owner's secret, to the
  * task's {@code callback_url}, records the attempt in the task's timeline and tells the state
  * machine what next: {@code none}, {@code delivered}, {@code retry} after a wait from the

@@ -10,7 +10,10 @@ import dev.reelay.domain.task.Failure;
  *   <li>{@code status} drives the Choices: after submission {@code queued} (no vendor slot is free:
  *   wait to be woken, at most {@code waitSeconds}), {@code reconciling} (a submission's answer was lost:
  *   look or wait for the job before anything is submitted again) or {@code processing}; after a
- *   provider check {@code processing}, {@code completed} or {@code failed}.</li>
+ *   provider check {@code processing}, {@code completed} or {@code failed}. It is {@code completed} after
+ *   billing and {@code failed} after RecordFailure, and the state machine sets {@code cancelled} in a webhook-only
+ *   execution (MarkCancelled): the webhook loop carries it through, and TaskOutcome ends the execution by it
+ *   (VideoReady, GenerationFailed, TaskCancelled).</li>
  *   <li>{@code awaitCallbacks}: the vendor calls back, so every wait of the polling loop waits for its
  *   callback, with {@code waitSeconds} as its timeout (docs/queue.md, "Every wait is a callback wait").</li>
  *   <li>{@code webhookStatus} drives the webhook loop: {@code none} (no callback_url),
@@ -43,6 +46,8 @@ public record WorkflowState(
     public static final String FAILED = "failed";
     public static final String QUEUED = "queued";
     public static final String RECONCILING = "reconciling";
+    /** Set by the state machine, not by a step: a webhook-only execution's task was cancelled. */
+    public static final String CANCELLED = "cancelled";
 
     /** The {@code {"Error": ..., "Cause": ...}} object Step Functions writes for a caught error. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

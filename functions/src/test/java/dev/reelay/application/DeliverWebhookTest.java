@@ -157,6 +157,37 @@ class DeliverWebhookTest {
         assertThat(states.subList(0, 3)).extracting(WorkflowState::webhookDeadLetter).containsOnlyNulls();
     }
 
+    /** The state machine's TaskOutcome ends the execution by {@code $.status} after the loop: every answer keeps it. */
+    @Test
+    void everyAnswerKeepsTheStatusTheStateMachineEndsTheExecutionBy() {
+        for (String status : List.of(WorkflowState.COMPLETED, WorkflowState.FAILED, WorkflowState.CANCELLED)) {
+            completedTask("quiet-" + status, null);
+            completedTask("flaky-" + status, CALLBACK);
+            completedTask("down-" + status, CALLBACK);
+            List<WorkflowState> answers = new ArrayList<>();
+            answers.add(deliver.deliver(withStatus("quiet-" + status, status)));
+            sender.script.add(Result.refused(500, null));
+            answers.add(deliver.deliver(withStatus("flaky-" + status, status)));
+            answers.add(deliver.deliver(answers.get(answers.size() - 1)));
+            for (int i = 0; i < 4; i++) {
+                sender.script.add(Result.refused(503, null));
+            }
+            WorkflowState down = withStatus("down-" + status, status);
+            do {
+                down = deliver.deliver(down);
+                answers.add(down);
+            } while (down.webhookStatus().equals(DeliverWebhook.RETRY));
+
+            assertThat(answers).extracting(WorkflowState::webhookStatus).as(status)
+                    .contains(DeliverWebhook.NONE, DeliverWebhook.RETRY, DeliverWebhook.DELIVERED, DeliverWebhook.GAVE_UP);
+            assertThat(answers).extracting(WorkflowState::status).as(status).containsOnly(status);
+        }
+    }
+
+    private static WorkflowState withStatus(String taskId, String status) {
+        return new WorkflowState(taskId, null, null, null, null, null, status, null, null, null, null, null, null, null, null);
+    }
+
     @Test
     void aWebhookGivenUpCarriesItsDeadLetterForTheStateMachineToQueue() throws Exception {
         completedTask("task-dead", CALLBACK);

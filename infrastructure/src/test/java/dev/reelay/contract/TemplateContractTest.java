@@ -67,18 +67,29 @@ class TemplateContractTest {
         }
     }
 
+    /**
+     * Every function logs, through Globals, to a log group of this template that keeps its logs
+     * LogRetentionDays (Lambda names each stream after its function, so one group serves them all); no
+     * function logs elsewhere, and every log group of the template keeps its logs as long and is used.
+     */
     @Test
-    void everyFunctionLogsToALogGroupOfItsOwnWithRetention() {
+    void everyFunctionLogsToALogGroupWithRetention() throws IOException {
         Map<String, Map<String, Object>> logGroups = template.resourcesOfType("AWS::Logs::LogGroup");
-        Set<String> used = new TreeSet<>();
-        for (Map.Entry<String, Map<String, Object>> function : functions.entrySet()) {
-            String group = ref(map(function.getValue().get("LoggingConfig")).get("LogGroup"));
-            assertThat(group).as(function.getKey() + " LoggingConfig.LogGroup is a !Ref").isNotNull();
-            assertThat(logGroups).as(function.getKey() + "'s log group").containsKey(group);
-            assertThat(ref(logGroups.get(group).get("RetentionInDays"))).as(group + " retention").isEqualTo("LogRetentionDays");
-            assertThat(used.add(group)).as(group + " is used by one function only").isTrue();
+        Map<String, Object> logging = map(template.functionGlobals().get("LoggingConfig"));
+        String group = ref(logging.get("LogGroup"));
+        assertThat(group).as("Globals.Function.LoggingConfig.LogGroup is a !Ref").isNotNull();
+        assertThat(logging.get("LogFormat")).isEqualTo("Text");
+        assertThat(logGroups).as("the functions' log group").containsKey(group);
+        assertThat((String) map(logGroups.get(group).get("LogGroupName")).get("Fn::Sub"))
+                .as("Lambda cannot log to a custom group under aws/").startsWith("/reelay/${Stage}/");
+        for (String function : functions.keySet()) {
+            assertThat(functions.get(function)).as(function + " logs through Globals, as every function").doesNotContainKey("LoggingConfig");
         }
-        logGroups.forEach((id, group) -> assertThat(group).as(id).containsKey("RetentionInDays"));
+        String text = Files.readString(REPO.resolve("template.yaml"));
+        logGroups.forEach((id, logGroup) -> {
+            assertThat(ref(logGroup.get("RetentionInDays"))).as(id + " retention").isEqualTo("LogRetentionDays");
+            assertThat(text).as(id + " is used").containsAnyOf("!Ref " + id + "\n", "!GetAtt " + id + ".Arn");
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.reelay.contract;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.dynamodb.TasksTableSchema;
+import dev.reelay.application.WorkflowState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -107,8 +108,7 @@ class TemplateOperationsContractTest {
         for (String id : functions.keySet()) {
             assertThat(text).as(id).doesNotContain("!GetAtt " + id + ".Arn").doesNotContain("${" + id + ".Arn}");
         }
-        String definition = Files.readString(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")));
-        assertThat(definition).doesNotContain("arn:aws:lambda:");
+        assertThat(definitionText()).doesNotContain("arn:aws:lambda:");
     }
 
     @Test
@@ -223,9 +223,10 @@ class TemplateOperationsContractTest {
         assertThat(actions(sends.get(0))).containsExactly("sqs:SendMessage");
         assertThat(resources(sends.get(0))).containsExactly(Map.of("Fn::GetAtt", List.of("WebhookDeadLetterQueue", "Arn")));
 
-        // In the definition: each webhook loop's gave_up and its step's failure both reach the queue.
-        JsonNode states = JSON.readTree(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")).toFile()).path("States");
+        // In the definition: the webhook loop's gave_up and its step's failure both reach the queue.
+        JsonNode states = definition().path("States");
         List<String> loops = new ArrayList<>();
+        List<String> delivering = new ArrayList<>();
         states.fields().forEachRemaining(state -> {
             JsonNode choices = state.getValue().path("Choices");
             for (JsonNode choice : choices) {
@@ -241,32 +242,139 @@ class TemplateOperationsContractTest {
                 JsonNode caught = states.path(state.getValue().path("Catch").path(0).path("Next").asText());
                 assertThat(caught.path("ResultPath").asText()).as(state.getKey()).isEqualTo("$.webhookDeadLetter");
                 assertThat(states.path(caught.path("Next").asText()).path("Resource").asText()).isEqualTo("arn:aws:states:::sqs:sendMessage");
+                delivering.add(state.getKey());
             }
         });
-        assertThat(loops).containsExactlyInAnyOrder("IsWebhookDone", "IsFailureWebhookDone", "IsCancellationWebhookDone");
+        assertThat(loops).containsExactly("IsWebhookDone");
+        assertThat(delivering).containsExactly("DeliverWebhook");
     }
 
+    /**
+     * One webhook loop for every end: billing, RecordFailure and a webhook-only execution all lead into
+     * DeliverWebhook; whatever the loop did (delivered, none, given up and dead-lettered), TaskOutcome then
+     * ends the execution by {@code $.status} as the task ended, and by nothing else.
+     */
     @Test
-    void everyAlarmWatchesAResourceOfThisTemplateAndEachFunctionQueueAndTheMachineHasOne() {
+    void everyWebhookGoesThroughTheOneLoopAndTheExecutionEndsAsItsTaskEnded() throws IOException {
+        JsonNode states = definition().path("States");
+        List<String> intoTheLoop = new ArrayList<>();
+        states.fields().forEachRemaining(state -> {
+            if (state.getValue().path("Next").asText().equals("DeliverWebhook") && !state.getKey().equals("WaitBeforeWebhookRetry")) {
+                intoTheLoop.add(state.getKey());
+            }
+        });
+        assertThat(intoTheLoop).containsExactlyInAnyOrder("SettleBilling", "RecordFailure", "MarkCancelled");
+        assertThat(states.path("WaitBeforeWebhookRetry").path("Next").asText()).isEqualTo("DeliverWebhook");
+        assertThat(states.path("SettleBilling").path("Catch").path(0).path("Next").asText()).isEqualTo("RecordFailure");
+
+        // A webhook-only execution: marked cancelled, straight into the loop.
+        JsonNode only = states.path("IsWebhookOnly");
+        assertThat(JSON.readTree(definitionText()).path("StartAt").asText()).isEqualTo("IsWebhookOnly");
+        assertThat(only.path("Choices").path(0).path("Next").asText()).isEqualTo("MarkCancelled");
+        assertThat(only.path("Default").asText()).isEqualTo("SubmitToProvider");
+        JsonNode mark = states.path("MarkCancelled");
+        assertThat(mark.path("Type").asText()).isEqualTo("Pass");
+        assertThat(mark.path("Result").asText()).isEqualTo(WorkflowState.CANCELLED);
+        assertThat(mark.path("ResultPath").asText()).isEqualTo("$.status");
+
+        // Out of the loop, delivered or dead-lettered alike, through TaskOutcome.
+        assertThat(states.path("IsWebhookDone").path("Default").asText()).isEqualTo("TaskOutcome");
+        assertThat(states.path("DeadLetterWebhook").path("Next").asText()).isEqualTo("TaskOutcome");
+        JsonNode outcome = states.path("TaskOutcome");
+        assertThat(outcome.path("Type").asText()).isEqualTo("Choice");
+        assertThat(outcome.has("Default")).as("an unknown status fails the execution: no Default").isFalse();
+        Map<String, String> ends = new LinkedHashMap<>();
+        for (JsonNode choice : outcome.path("Choices")) {
+            assertThat(choice.path("Variable").asText()).isEqualTo("$.status");
+            ends.put(choice.path("StringEquals").asText(), choice.path("Next").asText());
+        }
+        assertThat(ends).containsExactly(Map.entry(WorkflowState.COMPLETED, "VideoReady"),
+                Map.entry(WorkflowState.FAILED, "GenerationFailed"), Map.entry(WorkflowState.CANCELLED, "TaskCancelled"));
+        assertThat(states.path("VideoReady").path("Type").asText()).isEqualTo("Succeed");
+        assertThat(states.path("TaskCancelled").path("Type").asText()).isEqualTo("Succeed");
+        JsonNode failed = states.path("GenerationFailed");
+        assertThat(failed.path("Type").asText()).isEqualTo("Fail");
+        assertThat(failed.path("Error").asText()).isEqualTo("GenerationFailed");
+        assertThat(failed.path("Cause").asText()).isEqualTo("The task ended failed; its reason is recorded on the task.");
+
+        // The terminal states are reached from TaskOutcome only.
+        states.fields().forEachRemaining(state -> {
+            List<String> nexts = new ArrayList<>(state.getValue().findValuesAsText("Next"));
+            nexts.add(state.getValue().path("Default").asText());
+            if (!state.getKey().equals("TaskOutcome")) {
+                assertThat(nexts).as(state.getKey()).doesNotContain("VideoReady", "GenerationFailed", "TaskCancelled");
+            }
+        });
+    }
+
+    private static String definitionText() throws IOException {
+        return Files.readString(TemplateContractTest.REPO.resolve((String) machine.get("DefinitionUri")));
+    }
+
+    private static JsonNode definition() throws IOException {
+        return JSON.readTree(definitionText());
+    }
+
+    /**
+     * Every alarm watches resources of this template. The machine and each queue have one; every function's
+     * Errors and Throttles are watched, in metric-math alarms whose expression is the busiest function's
+     * count ({@code MAX(METRICS())}, so that a threshold still counts one function), each of one metric over
+     * at most CloudWatch's 10 metrics, and each function in exactly one alarm per metric.
+     */
+    @Test
+    void everyAlarmWatchesAResourceOfThisTemplateAndEveryFunctionQueueAndTheMachineIsWatched() {
         Map<String, Map<String, Object>> alarms = template.resourcesOfType("AWS::CloudWatch::Alarm");
-        Set<String> watched = new TreeSet<>();
+        List<String> watched = new ArrayList<>();
         alarms.forEach((id, alarm) -> {
-            List<Object> dimensions = list(alarm.get("Dimensions"));
-            assertThat(dimensions).as(id).hasSize(1);
-            Object value = map(dimensions.get(0)).get("Value");
-            String target = ref(value) != null ? ref(value) : (String) list(map(value).get("Fn::GetAtt")).get(0);
-            assertThat(template.resources()).as(id + " watches " + target).containsKey(target);
-            watched.add(alarm.get("MetricName") + " " + target);
+            if (alarm.containsKey("Metrics")) {
+                assertThat(alarm).as(id + ": a metric-math alarm names its metrics in Metrics only")
+                        .doesNotContainKeys("MetricName", "Namespace", "Dimensions", "Statistic", "Period");
+                List<Map<String, Object>> queries = list(alarm.get("Metrics")).stream().map(CloudFormationTemplate::map).toList();
+                List<Map<String, Object>> returned = queries.stream().filter(q -> Boolean.TRUE.equals(q.get("ReturnData"))).toList();
+                assertThat(returned).as(id + " watches one expression").hasSize(1);
+                assertThat(returned.get(0).get("Expression")).as(id).isEqualTo("MAX(METRICS())");
+                List<Map<String, Object>> stats = queries.stream().filter(q -> q.containsKey("MetricStat")).toList();
+                assertThat(stats).as(id + ": CloudWatch takes at most 10 metrics in one alarm").hasSizeBetween(1, 10);
+                assertThat(queries).as(id + ": the expression and its metrics, nothing else").hasSize(stats.size() + 1);
+                Set<Object> names = new TreeSet<>();
+                for (Map<String, Object> stat : stats) {
+                    assertThat(stat.get("ReturnData")).as(id).isEqualTo(false);
+                    Map<String, Object> metricStat = map(stat.get("MetricStat"));
+                    assertThat(metricStat).as(id).containsEntry("Stat", "Sum").containsEntry("Period", 300);
+                    Map<String, Object> metric = map(metricStat.get("Metric"));
+                    assertThat(metric.get("Namespace")).as(id).isEqualTo("AWS/Lambda");
+                    names.add(metric.get("MetricName"));
+                    watched.add(metric.get("MetricName") + " " + target(id, list(metric.get("Dimensions"))));
+                }
+                assertThat(names).as(id + " watches one metric").hasSize(1);
+                assertThat(alarm.get("Threshold")).as(id).isEqualTo(names.contains("Errors")
+                        ? Map.of("Ref", "FunctionErrorsAlarmThreshold") : 1);
+            } else {
+                watched.add(alarm.get("MetricName") + " " + target(id, list(alarm.get("Dimensions"))));
+            }
             assertThat(alarm.get("AlarmActions")).as(id).isEqualTo(Map.of("Fn::If",
                     List.of("HasAlarmEmail", List.of(Map.of("Ref", "AlarmTopic")), Map.of("Ref", "AWS::NoValue"))));
             assertThat(alarm.get("TreatMissingData")).as(id).isEqualTo("notBreaching");
         });
+        List<String> expected = new ArrayList<>();
         for (String function : functions.keySet()) {
-            assertThat(watched).contains("Errors " + function, "Throttles " + function);
+            expected.add("Errors " + function);
+            expected.add("Throttles " + function);
         }
-        assertThat(watched).contains("ExecutionsFailed VideoGenerationStateMachine",
-                "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue");
+        expected.addAll(List.of("ExecutionsFailed VideoGenerationStateMachine",
+                "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue"));
+        assertThat(watched).as("every function's Errors and Throttles, the machine and the queues, each watched once")
+                .containsExactlyInAnyOrderElementsOf(expected);
         assertThat(template.resources().get("AlarmTopic")).containsEntry("Condition", "HasAlarmEmail");
+    }
+
+    /** The one resource of this template a metric's dimensions name. */
+    private static String target(String alarm, List<Object> dimensions) {
+        assertThat(dimensions).as(alarm).hasSize(1);
+        Object value = map(dimensions.get(0)).get("Value");
+        String target = ref(value) != null ? ref(value) : (String) list(map(value).get("Fn::GetAtt")).get(0);
+        assertThat(template.resources()).as(alarm + " watches " + target).containsKey(target);
+        return target;
     }
 
     @Test
