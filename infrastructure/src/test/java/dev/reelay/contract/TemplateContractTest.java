@@ -68,6 +68,20 @@ class TemplateContractTest {
     }
 
     /**
+     * sam build must deploy the jar Maven built, not try to build the jar file as a source folder (which
+     * fails): every function takes its CodeUri from Globals and says Metadata: {SkipBuild: true}.
+     */
+    @Test
+    void everyFunctionDeploysTheMavenJarAsIsSoSamBuildSkipsIt() {
+        assertThat((String) template.functionGlobals().get("CodeUri")).endsWith(".jar");
+        for (String name : functions.keySet()) {
+            Map<String, Object> resource = template.resources().get(name);
+            assertThat(CloudFormationTemplate.map(resource.get("Metadata")).get("SkipBuild")).as(name + " Metadata.SkipBuild").isEqualTo(true);
+            assertThat(functions.get(name)).as(name + " has no CodeUri of its own").doesNotContainKey("CodeUri");
+        }
+    }
+
+    /**
      * Every function logs, through Globals, to a log group of this template that keeps its logs
      * LogRetentionDays (Lambda names each stream after its function, so one group serves them all); no
      * function logs elsewhere, and every log group of the template keeps its logs as long and is used.
