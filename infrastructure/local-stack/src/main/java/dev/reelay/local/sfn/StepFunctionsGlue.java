@@ -1,0 +1,135 @@
+package dev.reelay.local.sfn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.local.lambda.LocalArns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Step Functions for the local stack: the {@code aws-local-stepfunctions} engine under Node, behind
+ * our glue server ({@code infrastructure/local-stack/sfn-glue}) which speaks the AWS JSON protocol, so the real
+ * {@code SfnClient} talks to it. It runs {@code statemachine/*.asl.json} unchanged, with the
+ * definition substitutions a SAM deployment would apply.
+ */
+public final class StepFunctionsGlue implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StepFunctionsGlue.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long READY_TIMEOUT_SECONDS = 30;
+
+    private final Process node;
+    private final URI endpoint;
+    private final String stateMachineArn;
+
+    private StepFunctionsGlue(Process node, URI endpoint, String stateMachineArn) {
+        this.node = node;
+        this.endpoint = endpoint;
+        this.stateMachineArn = stateMachineArn;
+    }
+
+    /**
+     * @param glueDir          the glue's folder, with its node_modules installed
+     * @param stateMachineName e.g. {@code VideoGenerationStateMachine}
+     * @param definition       the ASL file
+     * @param substitutions    the {@code DefinitionSubstitutions}
+     * @param lambdaEndpoint   where the glue invokes functions
+     * @param workDir          where the glue's config file is written
+     */
+    public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
+                                          Map<String, String> substitutions, URI lambdaEndpoint, Path workDir)
+            throws IOException, InterruptedException {
+        return start(glueDir, stateMachineName, definition, substitutions, lambdaEndpoint, workDir, null);
+    }
+
+    /**
+     * @param queuesDir where the machine's {@code sqs:sendMessage} tasks append their messages, one
+     *                  {@code <queue name>.jsonl} per queue ({@link dev.reelay.local.engines.LocalQueues}); null for none
+     */
+    public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
+                                          Map<String, String> substitutions, URI lambdaEndpoint, Path workDir, Path queuesDir)
+            throws IOException, InterruptedException {
+        if (!Files.isRegularFile(glueDir.resolve("node_modules/aws-local-stepfunctions/package.json"))) {
+            throw new IllegalStateException("The Step Functions glue has no node_modules in " + glueDir
+                    + "; run 'npm ci' there (the Maven build does it).");
+        }
+        String arn = LocalArns.stateMachine(stateMachineName);
+        Map<String, Object> config = new java.util.LinkedHashMap<>(Map.of(
+                "port", 0,
+                "host", "127.0.0.1",
+                "region", LocalArns.REGION,
+                "accountId", LocalArns.ACCOUNT,
+                "lambdaEndpoint", lambdaEndpoint.toString(),
+                "stateMachines", List.of(Map.of("name", stateMachineName, "arn", arn,
+                        "definitionFile", definition.toAbsolutePath().toString(), "substitutions", substitutions))));
+        if (queuesDir != null) {
+            config.put("queuesDir", queuesDir.toAbsolutePath().toString());
+        }
+        Files.createDirectories(workDir);
+        Path configFile = Files.createTempFile(workDir, "sfn-glue-", ".json");
+        JSON.writeValue(configFile.toFile(), config);
+        configFile.toFile().deleteOnExit();
+
+        Process node = new ProcessBuilder("node", glueDir.resolve("server.mjs").toString(), "--config", configFile.toString())
+                .directory(glueDir.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                BufferedReader stdout = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+                return stdout.readLine();
+            } catch (IOException e) {
+                throw new IllegalStateException("Reading the glue's ready line", e);
+            }
+        });
+        try {
+            String line = ready.get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            JsonNode readyLine = line == null ? null : JSON.readTree(line);
+            if (readyLine == null || !readyLine.path("ready").asBoolean()) {
+                node.destroyForcibly();
+                throw new IllegalStateException("The Step Functions glue did not start (exit "
+                        + (node.isAlive() ? "n/a" : node.exitValue()) + "); its stderr is above. First line: " + line);
+            }
+            URI endpoint = URI.create("http://127.0.0.1:" + readyLine.path("port").asInt());
+            LOG.debug("Step Functions glue ready at {}", endpoint);
+            return new StepFunctionsGlue(node, endpoint, arn);
+        } catch (ExecutionException | TimeoutException e) {
+            node.destroyForcibly();
+            throw new IllegalStateException("The Step Functions glue did not report ready within "
+                    + READY_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public String stateMachineArn() {
+        return stateMachineArn;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            node.getOutputStream().close(); // the glue exits when its stdin closes
+        } catch (IOException e) {
+            LOG.debug("Closing the glue's stdin", e);
+        }
+        if (!node.waitFor(5, TimeUnit.SECONDS)) {
+            node.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
