@@ -1,5 +1,7 @@
 package dev.reelay.contract;
 
+import dev.reelay.local.ApiTestClient;
+
 import dev.reelay.testing.TestImages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -257,9 +259,7 @@ class IamContractTest {
     }
 
     private static JsonNode get(String taskId) throws Exception {
-        HttpResponse<String> answer = HTTP.send(authorized("/v1/tasks/" + taskId).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        return JSON.readTree(answer.body());
+        return ApiTestClient.of(runtime).get(taskId);
     }
 
     private static JsonNode cancel(String taskId) throws Exception {
@@ -270,14 +270,7 @@ class IamContractTest {
     }
 
     private static JsonNode awaitTask(String taskId, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        JsonNode task = get(taskId);
-        while (!condition.test(task)) {
-            assertThat(System.nanoTime()).as("task %s: %s", taskId, task).isLessThan(deadline);
-            Thread.sleep(200);
-            task = get(taskId);
-        }
-        return task;
+        return ApiTestClient.of(runtime).await(taskId, condition, LIMIT);
     }
 
     private static boolean ended(JsonNode task) {

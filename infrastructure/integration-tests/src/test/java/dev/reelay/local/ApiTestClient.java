@@ -13,15 +13,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The public API as one API key's client sees it, for end-to-end tests. */
-record ApiTestClient(URI base, String apiKey) {
+public record ApiTestClient(URI base, String apiKey) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    static ApiTestClient of(LocalRuntime runtime) {
+    public static ApiTestClient of(LocalRuntime runtime) {
         return new ApiTestClient(runtime.apiBaseUrl(), runtime.defaultApiKey());
     }
 
@@ -36,25 +37,32 @@ record ApiTestClient(URI base, String apiKey) {
         return JSON.readTree(answer.body()).path("id").asText();
     }
 
-    JsonNode get(String taskId) throws Exception {
-        return JSON.readTree(send("GET", "/v1/tasks/" + taskId, null).body());
+    /** The task as its owner sees it; any answer but 200 fails the test. */
+    public JsonNode get(String taskId) throws Exception {
+        HttpResponse<String> answer = send("GET", "/v1/tasks/" + taskId, null);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
     }
 
     HttpResponse<String> cancel(String taskId) throws Exception {
         return send("POST", "/v1/tasks/" + taskId + "/cancel", "");
     }
 
+    /** Reads the task until {@code condition} holds; failing the test, with the task as last seen, after {@code limit}. */
+    public JsonNode await(String taskId, Predicate<JsonNode> condition, Duration limit) throws Exception {
+        Instant giveUp = Instant.now().plus(limit);
+        JsonNode task = get(taskId);
+        while (!condition.test(task)) {
+            assertThat(Instant.now()).as("task %s within %s: %s", taskId, limit, task).isBefore(giveUp);
+            Thread.sleep(200);
+            task = get(taskId);
+        }
+        return task;
+    }
+
     /** Waits until the task is completed, failed or cancelled. */
     JsonNode awaitEnd(String taskId, Duration timeout) throws Exception {
-        Instant giveUp = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(giveUp)) {
-            JsonNode task = get(taskId);
-            if (task.path("status").asText().matches("completed|failed|cancelled")) {
-                return task;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("Task " + taskId + " did not end within " + timeout + ": " + get(taskId));
+        return await(taskId, task -> task.path("status").asText().matches("completed|failed|cancelled"), timeout);
     }
 
     /** A plain 960x540 PNG written into {@code dir}, as a {@code file:} URL the local stack accepts as an image. */

@@ -273,21 +273,11 @@ class TasksEndToEndTest {
     }
 
     private static JsonNode get(String taskId) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/tasks/" + taskId)).header("Authorization", "Bearer " + runtime.defaultApiKey()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        return JSON.readTree(answer.body());
+        return ApiTestClient.of(runtime).get(taskId);
     }
 
     private static JsonNode awaitTask(String taskId, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
-        JsonNode task = get(taskId);
-        while (!condition.test(task)) {
-            assertThat(System.nanoTime()).as("task %s: %s", taskId, task).isLessThan(deadline);
-            Thread.sleep(100);
-            task = get(taskId);
-        }
-        return task;
+        return ApiTestClient.of(runtime).await(taskId, condition, LIMIT);
     }
 
     private static Map<String, AttributeValue> item(String taskId) {
