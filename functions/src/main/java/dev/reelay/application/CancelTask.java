@@ -6,6 +6,9 @@ import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.domain.metrics.Metric;
+import dev.reelay.domain.metrics.MetricEvent;
+import dev.reelay.port.Metrics;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.Workflow;
 import org.slf4j.Logger;
@@ -40,15 +43,18 @@ public final class CancelTask {
     private final Workflow workflow;
     private final GetTask views;
     private final Clock clock;
+    private final Metrics metrics;
     private final Consumer<Task> ended;
 
-    public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock) {
-        this(store, router, workflow, views, clock, task -> { });
+    public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock, Metrics metrics) {
+        this(store, router, workflow, views, clock, task -> { }, metrics);
     }
 
     /** @param ended told of each task this cancels: the queue takes it out and gives its slot to the next task */
-    public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock, Consumer<Task> ended) {
+    public CancelTask(TaskStore store, ProviderRouter router, Workflow workflow, GetTask views, Clock clock, Consumer<Task> ended,
+                      Metrics metrics) {
         this.ended = ended;
+        this.metrics = metrics;
         this.store = store;
         this.router = router;
         this.workflow = workflow;
@@ -59,6 +65,7 @@ public final class CancelTask {
     public TaskView cancel(String ownerKeyId, String taskId) {
         for (int decision = 1; decision <= MAX_DECISIONS; decision++) {
             Task task = views.find(ownerKeyId, taskId);
+            TaskLog.task(task);
             switch (task.status()) {
                 case CANCELLED -> {
                     endWorkflow(task);
@@ -100,6 +107,10 @@ public final class CancelTask {
                 new TimelineEvent(TimelineEvent.CANCELLED, clock.instant(), detail));
         if (recorded) {
             LOG.info("Task {} cancelled: {}", task.id(), detail);
+            metrics.emit(MetricEvent.of(Metric.TASKS_CANCELLED, 1).property(TaskLog.TASK_ID, task.id()).build());
+            if (charge.costMicros() > 0) {
+                metrics.emit(TaskMetrics.charged(task, charge));
+            }
         }
         return recorded;
     }

@@ -9,6 +9,9 @@ import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.domain.webhook.StandardWebhookSigner;
 import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.domain.webhook.WebhookUrlRules;
+import dev.reelay.domain.metrics.Metric;
+import dev.reelay.domain.metrics.MetricEvent;
+import dev.reelay.port.Metrics;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.WebhookSecrets;
 import dev.reelay.port.WebhookSender;
@@ -61,10 +64,12 @@ public final class DeliverWebhook {
     private final WebhookSchedule schedule;
     private final ObjectMapper json;
     private final Clock clock;
+    private final Metrics metrics;
     private final StandardWebhookSigner signer = new StandardWebhookSigner();
 
     public DeliverWebhook(TaskStore store, EndedTaskTimeline timeline, GetTask getTask, WebhookSecrets secrets,
-                          WebhookSender sender, WebhookUrlRules rules, WebhookSchedule schedule, ObjectMapper json, Clock clock) {
+                          WebhookSender sender, WebhookUrlRules rules, WebhookSchedule schedule, ObjectMapper json, Clock clock,
+                          Metrics metrics) {
         this.store = store;
         this.timeline = timeline;
         this.getTask = getTask;
@@ -74,11 +79,13 @@ public final class DeliverWebhook {
         this.schedule = schedule;
         this.json = json;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     public WorkflowState deliver(WorkflowState state) {
         Task task = store.find(state.taskId()).orElseThrow(() ->
                 new PermanentFailureException("task_not_found", "Task " + state.taskId() + " is not in the task store."));
+        TaskLog.task(task);
         String callbackUrl = task.request().callbackUrl();
         if (callbackUrl == null) {
             return state.webhook(NONE, 0, null);
@@ -113,6 +120,7 @@ public final class DeliverWebhook {
         LOG.info("Task {} webhook attempt {} to {}: {}", task.id(), attempt, url.getHost(), result.describe());
         if (result.delivered()) {
             timeline.append(task.id(), new TimelineEvent(WEBHOOK_DELIVERED, clock.instant(), detail));
+            count(Metric.WEBHOOKS_DELIVERED, task);
             return state.webhook(DELIVERED, attempt, null);
         }
         OptionalInt wait = schedule.delayAfter(attempt);
@@ -120,6 +128,7 @@ public final class DeliverWebhook {
             return giveUp(state, task, attempt, detail);
         }
         recordFailedAttempt(task, attempt, detail);
+        count(Metric.WEBHOOK_ATTEMPTS_FAILED, task);
         return state.webhook(RETRY, attempt, wait.getAsInt());
     }
 
@@ -127,6 +136,8 @@ public final class DeliverWebhook {
         recordFailedAttempt(task, attempt, detail);
         timeline.append(task.id(), new TimelineEvent(WEBHOOK_GAVE_UP, clock.instant(), "after " + attempt + " attempts"));
         LOG.warn("Task {} webhook given up after {} attempts ({})", task.id(), attempt, detail);
+        count(Metric.WEBHOOK_ATTEMPTS_FAILED, task);
+        count(Metric.WEBHOOKS_GIVEN_UP, task);
         return state.webhookGaveUp(attempt, deadLetter(task, task.request().callbackUrl(), attempt, detail));
     }
 
@@ -147,6 +158,10 @@ public final class DeliverWebhook {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Task " + task.id() + " is not serialisable as JSON", e);
         }
+    }
+
+    private void count(Metric metric, Task task) {
+        metrics.emit(MetricEvent.of(metric, 1).property(TaskLog.TASK_ID, task.id()).build());
     }
 
     private static boolean recorded(Task task, String key) {

@@ -49,6 +49,7 @@ public final class GetTask {
 
     /** The caller's task; 404 {@code task_not_found} for a task that is missing or another owner's. */
     Task find(String ownerKeyId, String taskId) {
+        TaskLog.taskId(taskId);
         return store.find(taskId)
                 .filter(found -> found.ownerKeyId().equals(ownerKeyId))
                 .orElseThrow(() -> new NotFoundException("task_not_found", "No task '" + taskId + "'."));

@@ -63,6 +63,8 @@ public final class ProviderCallbackReception {
      * the job is confirmed and the step resumed at once.
      */
     public void await(WorkflowState state, String taskToken) {
+        TaskLog.taskId(state.taskId());
+        TaskLog.provider(state.provider());
         Registration registration = callbacks.await(callbacks.secretFor(state.taskId()), taskToken, write(state));
         if (state.providerTaskId() == null) {
             // Reconciling a submission: a callback may have named the job meanwhile.
@@ -87,6 +89,7 @@ public final class ProviderCallbackReception {
             return Outcome.UNKNOWN;
         }
         Task job = task.get();
+        TaskLog.task(job);
         Optional<CallbackReport> report = parse(provider, body);
         if (report.isEmpty()) {
             LOG.warn("Task {}: a callback on its URL is not a {} job report; ignored", job.id(), provider);
@@ -146,7 +149,7 @@ public final class ProviderCallbackReception {
             return Outcome.NOTED;
         }
         WorkflowState waiting = read(registration.waitingState());
-        boolean resumed = workflow.resume(registration.taskToken(), write(steps.afterStatus(waiting, status)));
+        boolean resumed = workflow.resume(registration.taskToken(), write(steps.afterStatus(waiting, status, TaskMetrics.VIA_CALLBACK)));
         LOG.info("Task {}: provider callback {}", registration.taskId(), resumed ? "resumed the workflow" : "came after the wait ended");
         return resumed ? Outcome.RESUMED : Outcome.NOTED;
     }

@@ -1,5 +1,10 @@
 package dev.reelay.application;
 
+import dev.reelay.domain.error.QuotaExceededException;
+import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.port.Metrics;
+import dev.reelay.domain.metrics.MetricEvent;
+import dev.reelay.domain.metrics.Metric;
 import dev.reelay.domain.apikey.ApiKey;
 import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.budget.Reservation;
@@ -52,6 +57,7 @@ public final class SubmitVideoGeneration {
     private final IdempotencyKeys idempotency;
     private final ApiKeys apiKeys;
     private final Budgets budgets;
+    private final Metrics metrics;
 
     /**
      * @param apiKeys where the owner's monthly budget is read (an owner that is no key has none)
@@ -59,7 +65,8 @@ public final class SubmitVideoGeneration {
      */
     public SubmitVideoGeneration(GenerationRequestParser parser, ImageSource images, StagedInputs inputs,
                                  ProviderTable providers, TaskStore store, Workflow workflow, Clock clock,
-                                 Supplier<String> taskIds, IdempotencyKeys idempotency, ApiKeys apiKeys, Budgets budgets) {
+                                 Supplier<String> taskIds, IdempotencyKeys idempotency, ApiKeys apiKeys, Budgets budgets,
+                                 Metrics metrics) {
         this.parser = parser;
         this.images = images;
         this.inputs = inputs;
@@ -71,6 +78,7 @@ public final class SubmitVideoGeneration {
         this.idempotency = idempotency;
         this.apiKeys = apiKeys;
         this.budgets = budgets;
+        this.metrics = metrics;
     }
 
     /** The task an earlier request with the same key made; it may still be being recorded, so wait a little. */
@@ -113,6 +121,17 @@ public final class SubmitVideoGeneration {
      * the original task, even under concurrent duplicates, and the same key with another body is a 409.
      */
     public Task submit(String ownerKeyId, Object body, String idempotencyKey) {
+        TaskLog.keyName(ownerKeyId);
+        try {
+            return accept(ownerKeyId, body, idempotencyKey);
+        } catch (InvalidRequestException | QuotaExceededException | ConflictException refused) {
+            metrics.emit(MetricEvent.of(Metric.TASKS_REFUSED, 1).dimension(Metric.Dimension.CODE, refused.code())
+                    .property(TaskLog.KEY_NAME, ownerKeyId).build());
+            throw refused;
+        }
+    }
+
+    private Task accept(String ownerKeyId, Object body, String idempotencyKey) {
         GenerationRequest request = parser.parse(body);
         // The cheapest vendor that can serve the request sets the quote; a request none can serve stops here.
         List<ProviderTable.Candidate> candidates = providers.candidates(request);
@@ -128,6 +147,7 @@ public final class SubmitVideoGeneration {
         subjectPictures(request).forEach(url -> images.checkPublicAddress("model_params.subjects.element_input_urls", url));
 
         String taskId = taskIds.get();
+        TaskLog.taskId(taskId);
         String key = idempotencyKey != null ? idempotencyKey
                 : request.externalTaskId() == null ? null : "external_task_id:" + request.externalTaskId();
         if (key != null) {
@@ -170,6 +190,8 @@ public final class SubmitVideoGeneration {
             throw new TransientFailureException("workflow_unavailable",
                     "The task could not be started; try again.", e);
         }
+        metrics.emit(MetricEvent.of(Metric.TASKS_ACCEPTED, 1).dimension(Metric.Dimension.QUALITY, request.quality().wire())
+                .property(TaskLog.TASK_ID, taskId).build());
         LOG.info("Accepted task {} for key {}: {} s at {}/{}, quoted {} USD, {} held of the monthly budget", taskId, ownerKeyId,
                 request.durationSeconds(), request.quality().wire(), request.sound().wire(), quote.costUsd(),
                 MonthlyBudget.usd(reservation.micros()));

@@ -12,7 +12,11 @@ import dev.reelay.domain.task.PendingSubmission;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.domain.metrics.Metric;
+import dev.reelay.domain.metrics.Metric.Dimension;
+import dev.reelay.domain.metrics.MetricEvent;
 import dev.reelay.port.ArchivedVideo;
+import dev.reelay.port.Metrics;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.ProviderClient.JobStatus;
@@ -60,6 +64,7 @@ public final class VideoGenerationSteps {
     private final Optional<URI> callbackBaseUrl;
     private final ProviderQueue queue;
     private final Clock clock;
+    private final Metrics metrics;
     /** Refusals recorded on a task's timeline; later ones are only logged, so a long wait stays readable. */
     static final int MAX_REFUSAL_EVENTS = 20;
 
@@ -67,7 +72,8 @@ public final class VideoGenerationSteps {
      * @param callbackBaseUrl where vendors reach {@code /callbacks/{provider}/{secret}}; empty: polling only
      */
     public VideoGenerationSteps(TaskStore store, ProviderRouter router, VideoArchive archive, StagedInputs inputs,
-                                PollingPolicy polling, ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, ProviderQueue queue, Clock clock) {
+                                PollingPolicy polling, ProviderCallbacks callbacks, Optional<URI> callbackBaseUrl, ProviderQueue queue, Clock clock,
+                                Metrics metrics) {
         this.store = store;
         this.router = router;
         this.archive = archive;
@@ -77,6 +83,7 @@ public final class VideoGenerationSteps {
         this.callbackBaseUrl = callbackBaseUrl;
         this.queue = queue;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /**
@@ -136,10 +143,12 @@ public final class VideoGenerationSteps {
             return Optional.of(submitToProvider(WorkflowState.start(task.id())));
         }
         ProviderClient.Submission submission;
+        long started = System.nanoTime();
         try {
             URI callbackUrl = callbackUrl(task, candidate.name());
             submission = provider.submit(jobOf(task, callbackUrl));
         } catch (ProviderException e) {
+            vendorCall(task, candidate.name(), started, Metric.VENDOR_ERRORS, e.kind().failover() && e.kind() != ProviderErrorKind.OUTCOME_UNKNOWN);
             if (e.kind() == ProviderErrorKind.OUTCOME_UNKNOWN) {
                 store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.PROVIDER_SUBMISSION_UNKNOWN, clock.instant(),
                         candidate.name() + ": " + e.getLocalizedMessage()));
@@ -165,7 +174,27 @@ public final class VideoGenerationSteps {
             return Optional.empty();
         }
         router.succeeded(candidate.name());
+        vendorCall(task, candidate.name(), started, Metric.VENDOR_JOBS_SUBMITTED, false);
+        metrics.emit(MetricEvent.of(Metric.QUEUE_WAIT, queueWait(task).toMillis()).property(TaskLog.TASK_ID, task.id()).build());
         return Optional.of(accepted(task.id(), candidate.name(), provider, submission, candidate.quote(), null));
+    }
+
+    /** One submission call to a vendor: how long it took and how it ended (and whether the task moves on to another). */
+    private void vendorCall(Task task, String provider, long startedNanos, Metric outcome, boolean failover) {
+        MetricEvent.Builder event = MetricEvent.of(Metric.VENDOR_SUBMIT_LATENCY, (System.nanoTime() - startedNanos) / 1_000_000.0)
+                .value(outcome, 1)
+                .dimension(Dimension.PROVIDER, provider)
+                .property(TaskLog.TASK_ID, task.id());
+        if (failover) {
+            event.value(Metric.FAILOVERS, 1);
+        }
+        metrics.emit(event.build());
+    }
+
+    /** From acceptance to now, for a task that waited in the queue; zero for one that found a slot at once. */
+    private Duration queueWait(Task task) {
+        boolean queued = task.timeline().stream().anyMatch(e -> e.event().equals(TimelineEvent.QUEUED));
+        return queued ? Duration.between(task.createdAt(), clock.instant()) : Duration.ZERO;
     }
 
     /**
@@ -294,7 +323,9 @@ public final class VideoGenerationSteps {
             throw new PermanentFailureException("queue_timeout", "No provider had a free slot for "
                     + policy.maxWait().toMinutes() + " min; the task was not charged.");
         }
-        String position = queue.position(task).stream().mapToObj(p -> "position " + p).findFirst().orElse("in the queue");
+        java.util.OptionalInt place = queue.position(task);
+        place.ifPresent(p -> metrics.emit(MetricEvent.of(Metric.QUEUE_DEPTH, p).property(TaskLog.TASK_ID, task.id()).build()));
+        String position = place.stream().mapToObj(p -> "position " + p).findFirst().orElse("in the queue");
         store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.QUEUED, clock.instant(), position));
         long untilDeadline = policy.maxWait().minus(waited).toSeconds();
         return WorkflowState.queued(task.id(), (int) Math.max(1, Math.min(policy.recheck().toSeconds(), untilDeadline)));
@@ -302,6 +333,7 @@ public final class VideoGenerationSteps {
 
     /** The workflow step that waits for a slot: woken by a grant, or ends at once when one came meanwhile. */
     public void awaitSlot(WorkflowState state, String taskToken, String stateJson) {
+        TaskLog.taskId(state.taskId());
         queue.await(state.taskId(), taskToken, stateJson);
     }
 
@@ -324,13 +356,23 @@ public final class VideoGenerationSteps {
 
     /** Asks the provider where the job stands, and decides: wait again, archive, or fail. */
     public WorkflowState checkStatus(WorkflowState state) {
-        return afterStatus(state, call(() -> router.client(state.provider()).query(state.providerTaskId())));
+        TaskLog.taskId(state.taskId());
+        TaskLog.provider(state.provider());
+        return afterStatus(state, call(() -> router.client(state.provider()).query(state.providerTaskId())), TaskMetrics.VIA_POLLING);
     }
 
-    /** What the workflow does next, given where the job stands (from a check or a verified callback). */
-    WorkflowState afterStatus(WorkflowState state, JobStatus status) {
+    /**
+     * What the workflow does next, given where the job stands (from a check or a verified callback).
+     *
+     * @param via how Reelay learned it: {@link TaskMetrics#VIA_POLLING} or {@link TaskMetrics#VIA_CALLBACK}
+     */
+    WorkflowState afterStatus(WorkflowState state, JobStatus status, String via) {
         int checks = (state.checks() == null ? 0 : state.checks()) + 1;
-        WorkflowState next = next(state, status, checks);
+        WorkflowState next = next(state, status, checks, via);
+        if (WorkflowState.FAILED.equals(next.status())) {
+            metrics.emit(MetricEvent.of(Metric.VENDOR_ERRORS, 1).dimension(Dimension.PROVIDER, state.provider())
+                    .property(TaskLog.TASK_ID, state.taskId()).build());
+        }
         if (status.isFinal()) {
             // The vendor's job has ended: its slot goes to the next task in the queue.
             store.find(state.taskId()).ifPresent(queue::release);
@@ -338,10 +380,10 @@ public final class VideoGenerationSteps {
         return next;
     }
 
-    private WorkflowState next(WorkflowState state, JobStatus status, int checks) {
+    private WorkflowState next(WorkflowState state, JobStatus status, int checks, String via) {
         switch (status.state()) {
             case SUCCEEDED -> {
-                store.appendEvent(state.taskId(), TimelineEvent.of(TimelineEvent.PROVIDER_COMPLETED, clock.instant()));
+                store.appendEvent(state.taskId(), new TimelineEvent(TimelineEvent.PROVIDER_COMPLETED, now(), via));
                 return state.processing(checks, 0).completed(status.videoUrl().toString());
             }
             case FAILED, CANCELLED -> {
@@ -385,6 +427,7 @@ public final class VideoGenerationSteps {
             LOG.info("Task {} is already {}: its video is not archived", task.id(), task.status().wire());
             return state;
         }
+        long started = System.nanoTime();
         VideoDownload download = call(() -> router.client(state.provider()).download(URI.create(state.videoUrl())));
         ArchivedVideo archived;
         try (InputStream body = download.body()) {
@@ -392,6 +435,10 @@ public final class VideoGenerationSteps {
         } catch (IOException e) {
             throw new UncheckedIOException("Closing the provider's video stream of task " + state.taskId(), e);
         }
+        metrics.emit(MetricEvent.of(Metric.ARCHIVE_DURATION, (System.nanoTime() - started) / 1_000_000.0)
+                .property(TaskLog.TASK_ID, task.id()).build());
+        metrics.emit(MetricEvent.of(Metric.ARCHIVE_BYTES, archived.bytes()).dimension(Dimension.PROVIDER, state.provider())
+                .property(TaskLog.TASK_ID, task.id()).build());
         store.recordResult(state.taskId(),
                 new TaskResult(archived.key(), archived.sha256Hex(), archived.bytes(), archived.durationSeconds()),
                 new TimelineEvent(TimelineEvent.ARCHIVED, clock.instant(), archived.bytes() + " bytes"));
@@ -402,19 +449,28 @@ public final class VideoGenerationSteps {
     /** Completes the task and charges its quote, exactly once. */
     public WorkflowState settleBilling(WorkflowState state) {
         Task task = load(state.taskId());
+        Instant billedAt = now();
         boolean settled = store.settle(task.id(), task.quote(),
-                new TimelineEvent(TimelineEvent.BILLED, clock.instant(), task.quote().costUsd().toPlainString() + " USD"));
+                new TimelineEvent(TimelineEvent.BILLED, billedAt, task.quote().costUsd().toPlainString() + " USD"));
         LOG.info("Task {} {} {} USD", task.id(), settled ? "billed" : "was already billed", task.quote().costUsd());
+        if (settled) {
+            TaskMetrics.completed(task, billedAt).forEach(metrics::emit);
+        }
         return state;
     }
 
     /** Ends the task failed, with its reason, at no charge. */
     public WorkflowState recordFailure(WorkflowState state) {
         Failure failure = state.failure() != null ? state.failure() : FailureReason.from(state.error());
+        store.find(state.taskId()).ifPresent(TaskLog::task);
         boolean recorded = store.markFailed(state.taskId(), failure,
                 new TimelineEvent(TimelineEvent.FAILED, clock.instant(), failure.code()));
         LOG.warn("Task {} failed ({}): {}{}", state.taskId(), failure.code(), failure.message(),
                 recorded ? "" : " [it had already ended]");
+        if (recorded) {
+            metrics.emit(MetricEvent.of(Metric.TASKS_FAILED, 1).dimension(Dimension.CODE, failure.code())
+                    .property(TaskLog.TASK_ID, state.taskId()).build());
+        }
         store.find(state.taskId()).ifPresent(queue::ended);
         return state.failed(failure);
     }
@@ -441,7 +497,15 @@ public final class VideoGenerationSteps {
     }
 
     private Task load(String taskId) {
-        return store.find(taskId).orElseThrow(() ->
+        TaskLog.taskId(taskId);
+        Task task = store.find(taskId).orElseThrow(() ->
                 new PermanentFailureException("task_not_found", "Task " + taskId + " is not in the task store."));
+        TaskLog.task(task);
+        return task;
+    }
+
+    /** Now, to the millisecond the timeline keeps, so that metrics and timeline tell the same times. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 }

@@ -56,7 +56,7 @@ public final class AwsClients {
 
     public static final Wiring WIRING = new Wiring(CONFIG, DYNAMODB, S3, PRESIGNER, SFN, new HttpTransport(HTTP),
             ProviderClients.create(CONFIG.providers(), new HttpTransport(HTTP), PROVIDER_CREDENTIALS, Wiring.json(), Clock.systemUTC()),
-            Clock.systemUTC());
+            Clock.systemUTC(), Wiring.lambdaMetrics());
 
     private AwsClients() {
     }

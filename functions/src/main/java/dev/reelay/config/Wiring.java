@@ -15,6 +15,11 @@ import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
 import dev.reelay.adapter.webhook.HttpWebhookSender;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.domain.webhook.WebhookSchedule;
+import dev.reelay.adapter.metrics.EmfMetrics;
+import dev.reelay.application.TaskLog;
+import dev.reelay.port.Metrics;
+import org.slf4j.MDC;
+import java.nio.file.Path;
 import dev.reelay.port.WebhookSecrets;
 import software.amazon.awssdk.http.TlsTrustManagersProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -80,11 +85,16 @@ public final class Wiring {
     private final Budgets budgets;
     private final S3Client s3;
     private final ProviderQueue queue;
+    private final Metrics metrics;
 
-    /** @param providers a client for every vendor of {@code config.providers()}, by name */
+    /**
+     * @param providers a client for every vendor of {@code config.providers()}, by name
+     * @param metrics   where business metrics go: {@link #lambdaMetrics()} in AWS, {@link #metricsFiles} locally
+     */
     public Wiring(ReelayConfig config, DynamoDbClient dynamo, S3Client s3, S3Presigner presigner, SfnClient sfn,
-                  HttpTransport http, Map<String, ProviderClient> providers, Clock clock) {
+                  HttpTransport http, Map<String, ProviderClient> providers, Clock clock, Metrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.store = new DynamoDbTaskStore(dynamo, config.tasksTable(), clock);
         this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket());
         this.inputs = new S3StagedInputs(s3, presigner, config.uploadsBucket());
@@ -102,7 +112,17 @@ public final class Wiring {
                 config.providers().profiles().stream().map(ProviderProfile::name).toList(), store,
                 new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")),
                 name -> apiKeys.findByName(name).map(ApiKey::maxConcurrency).orElse(OptionalInt.empty()), clock);
-        this.steps = new VideoGenerationSteps(store, router, archive, inputs, config.polling(), callbacks, config.callbackBaseUrl(), queue, clock);
+        this.steps = new VideoGenerationSteps(store, router, archive, inputs, config.polling(), callbacks, config.callbackBaseUrl(), queue, clock, metrics);
+    }
+
+    /** Metrics in Lambda: EMF documents on stdout, which CloudWatch Logs turns into metrics. */
+    public static Metrics lambdaMetrics() {
+        return EmfMetrics.lambda();
+    }
+
+    /** Metrics locally: each function's EMF documents in {@code directory/<function>.jsonl}, named by the invocation's log context. */
+    public static Metrics metricsFiles(Path directory) {
+        return EmfMetrics.toFiles(directory, () -> MDC.get(TaskLog.FUNCTION));
     }
 
     public SubmitVideoGeneration submitVideoGeneration() {
@@ -126,7 +146,7 @@ public final class Wiring {
                         new WebhookUrlRules(config.allowLocalWebhooks()), uploadedImagesPrefix),
                 new FetchingImageSource(http, new S3BucketReader(s3), config.allowLocalImageSources(), uploadedImagesPrefix), inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
-                idempotency, apiKeys, budgets);
+                idempotency, apiKeys, budgets, metrics);
     }
 
     public AuthorizeApiKey authorizeApiKey() {
@@ -146,7 +166,7 @@ public final class Wiring {
 
     public CancelTask cancelTask() {
         return new CancelTask(store, router, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), getTask(), clock,
-                queue::ended);
+                queue::ended, metrics);
     }
 
     public VideoGenerationSteps videoGenerationSteps() {
@@ -175,7 +195,7 @@ public final class Wiring {
         trust.ifPresent(client::tlsTrustManagersProvider);
         HttpTransport webhookHttp = new HttpTransport(client.build());
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
-                new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock);
+                new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock, metrics);
     }
 
     public ApiKeys apiKeys() {

@@ -32,6 +32,12 @@ public final class AuthorizeApiKeyHandler implements RequestHandler<APIGatewayV2
 
     @Override
     public SimpleIAMPolicyResponse handleRequest(APIGatewayV2CustomAuthorizerEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private SimpleIAMPolicyResponse handle(APIGatewayV2CustomAuthorizerEvent event) {
         // API Gateway lower-cases header names in payload format 2.0; the identity source carries it too.
         String authorization = Optional.ofNullable(event.getHeaders()).map(h -> h.get("authorization"))
                 .or(() -> Optional.ofNullable(event.getIdentitySource()).filter(s -> !s.isEmpty()).map(sources -> sources.get(0)))

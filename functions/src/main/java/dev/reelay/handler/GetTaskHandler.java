@@ -28,6 +28,12 @@ public final class GetTaskHandler implements RequestHandler<APIGatewayV2HTTPEven
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         try {
             String taskId = Optional.ofNullable(event.getPathParameters()).map(p -> p.get("id"))
                     .orElseThrow(() -> new NotFoundException("task_not_found", "No task id in the path."));

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.TaskLog;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
@@ -60,7 +61,7 @@ final class HttpExchange {
      * shared owner (a route deployed without the authorizer must not serve anyone's tasks).
      */
     static String ownerKeyId(APIGatewayV2HTTPEvent event) {
-        return Optional.ofNullable(event.getRequestContext())
+        String keyName = Optional.ofNullable(event.getRequestContext())
                 .map(APIGatewayV2HTTPEvent.RequestContext::getAuthorizer)
                 .map(APIGatewayV2HTTPEvent.RequestContext.Authorizer::getLambda)
                 .map(context -> context.get(AuthorizeApiKeyHandler.KEY_NAME))
@@ -68,6 +69,8 @@ final class HttpExchange {
                 .filter(name -> !name.isBlank())
                 .orElseThrow(() -> new UnauthorizedException("missing_api_key",
                         "No verified API key came with this request; send 'Authorization: Bearer <your API key>'."));
+        TaskLog.keyName(keyName);
+        return keyName;
     }
 
     static APIGatewayV2HTTPResponse json(int status, Object body) {

@@ -24,6 +24,12 @@ public final class ListTasksHandler implements RequestHandler<APIGatewayV2HTTPEv
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         try {
             return HttpExchange.json(200, TaskRepresentation.list(
                     listTasks.list(HttpExchange.ownerKeyId(event), event.getQueryStringParameters())));

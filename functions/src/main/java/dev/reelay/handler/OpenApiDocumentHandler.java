@@ -18,6 +18,12 @@ public final class OpenApiDocumentHandler implements RequestHandler<APIGatewayV2
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         return APIGatewayV2HTTPResponse.builder().withStatusCode(200)
                 .withHeaders(Map.of("Content-Type", "application/yaml; charset=utf-8", "Cache-Control", "max-age=300"))
                 .withBody(DOCUMENT).build();

@@ -30,6 +30,12 @@ public final class ProviderCallbackHandler implements RequestHandler<APIGatewayV
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         try {
             Map<String, String> path = event.getPathParameters() == null ? Map.of() : event.getPathParameters();
             String body = event.getBody() == null ? "" : event.getBody();

@@ -31,6 +31,12 @@ public final class StartGenerationFromUploadHandler implements RequestHandler<S3
 
     @Override
     public List<String> handleRequest(S3Event event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private List<String> handle(S3Event event) {
         List<String> outcomes = new ArrayList<>();
         if (event == null || event.getRecords() == null) {
             LOG.info("An S3 event without records (such as s3:TestEvent): nothing to do");

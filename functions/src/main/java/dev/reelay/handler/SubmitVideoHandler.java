@@ -26,6 +26,12 @@ public final class SubmitVideoHandler implements RequestHandler<APIGatewayV2HTTP
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            return handle(event);
+        }
+    }
+
+    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         try {
             Task task = submit.submit(HttpExchange.ownerKeyId(event), HttpExchange.jsonBody(event), HttpExchange.idempotencyKey(event));
             return HttpExchange.json(200, TaskRepresentation.of(new TaskView(task, null, null)));

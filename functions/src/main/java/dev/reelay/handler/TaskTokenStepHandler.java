@@ -26,8 +26,10 @@ abstract class TaskTokenStepHandler implements RequestStreamHandler {
 
     @Override
     public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        Input waiting = JSON.readValue(input, Input.class);
-        await(waiting.state(), waiting.taskToken(), JSON.writeValueAsString(waiting.state()));
-        JSON.writeValue(output, waiting.state());
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            Input waiting = JSON.readValue(input, Input.class);
+            await(waiting.state(), waiting.taskToken(), JSON.writeValueAsString(waiting.state()));
+            JSON.writeValue(output, waiting.state());
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.TaskLog;
 import dev.reelay.application.WorkflowState;
 
 import java.io.IOException;
@@ -27,7 +28,11 @@ public abstract class WorkflowStepHandler implements RequestStreamHandler {
 
     @Override
     public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        WorkflowState state = JSON.readValue(input, WorkflowState.class);
-        JSON.writeValue(output, step.apply(state));
+        try (InvocationLog log = InvocationLog.open(context, this)) {
+            WorkflowState state = JSON.readValue(input, WorkflowState.class);
+            TaskLog.taskId(state.taskId());
+            TaskLog.provider(state.provider());
+            JSON.writeValue(output, step.apply(state));
+        }
     }
 }

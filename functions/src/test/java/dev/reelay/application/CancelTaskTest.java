@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.error.TransientFailureException;
@@ -33,13 +34,14 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 /** POST /v1/tasks/{id}/cancel: charging only what the vendor charges, once, whoever wins the race. */
 class CancelTaskTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private final Instant now = Instant.parse("2026-11-23T01:00:00Z");
     private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final FakeProvider vendor = new FakeProvider("vendor");
     private final RecordingWorkflow workflow = new RecordingWorkflow();
     private final GetTask views = new GetTask(store, new InMemoryArchive(), Duration.ofMinutes(10), clock, name -> vendor.cancels);
-    private final CancelTask cancelTask = new CancelTask(store, Providers.router(vendor), workflow, views, clock);
+    private final CancelTask cancelTask = new CancelTask(store, Providers.router(vendor), workflow, views, clock, metrics);
 
     private Task accepted(String id, String owner, String callbackUrl) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,

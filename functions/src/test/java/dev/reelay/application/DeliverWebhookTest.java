@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.testing.InMemoryTaskStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** One delivery attempt per run: recorded once each, retried on the schedule, signed over the task object GET shows. */
 class DeliverWebhookTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private static final String CALLBACK = "https://hooks.example.com/reelay?token=abc";
 
@@ -75,7 +77,7 @@ class DeliverWebhookTest {
 
     private DeliverWebhook deliverWith(WebhookUrlRules rules) {
         return new DeliverWebhook(store, store::appendEventToEndedTask, getTask, secrets, sender, rules,
-                WebhookSchedule.DEFAULT, json, clock);
+                WebhookSchedule.DEFAULT, json, clock, metrics);
     }
 
     private Task completedTask(String id, String callbackUrl) {

@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.JobState;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The queue in front of the vendors and at-most-once submission, through the workflow steps (docs/queue.md). */
 class ProviderQueueingTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private final Instant start = Instant.parse("2026-12-01T10:00:00Z");
     private final MutableClock clock = new MutableClock(start);
     private final InMemoryTaskStore store = new InMemoryTaskStore();
@@ -59,7 +61,7 @@ class ProviderQueueingTest {
     private VideoGenerationSteps steps() {
         InMemoryArchive archive = new InMemoryArchive();
         return new VideoGenerationSteps(store, router, archive, archive.inputs(), polling, new InMemoryProviderCallbacks(),
-                Optional.empty(), queue, clock);
+                Optional.empty(), queue, clock, metrics);
     }
 
     private String accepted(String id, String owner) {
@@ -315,7 +317,7 @@ class ProviderQueueingTest {
     void cancellingAQueuedTaskTakesItOutOfTheQueueForFree() {
         String waiting = thirdTaskWaitsBehindOneSlotPerVendor();
         CancelTask cancel = new CancelTask(store, router, workflow,
-                new GetTask(store, new InMemoryArchive(), Duration.ofMinutes(5), clock, p -> false, queue::position), clock, queue::ended);
+                new GetTask(store, new InMemoryArchive(), Duration.ofMinutes(5), clock, p -> false, queue::position), clock, queue::ended, metrics);
 
         TaskView view = cancel.cancel("team", waiting);
 

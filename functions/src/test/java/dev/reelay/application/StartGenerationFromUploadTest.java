@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.adapter.http.HttpTransport;
@@ -50,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * mode: the uploaded images are read as S3 objects and checked as real encoded images.
  */
 class StartGenerationFromUploadTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private static final String BUCKET = "reelay-uploads";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,7 +70,7 @@ class StartGenerationFromUploadTest {
         SubmitVideoGeneration submit = new SubmitVideoGeneration(new GenerationRequestParser(false, WebhookUrlRules.STRICT, prefix),
                 new FetchingImageSource(new HttpTransport(UrlConnectionHttpClient.create()), archive.buckets(), false, prefix), archive.inputs(),
                 Providers.table(new FakeProvider("unified")), store, workflow, Clock.systemUTC(), this::nextId, idempotency,
-                keys, new dev.reelay.testing.InMemoryBudgets());
+                keys, new dev.reelay.testing.InMemoryBudgets(), metrics);
         start = new StartGenerationFromUpload(submit, uploads, keys, store, idempotency, this::nextId, Clock.systemUTC());
         keys.create("default", null);
         keys.create("team-a", null);

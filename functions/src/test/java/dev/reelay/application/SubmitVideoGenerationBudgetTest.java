@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.error.QuotaExceededException;
 import dev.reelay.domain.pricing.Quote;
@@ -48,6 +49,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * submission stops before its task is recorded.
  */
 class SubmitVideoGenerationBudgetTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private static final String IMAGE = "https://images.example.com/beach.jpg";
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
     private static final String MONTH = "2026-11";
@@ -66,7 +68,7 @@ class SubmitVideoGenerationBudgetTest {
     private SubmitVideoGeneration submit(StagedInputs inputs, Workflow workflow) throws IOException {
         return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, TestImages.jpeg(1280, 720))), inputs,
                 providers, store, workflow, Clock.fixed(NOW, ZoneOffset.UTC), () -> "task-" + ids.incrementAndGet(),
-                idempotency, keys, budgets);
+                idempotency, keys, budgets, metrics);
     }
 
     private SubmitVideoGeneration submit() throws IOException {

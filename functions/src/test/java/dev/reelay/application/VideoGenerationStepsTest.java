@@ -1,5 +1,6 @@
 package dev.reelay.application;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.provider.JobState;
 import dev.reelay.domain.request.GenerationRequest;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The workflow's decisions: submit once, back off, stop at the deadline, fail without charging. */
 class VideoGenerationStepsTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private final InMemoryTaskStore store = new InMemoryTaskStore();
     private final FakeProvider provider = new FakeProvider("cheap");
     private final FakeProvider pricier = new FakeProvider("pricier");
@@ -47,7 +49,7 @@ class VideoGenerationStepsTest {
     private final ProviderRouter router = Providers.router(table, clock, provider, pricier);
     private final VideoGenerationSteps steps = new VideoGenerationSteps(store, router,
             archive, archive.inputs(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
-            Queues.open(store, router, new RecordingWorkflow(), clock), clock);
+            Queues.open(store, router, new RecordingWorkflow(), clock), clock, metrics);
 
     private String accepted(String id) {
         GenerationRequest request = new GenerationRequest(GenerationRequest.IMAGE_TO_VIDEO, "waves", null,
@@ -232,7 +234,7 @@ class VideoGenerationStepsTest {
         ProviderRouter racingRouter = Providers.router(table, clock, provider, pricier);
         VideoGenerationSteps racing = new VideoGenerationSteps(cancelledMeanwhile, racingRouter,
                 archive, archive.inputs(), polling, new InMemoryProviderCallbacks(), java.util.Optional.empty(),
-                Queues.open(cancelledMeanwhile, racingRouter, new RecordingWorkflow(), clock), clock);
+                Queues.open(cancelledMeanwhile, racingRouter, new RecordingWorkflow(), clock), clock, metrics);
 
         assertThatThrownBy(() -> racing.submitToProvider(WorkflowState.start(id)))
                 .isInstanceOfSatisfying(PermanentFailureException.class, e -> assertThat(e.code()).isEqualTo("task_already_ended"));

@@ -1,5 +1,6 @@
 package dev.reelay.handler;
 
+import dev.reelay.testing.RecordingMetrics;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
@@ -79,6 +80,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ports are in-memory fakes: this is a test of the handlers and use cases, not of AWS.
  */
 class SampleEventsTest {
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private static final String TASK = "task-1795397400-k3v9q2m7x1pz";
     /** The (made-up) key the sample events present. */
     private static final String SAMPLE_KEY = "rly_SampleKeyForTheEventsOnly000000000000000000";
@@ -100,11 +102,11 @@ class SampleEventsTest {
         FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", TestImages.jpeg(1280, 720)));
         submitHandler = new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive.inputs(),
                 Providers.table(provider), store, workflow, Clock.systemUTC(), () -> TASK,
-                new InMemoryIdempotencyKeys(), apiKeys, budgets));
+                new InMemoryIdempotencyKeys(), apiKeys, budgets, metrics));
         getHandler = new GetTaskHandler(new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()));
         ProviderRouter router = Providers.router(provider);
         steps = new VideoGenerationSteps(store, router, archive, archive.inputs(), new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200),
-                callbacks, java.util.Optional.empty(), Queues.open(store, router, workflow, Clock.systemUTC()), Clock.systemUTC());
+                callbacks, java.util.Optional.empty(), Queues.open(store, router, workflow, Clock.systemUTC()), Clock.systemUTC(), metrics);
     }
 
     @Test
@@ -243,7 +245,7 @@ class SampleEventsTest {
         ProviderRouter router = Providers.router(provider);
         ProviderQueue queue = Queues.capped(slots, Map.of("unified", 1), store, router, workflow, Clock.systemUTC());
         VideoGenerationSteps queued = new VideoGenerationSteps(store, router, archive, archive.inputs(),
-                new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200), callbacks, java.util.Optional.empty(), queue, Clock.systemUTC());
+                new PollingPolicy(10, 60, 1.5, Duration.ofHours(1), 200), callbacks, java.util.Optional.empty(), queue, Clock.systemUTC(), metrics);
         ProviderSlots.Waiting held = new ProviderSlots.Waiting(holder, Instant.now(), "default", List.of("unified"),
                 OptionalInt.empty(), null, null);
         slots.enqueue(held);
@@ -283,7 +285,7 @@ class SampleEventsTest {
                 (url, headers, body) -> {
                     sent.add(url.toString());
                     return WebhookSender.Result.delivered(204);
-                }, WebhookUrlRules.STRICT, WebhookSchedule.DEFAULT, new ObjectMapper(), Clock.systemUTC());
+                }, WebhookUrlRules.STRICT, WebhookSchedule.DEFAULT, new ObjectMapper(), Clock.systemUTC(), metrics);
 
         JsonNode state = step(new DeliverWebhookHandler(deliver), "deliver-webhook.json");
 
@@ -328,7 +330,7 @@ class SampleEventsTest {
     void cancelTaskEventCancelsTheOwnersTaskOnceAndAnotherOwnerGetsA404() throws IOException {
         submitHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
         CancelTaskHandler handler = new CancelTaskHandler(new CancelTask(store, Providers.router(provider), workflow,
-                new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()), Clock.systemUTC()));
+                new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()), Clock.systemUTC(), metrics));
         APIGatewayV2HTTPEvent foreign = EventLoader.loadApiGatewayHttpEvent("events/cancel-task.json");
         foreign.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
 
@@ -427,7 +429,7 @@ class SampleEventsTest {
         SubmitVideoGeneration submit = new SubmitVideoGeneration(
                 new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://" + bucket + "/uploads/"),
                 new FixedImageSource(Map.of(image, TestImages.jpeg(1280, 720))), archive.inputs(), Providers.table(provider), store, workflow,
-                Clock.systemUTC(), () -> TASK, idempotency, keys, budgets);
+                Clock.systemUTC(), () -> TASK, idempotency, keys, budgets, metrics);
         StartGenerationFromUploadHandler handler = new StartGenerationFromUploadHandler(new StartGenerationFromUpload(
                 submit, uploads, keys, store, idempotency, () -> "task-unused", Clock.systemUTC()));
 

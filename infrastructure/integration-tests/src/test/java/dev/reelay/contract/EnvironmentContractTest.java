@@ -205,7 +205,7 @@ class EnvironmentContractTest {
                 ProviderClients.create(config.providers(), transport, () -> {
                     throw new IllegalStateException("no vendor credentials in a contract test");
                 }, Wiring.json(), Clock.systemUTC()),
-                Clock.systemUTC());
+                Clock.systemUTC(), Wiring.lambdaMetrics());
     }
 
     /** The {@code Wiring} method a handler's no-arg constructor calls: {@code AwsFunctions.WIRING.getTask()}. */

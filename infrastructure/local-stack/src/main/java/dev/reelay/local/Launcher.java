@@ -1,5 +1,9 @@
 package dev.reelay.local;
 
+import dev.reelay.application.TaskLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Launcher {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger PROGRESS = LoggerFactory.getLogger("dev.reelay.local.generate");
     private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
     /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
     static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
@@ -143,23 +148,42 @@ public final class Launcher {
                 return 2;
             }
             String taskId = JSON.readTree(submitted.body()).path("id").asText();
-            stderr.println("Task " + taskId + " accepted; generating ...");
+            progress(taskId, "Task " + taskId + " accepted; generating ...");
             String finalBody = waitForEnd(api, taskId, request.has("callback_url"));
             JsonNode task = JSON.readTree(finalBody);
             if ("completed".equals(task.path("status").asText())) {
                 Path video = out.resolve(taskId + ".mp4");
                 Files.createDirectories(out);
                 api.download(URI.create(task.path("result").path("url").asText()), video);
-                stderr.println("Video: " + video + " (" + Files.size(video) + " bytes, "
+                progress(taskId, "Video: " + video + " (" + Files.size(video) + " bytes, "
                         + task.path("usage").path("cost_usd").asText() + " USD)");
                 stdout.println(finalBody);
                 return 0;
             }
-            stderr.println("Task " + taskId + " ended " + task.path("status").asText() + ": "
+            progress(taskId, "Task " + taskId + " ended " + task.path("status").asText() + ": "
                     + task.path("error").path("message").asText("no reason given"));
             stdout.println(finalBody);
             return 1;
         }
+    }
+
+    /**
+     * A line about a task for the person running the command: on stderr as it is, or, with JSON logs
+     * ({@code REELAY_LOG_FORMAT=json}), as a log line that carries the task's id like every other line about it.
+     */
+    private void progress(String taskId, String line) {
+        if (!jsonLogs()) {
+            stderr.println(line);
+            return;
+        }
+        try (MDC.MDCCloseable task = MDC.putCloseable(TaskLog.TASK_ID, taskId)) {
+            PROGRESS.info(line);
+        }
+    }
+
+    /** The same condition the functions' log4j2.xml chooses JSON lines by. */
+    static boolean jsonLogs() {
+        return "json".equalsIgnoreCase(System.getenv("REELAY_LOG_FORMAT")) || "json".equalsIgnoreCase(System.getProperty("reelay.log.format"));
     }
 
     /**
@@ -178,7 +202,7 @@ public final class Launcher {
             String status = task.path("status").asText();
             String shown = status + " " + task.path("progress").asInt() + "%";
             if (!shown.equals(lastShown)) {
-                stderr.printf("[%5.1fs] %s%n", (System.nanoTime() - began) / 1e9, shown);
+                progress(taskId, String.format(java.util.Locale.ROOT, "[%5.1fs] %s", (System.nanoTime() - began) / 1e9, shown));
                 lastShown = shown;
             }
             boolean ended = status.equals("completed") || status.equals("failed") || status.equals("cancelled");

@@ -190,6 +190,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final LambdaInvokeServer lambdas;
     private final CallLedger awsCalls;
     private final LocalQueues queues;
+    private final Path metricsDirectory;
     private WebhookSecrets.CreatedSecret webhookSecret;
     private final ApiKeys apiKeys;
     private final DefaultApiKey defaultApiKey;
@@ -241,6 +242,8 @@ public final class LocalRuntime implements AutoCloseable {
             // The dead-letter queues: files under the state directory, or under a directory of this run's own
             // (removed on close, after the functions and the state machine that write there have stopped).
             queues = new LocalQueues(stateDir != null ? stateDir.resolve("dead-letters") : temporaryDirectory("reelay-dead-letters-"));
+            // Each function's EMF documents, as CloudWatch would ingest them (docs/operations.md, "Metrics").
+            metricsDirectory = stateDir != null ? stateDir.resolve("metrics") : temporaryDirectory("reelay-metrics-");
             // Only the state machine invokes functions synchronously (S3's invocations are asynchronous).
             lambdas = track(LambdaInvokeServer.start(LambdaInvokeServer.DEFAULT_ASYNC_RETRY_DELAYS, awsCalls, STATE_MACHINE));
             Map<String, String> substitutions = new LinkedHashMap<>();
@@ -260,7 +263,8 @@ public final class LocalRuntime implements AutoCloseable {
             // In AWS the credentials are read from Secrets Manager by the functions that call a vendor.
             Supplier<ProviderCredentials> credentialReads = awsCalls.secretReads(PROVIDER_SECRET, () -> credentials);
             Wiring wiring = new Wiring(config, dynamo.client(), s3.client(), awsCalls.presigner(s3.presigner()), sfn, http,
-                    ProviderClients.create(providers, http, credentialReads, Wiring.json(), Clock.systemUTC()), Clock.systemUTC());
+                    ProviderClients.create(providers, http, credentialReads, Wiring.json(), Clock.systemUTC()), Clock.systemUTC(),
+                    Wiring.metricsFiles(metricsDirectory));
             VideoGenerationSteps steps = wiring.videoGenerationSteps();
             STEP_FUNCTIONS.forEach((name, handler) -> lambdas.register(name, handler.apply(steps)));
             ProviderCallbackReception callbacks = wiring.providerCallbackReception();
@@ -415,6 +419,14 @@ public final class LocalRuntime implements AutoCloseable {
      */
     public LocalQueues queues() {
         return queues;
+    }
+
+    /**
+     * Where each function appends its EMF documents, one per line, to {@code <function>.jsonl}:
+     * {@code <state dir>/metrics/}, or a temporary directory removed on close for an in-memory stack.
+     */
+    public Path metricsDirectory() {
+        return metricsDirectory;
     }
 
     /** A Step Functions client of the local engine, e.g. to describe a task's execution. */

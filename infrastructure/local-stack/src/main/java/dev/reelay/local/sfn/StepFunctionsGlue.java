@@ -6,6 +6,10 @@ import dev.reelay.local.lambda.LocalArns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.reelay.application.TaskLog;
+import org.slf4j.MDC;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,6 +32,10 @@ import java.util.concurrent.TimeoutException;
  */
 public final class StepFunctionsGlue implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StepFunctionsGlue.class);
+    private static final Logger GLUE_LOG = LoggerFactory.getLogger("dev.reelay.local.sfn.glue");
+    /** What the glue itself writes: {@code [sfn-glue] <ISO time> <message>}; anything else is Node's own (a crash). */
+    private static final Pattern OWN_LINE = Pattern.compile("^\\[sfn-glue\\] \\S+ (.*)$");
+    private static final Pattern EXECUTION = Pattern.compile("execution (task-[a-z0-9-]+)");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long READY_TIMEOUT_SECONDS = 30;
 
@@ -85,8 +93,9 @@ public final class StepFunctionsGlue implements AutoCloseable {
 
         Process node = new ProcessBuilder("node", glueDir.resolve("server.mjs").toString(), "--config", configFile.toString())
                 .directory(glueDir.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
                 .start();
+        relayLog(node);
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {
                 BufferedReader stdout = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
@@ -111,6 +120,34 @@ public final class StepFunctionsGlue implements AutoCloseable {
             throw new IllegalStateException("The Step Functions glue did not report ready within "
                     + READY_TIMEOUT_SECONDS + " s", e);
         }
+    }
+
+    /**
+     * The glue's stderr, line by line, into our log: so that with {@code REELAY_LOG_FORMAT=json} its lines are
+     * JSON too, and a line about an execution (named by its task) carries that task's id.
+     */
+    private static void relayLog(Process node) {
+        Thread relay = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(node.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    Matcher execution = EXECUTION.matcher(line);
+                    if (execution.find()) {
+                        MDC.put(TaskLog.TASK_ID, execution.group(1));
+                    }
+                    Matcher own = OWN_LINE.matcher(line);
+                    if (own.matches()) {
+                        GLUE_LOG.info(own.group(1));
+                    } else {
+                        GLUE_LOG.warn(line);
+                    }
+                    MDC.clear();
+                }
+            } catch (IOException e) {
+                LOG.warn("Stopped reading the Step Functions glue's log: {}", e.toString());
+            }
+        }, "sfn-glue-log");
+        relay.setDaemon(true);
+        relay.start();
     }
 
     public URI endpoint() {
