@@ -181,7 +181,7 @@ public final class Launcher {
         }
     }
 
-    /** The same condition the functions' log4j2.xml chooses JSON lines by. */
+    /** The same condition the functions' reelay-log4j2.xml chooses JSON lines by. */
     static boolean jsonLogs() {
         return "json".equalsIgnoreCase(System.getenv("REELAY_LOG_FORMAT")) || "json".equalsIgnoreCase(System.getProperty("reelay.log.format"));
     }
