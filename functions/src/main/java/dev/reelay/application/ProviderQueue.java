@@ -187,10 +187,12 @@ public final class ProviderQueue {
             // The cap in force (a learned one included) is the grant's condition, so racing dispatches never exceed it.
             Grant result = slots.grant(current, vendor, cap, now);
             if (result == Grant.GRANTED) {
-                LOG.info("Task {} takes a slot at {}", current.taskId(), vendor);
-                if (current.taskToken() != null && !workflow.resume(current.taskToken(), current.waitingState())) {
-                    // That wait had already timed out: the workflow looks again by itself and finds its slot.
-                    LOG.info("Task {}: its wait had ended; it finds its slot when it looks again", current.taskId());
+                try (TaskLog.Scope about = TaskLog.about(current.taskId())) {
+                    LOG.info("Task {} takes a slot at {}", current.taskId(), vendor);
+                    if (current.taskToken() != null && !workflow.resume(current.taskToken(), current.waitingState())) {
+                        // That wait had already timed out: the workflow looks again by itself and finds its slot.
+                        LOG.info("Task {}: its wait had ended; it finds its slot when it looks again", current.taskId());
+                    }
                 }
                 return result;
             }
@@ -232,24 +234,35 @@ public final class ProviderQueue {
             if (!hold.getValue().plus(policy.slotLease()).isBefore(now)) {
                 continue;
             }
-            String taskId = hold.getKey();
-            Optional<Task> task = store.find(taskId);
-            boolean alive;
-            try {
-                alive = task.isPresent() && !task.get().status().isTerminal() && workflow.running(taskId);
-            } catch (RuntimeException e) {
-                // Not knowing is no reason to take a slot from a task that may be rendering: it stays held.
-                LOG.error("Could not tell whether task {}'s workflow still runs; its {} slot stays held", taskId, vendor.provider(), e);
-                continue;
-            }
-            if (alive) {
-                slots.confirm(vendor.provider(), taskId, hold.getValue(), now);
-            } else if (slots.reclaim(vendor.provider(), task.map(Task::ownerKeyId).orElse(null), taskId, hold.getValue())) {
-                LOG.warn("Took back {}'s slot held by task {} since {}: the task {}", vendor.provider(), taskId, hold.getValue(),
-                        task.isEmpty() ? "is missing" : task.get().status().isTerminal() ? "has ended" : "has no running workflow");
-                reclaimed++;
+            try (TaskLog.Scope about = TaskLog.about(hold.getKey())) {
+                if (reclaimIfGone(vendor, hold.getKey(), hold.getValue(), now)) {
+                    reclaimed++;
+                }
             }
         }
         return reclaimed;
+    }
+
+    /** Confirms a stale hold whose task still runs, or takes it back; true when taken back. */
+    private boolean reclaimIfGone(VendorSlots vendor, String taskId, Instant since, Instant now) {
+        Optional<Task> task = store.find(taskId);
+        boolean alive;
+        try {
+            alive = task.isPresent() && !task.get().status().isTerminal() && workflow.running(taskId);
+        } catch (RuntimeException e) {
+            // Not knowing is no reason to take a slot from a task that may be rendering: it stays held.
+            LOG.error("Could not tell whether task {}'s workflow still runs; its {} slot stays held", taskId, vendor.provider(), e);
+            return false;
+        }
+        if (alive) {
+            slots.confirm(vendor.provider(), taskId, since, now);
+            return false;
+        }
+        if (slots.reclaim(vendor.provider(), task.map(Task::ownerKeyId).orElse(null), taskId, since)) {
+            LOG.warn("Took back {}'s slot held by task {} since {}: the task {}", vendor.provider(), taskId, since,
+                    task.isEmpty() ? "is missing" : task.get().status().isTerminal() ? "has ended" : "has no running workflow");
+            return true;
+        }
+        return false;
     }
 }

@@ -94,6 +94,7 @@ public final class StartGenerationFromUpload {
     }
 
     public Outcome handle(ObjectCreated event) {
+        TaskLog.clearTask();
         String key = decode(event.encodedKey());
         String bucket = uploads.bucket();
         if (!bucket.equals(event.bucket())) {

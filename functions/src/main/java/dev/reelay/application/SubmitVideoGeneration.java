@@ -121,6 +121,7 @@ public final class SubmitVideoGeneration {
      * the original task, even under concurrent duplicates, and the same key with another body is a 409.
      */
     public Task submit(String ownerKeyId, Object body, String idempotencyKey) {
+        TaskLog.clearTask();
         TaskLog.keyName(ownerKeyId);
         try {
             return accept(ownerKeyId, body, idempotencyKey);

@@ -29,6 +29,13 @@ public final class TaskLog {
         put(PROVIDER, task.provider());
     }
 
+    /** Forgets the task of the work before: an invocation that handles several (S3 records) starts each afresh. */
+    public static void clearTask() {
+        MDC.remove(TASK_ID);
+        MDC.remove(KEY_NAME);
+        MDC.remove(PROVIDER);
+    }
+
     public static void taskId(String taskId) {
         put(TASK_ID, taskId);
     }
@@ -39,6 +46,29 @@ public final class TaskLog {
 
     public static void provider(String provider) {
         put(PROVIDER, provider);
+    }
+
+    /**
+     * For lines about another task than the one at work (the queue hands a slot to the next in line):
+     * its id while the scope is open, then the task at work again.
+     */
+    public static Scope about(String taskId) {
+        String before = MDC.get(TASK_ID);
+        taskId(taskId);
+        return () -> {
+            if (before == null) {
+                MDC.remove(TASK_ID);
+            } else {
+                MDC.put(TASK_ID, before);
+            }
+        };
+    }
+
+    /** A log context that is put back when closed. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
 
     private static void put(String key, String value) {

@@ -139,6 +139,9 @@ class DeliverWebhookTest {
                 org.assertj.core.groups.Tuple.tuple("webhook_delivered", "attempt 3: 204"));
         assertThat(webhookEvents("task-flaky")).extracting(TimelineEvent::event)
                 .containsExactly("webhook_attempt_failed", "webhook_attempt_failed", "webhook_delivered");
+        assertThat(metrics.sum(dev.reelay.domain.metrics.Metric.WEBHOOK_ATTEMPTS_FAILED)).isEqualTo(2);
+        assertThat(metrics.sum(dev.reelay.domain.metrics.Metric.WEBHOOKS_DELIVERED)).isEqualTo(1);
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.WEBHOOKS_GIVEN_UP)).isEmpty();
     }
 
     @Test
@@ -157,6 +160,9 @@ class DeliverWebhookTest {
         assertThat(webhookEvents("task-down")).extracting(TimelineEvent::key).containsExactly("webhook_attempt_failed#1",
                 "webhook_attempt_failed#2", "webhook_attempt_failed#3", "webhook_attempt_failed#4", "webhook_gave_up");
         assertThat(states.subList(0, 3)).extracting(WorkflowState::webhookDeadLetter).containsOnlyNulls();
+        assertThat(metrics.sum(dev.reelay.domain.metrics.Metric.WEBHOOK_ATTEMPTS_FAILED)).isEqualTo(4);
+        assertThat(metrics.sum(dev.reelay.domain.metrics.Metric.WEBHOOKS_GIVEN_UP)).isEqualTo(1);
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.WEBHOOKS_DELIVERED)).isEmpty();
     }
 
     /** The state machine's TaskOutcome ends the execution by {@code $.status} after the loop: every answer keeps it. */

@@ -122,6 +122,10 @@ class SubmitVideoGenerationBudgetTest {
         assertThat(workflow.started).hasSize(2);
         assertThat(store.find("task-3")).isEmpty();
         assertThat(archive.objects).hasSize(objectsBefore);
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.TASKS_ACCEPTED)).hasSize(2)
+                .allSatisfy(e -> assertThat(e.dimensions()).isEqualTo(java.util.Map.of("Quality", "720p")));
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.TASKS_REFUSED)).singleElement()
+                .satisfies(e -> assertThat(e.dimensions()).isEqualTo(java.util.Map.of("Code", "insufficient_quota")));
     }
 
     @Test
@@ -154,6 +158,7 @@ class SubmitVideoGenerationBudgetTest {
 
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(budgets.reserved).hasSize(1);
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.TASKS_ACCEPTED)).as("a repeat is no new task").hasSize(1);
         assertThat(budgets.committed("team-a", MONTH)).isEqualTo(450_000);
     }
 
