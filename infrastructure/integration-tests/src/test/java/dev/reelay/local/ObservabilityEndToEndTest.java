@@ -56,6 +56,8 @@ class ObservabilityEndToEndTest {
         Path stderr = work.resolve("stderr.txt");
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectError(stderr.toFile());
         builder.environment().put("REELAY_LOG_FORMAT", "json");
+        // At DEBUG, so that "never logged" covers every level a deployment may choose.
+        builder.environment().put("REELAY_LOG_LEVEL", "DEBUG");
         Process process = builder.start();
         String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
@@ -122,6 +124,9 @@ class ObservabilityEndToEndTest {
             for (String secret : secrets) {
                 assertThat(line.toString()).as("a log line holds a secret").doesNotContain(secret);
             }
+            // Nor any key, signing secret or credential of any kind, whoever's.
+            assertThat(line.toString()).doesNotContainPattern("rly_[A-Za-z0-9_-]{20,}").doesNotContain("whsec_")
+                    .doesNotContainIgnoringCase("bearer ").doesNotContainIgnoringCase("authorization");
         }
     }
 
