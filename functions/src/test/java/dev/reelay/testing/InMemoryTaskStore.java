@@ -10,9 +10,13 @@ import dev.reelay.domain.task.TaskCursor;
 import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
+import dev.reelay.domain.usage.TaskUsage;
 import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
+import dev.reelay.port.TaskUsages;
 
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +28,9 @@ import java.util.function.UnaryOperator;
 /**
  * An in-memory TaskStore with the same rules as the DynamoDB one, for unit tests of its users.
  * Given {@link InMemoryBudgets}, a task's end settles its reservation there as the DynamoDB store does.
+ * As {@link TaskUsages}, it answers an owner's tasks of a month as DynamoDbTaskUsages reads them.
  */
-public final class InMemoryTaskStore implements TaskStore {
+public final class InMemoryTaskStore implements TaskStore, TaskUsages {
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
     private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
     private final InMemoryBudgets budgets;
@@ -74,6 +79,18 @@ public final class InMemoryTaskStore implements TaskStore {
         }
         List<Task> page = matching.subList(0, limit);
         return new TaskPage(page, Optional.of(TaskCursor.of(page.get(limit - 1)).encode()));
+    }
+
+    /** Every task of the owner created in the month (UTC): a running one with its reservation, an ended one with its charge. */
+    @Override
+    public List<TaskUsage> createdIn(String ownerKeyId, YearMonth month) {
+        return tasks.values().stream()
+                .filter(t -> t.ownerKeyId().equals(ownerKeyId))
+                .filter(t -> YearMonth.from(t.createdAt().atOffset(ZoneOffset.UTC)).equals(month))
+                .map(t -> t.status().isTerminal()
+                        ? TaskUsage.ended(t.status(), t.provider(), t.request().quality(), t.charged().billedSeconds(), t.charged().costUsd())
+                        : TaskUsage.running(t.status(), t.provider(), t.request().quality(), reservation(t.id())))
+                .toList();
     }
 
     @Override
