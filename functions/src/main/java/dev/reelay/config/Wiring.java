@@ -11,6 +11,7 @@ import dev.reelay.domain.apikey.ApiKey;
 import dev.reelay.domain.provider.ProviderProfile;
 import java.util.OptionalInt;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskUsages;
 import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
 import dev.reelay.adapter.webhook.HttpWebhookSender;
 import dev.reelay.application.DeliverWebhook;
@@ -37,6 +38,7 @@ import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.GetUsage;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderRouter;
@@ -86,6 +88,7 @@ public final class Wiring {
     private final S3Client s3;
     private final ProviderQueue queue;
     private final Metrics metrics;
+    private final DynamoDbTaskUsages taskUsages;
 
     /**
      * @param providers a client for every vendor of {@code config.providers()}, by name
@@ -108,6 +111,7 @@ public final class Wiring {
         this.idempotency = new DynamoDbIdempotencyKeys(dynamo, config.tasksTable(), clock);
         this.apiKeys = new DynamoDbApiKeys(dynamo, config.tasksTable(), RANDOM, clock);
         this.budgets = new DynamoDbBudgets(dynamo, config.tasksTable());
+        this.taskUsages = new DynamoDbTaskUsages(dynamo, config.tasksTable());
         this.queue = new ProviderQueue(new DynamoDbProviderSlots(dynamo, config.tasksTable()), config.queue(),
                 config.providers().profiles().stream().map(ProviderProfile::name).toList(), store,
                 new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")),
@@ -162,6 +166,11 @@ public final class Wiring {
 
     public ListTasks listTasks() {
         return new ListTasks(store, getTask());
+    }
+
+    /** {@code GET /v1/usage}: the key's tasks of a month from the owner index, and its budget. */
+    public GetUsage getUsage() {
+        return new GetUsage(taskUsages, apiKeys, budgets, clock);
     }
 
     public CancelTask cancelTask() {

@@ -7,12 +7,14 @@ import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.GetUsage;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.StartGenerationFromUpload;
 import dev.reelay.application.SubmitVideoGeneration;
 import dev.reelay.application.TaskRepresentation;
 import dev.reelay.application.TaskView;
+import dev.reelay.application.UsageRepresentation;
 import dev.reelay.application.VideoGenerationSteps;
 import dev.reelay.application.WorkflowState;
 import dev.reelay.domain.request.GenerationRequest;
@@ -71,13 +73,13 @@ public final class SnapStartPriming implements Resource {
 
     /** The classes a request goes through, loaded and initialised (their static state is constants and loggers). */
     private static final List<Class<?>> CLASSES = List.of(
-            SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, CancelTaskHandler.class,
+            SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, GetUsageHandler.class, CancelTaskHandler.class,
             AuthorizeApiKeyHandler.class, ProviderCallbackHandler.class, StartGenerationFromUploadHandler.class,
             SubmitToProviderHandler.class, AwaitProviderSlotHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
             ArchiveVideoHandler.class, SettleBillingHandler.class, RecordFailureHandler.class, DeliverWebhookHandler.class,
-            SubmitVideoGeneration.class, GetTask.class, ListTasks.class, CancelTask.class, AuthorizeApiKey.class,
+            SubmitVideoGeneration.class, GetTask.class, ListTasks.class, GetUsage.class, CancelTask.class, AuthorizeApiKey.class,
             ProviderCallbackReception.class, StartGenerationFromUpload.class, VideoGenerationSteps.class,
-            DeliverWebhook.class, TaskRepresentation.class, WorkflowState.class);
+            DeliverWebhook.class, TaskRepresentation.class, UsageRepresentation.class, WorkflowState.class);
 
     /** Registers a priming with {@code context} (the CRaC global context in Lambda), which holds it weakly: keep the result. */
     static SnapStartPriming registerWith(Context<Resource> context) {

@@ -21,6 +21,7 @@ import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.GetTask;
+import dev.reelay.application.GetUsage;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderQueue;
 import dev.reelay.domain.webhook.WebhookSchedule;
@@ -324,6 +325,56 @@ class SampleEventsTest {
         assertThat(refused.getStatusCode()).isEqualTo(400);
         assertThat(JSON.readTree(refused.getBody()).path("error").path("code").asText()).isEqualTo("invalid_limit");
         assertThat(JSON.readTree(refused.getBody()).path("error").path("param").asText()).isEqualTo("limit");
+    }
+
+    /**
+     * The sample's key, with a budget, completes one task in the sample's month (the submission's clock is set
+     * there): the usage of that month is that task, as its own usage says, and the budget less its charge.
+     */
+    @Test
+    void getUsageEventAnswersTheKeysUsageOfTheMonthAndRefusesABadMonth() throws IOException {
+        apiKeys.create("default", new java.math.BigDecimal("5.00"), SAMPLE_KEY);
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/get-usage.json");
+        Instant inTheSamplesMonth = Instant.ofEpochMilli(event.getRequestContext().getTimeEpoch()).minusSeconds(60);
+        FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", TestImages.jpeg(1280, 720)));
+        new SubmitVideoHandler(new SubmitVideoGeneration(new GenerationRequestParser(), images, archive.inputs(),
+                Providers.table(provider), store, workflow, Clock.fixed(inTheSamplesMonth, java.time.ZoneOffset.UTC), () -> TASK,
+                new InMemoryIdempotencyKeys(), apiKeys, budgets, metrics))
+                .handleRequest(EventLoader.loadApiGatewayHttpEvent("events/submit-video.json"), null);
+        step(new SubmitToProviderHandler(steps), "submit-to-provider.json");
+        provider.video = new byte[]{0, 0, 0, 8, 'f', 't', 'y', 'p'};
+        step(new ArchiveVideoHandler(steps), "archive-video.json");
+        step(new SettleBillingHandler(steps), "settle-billing.json");
+        JsonNode task = JSON.readTree(getHandler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/get-task.json"), null).getBody());
+        GetUsageHandler handler = new GetUsageHandler(new GetUsage(store, apiKeys, budgets, Clock.systemUTC()));
+
+        APIGatewayV2HTTPResponse answered = handler.handleRequest(event, null);
+
+        assertThat(answered.getStatusCode()).as(answered.getBody()).isEqualTo(200);
+        JsonNode usage = JSON.readTree(answered.getBody());
+        assertThat(usage.path("object").asText()).isEqualTo("usage");
+        assertThat(usage.path("month").asText()).isEqualTo(event.getQueryStringParameters().get("month"));
+        assertThat(usage.path("tasks").path("total").asInt()).isEqualTo(1);
+        assertThat(usage.path("tasks").path("by_status").path(task.path("status").asText()).asInt()).isEqualTo(1);
+        assertThat(usage.path("billed_seconds").asInt()).isEqualTo(task.path("usage").path("billed_seconds").asInt());
+        assertThat(usage.path("cost_usd").decimalValue()).isPositive().isEqualByComparingTo(task.path("usage").path("cost_usd").decimalValue());
+        String vendor = task.path("task_info").path("provider").asText();
+        assertThat(usage.path("by_provider").path(vendor).path("cost_usd").decimalValue())
+                .isEqualByComparingTo(task.path("usage").path("cost_usd").decimalValue());
+        assertThat(usage.path("by_quality").path(task.path("task_info").path("quality").asText()).path("tasks").asInt()).isEqualTo(1);
+        assertThat(usage.path("budget").path("remaining_usd").decimalValue())
+                .isEqualByComparingTo(new java.math.BigDecimal("5").subtract(task.path("usage").path("cost_usd").decimalValue()));
+
+        event.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
+        assertThat(JSON.readTree(handler.handleRequest(event, null).getBody()).path("tasks").path("total").asInt()).isZero();
+
+        event.setQueryStringParameters(Map.of("month", "2026-13"));
+        APIGatewayV2HTTPResponse refused = handler.handleRequest(event, null);
+        assertThat(refused.getStatusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(refused.getBody()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_month");
+        assertThat(error.path("param").asText()).isEqualTo("month");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
     }
 
     @Test
