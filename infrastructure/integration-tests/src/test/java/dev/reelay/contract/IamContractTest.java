@@ -135,6 +135,8 @@ class IamContractTest {
         assertThat(get(refusal.path("task_id").asText()).path("status").asText()).isEqualTo("failed");
         HttpResponse<String> list = HTTP.send(authorized("/v1/tasks?limit=5").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        HttpResponse<String> usage = HTTP.send(authorized("/v1/usage").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(usage.statusCode()).as(usage.body()).isEqualTo(200);
 
         calls = runtime.awsCalls().calls();
         unattributed = runtime.awsCalls().unattributed();

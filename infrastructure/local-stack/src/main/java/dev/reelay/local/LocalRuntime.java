@@ -26,6 +26,7 @@ import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.handler.ProviderCallbackHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
+import dev.reelay.handler.GetUsageHandler;
 import dev.reelay.handler.OpenApiDocumentHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
@@ -301,6 +302,8 @@ public final class LocalRuntime implements AutoCloseable {
                             new GetTaskHandler(wiring.getTask())),
                     new HttpApiServer.Route("POST", "/v1/tasks/{id}/cancel", "CancelTaskFunction",
                             new CancelTaskHandler(wiring.cancelTask())),
+                    new HttpApiServer.Route("GET", "/v1/usage", "GetUsageFunction",
+                            new GetUsageHandler(wiring.getUsage())),
 
                     HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
         } catch (Exception | Error e) {
