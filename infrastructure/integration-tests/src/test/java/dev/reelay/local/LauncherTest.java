@@ -113,6 +113,36 @@ class LauncherTest {
         assertThat(run("keys", "create", "--name", "team-a").exit()).as("not even after revocation").isEqualTo(2);
     }
 
+    /** The sums themselves are tested against real tasks in UsageEndToEndTest; here, the command's own rules. */
+    @Test
+    void keysUsagePrintsTheKeysUsageOfAMonthAndRefusesABadMonthOrAnUnknownKey() throws Exception {
+        assertThat(run("keys", "create", "--name", "team-a", "--monthly-budget-usd", "12.50").exit()).isZero();
+
+        Run thisMonth = run("keys", "usage", "--name", "team-a");
+        assertThat(thisMonth.exit()).as(thisMonth.stderr()).isZero();
+        assertThat(thisMonth.lines()).hasSize(1);
+        JsonNode usage = thisMonth.lines().get(0);
+        assertThat(usage.path("object").asText()).isEqualTo("usage");
+        assertThat(usage.path("month").asText()).isEqualTo(java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString());
+        assertThat(usage.path("tasks").path("total").asInt()).isZero();
+        assertThat(usage.path("budget").path("monthly_usd").decimalValue()).isEqualByComparingTo("12.5");
+        assertThat(usage.path("budget").path("remaining_usd").decimalValue()).isEqualByComparingTo("12.5");
+        assertThat(thisMonth.stdout()).contains("\"monthly_usd\":12.5,").contains("\"cost_usd\":0,");
+        Run december = run("keys", "usage", "--name", "team-a", "--month", "2026-12");
+        assertThat(december.lines().get(0).path("month").asText()).isEqualTo("2026-12");
+
+        for (String refused : List.of("2026-13", "2026-1", "december", "2026-12-01")) {
+            Run bad = run("keys", "usage", "--name", "team-a", "--month", refused);
+            assertThat(bad.exit()).as(refused).isEqualTo(2);
+            assertThat(bad.stdout()).isEmpty();
+            assertThat(bad.stderr()).as(refused).contains("YYYY-MM");
+        }
+        Run nobody = run("keys", "usage", "--name", "nobody");
+        assertThat(nobody.exit()).isEqualTo(2);
+        assertThat(nobody.stdout()).isEmpty();
+        assertThat(nobody.stderr()).contains("no API key named 'nobody'");
+    }
+
     @Test
     void aKeyIsCreatedWithItsOwnConcurrencyCapWhichListShows() throws Exception {
         Run capped = run("keys", "create", "--name", "capped", "--max-concurrency", "3");
@@ -140,7 +170,8 @@ class LauncherTest {
         for (List<String> args : List.of(List.of("keys"), List.of("keys", "frobnicate"), List.of("keys", "create"),
                 List.of("keys", "list", "--region", "eu-west-1"), List.of("keys", "list", "--monthly-budget-usd", "3"),
                 List.of("keys", "list", "--max-concurrency", "3"), List.of("keys", "revoke", "--name", "team-a", "--max-concurrency", "3"),
-                List.of("keys", "revoke", "--colour", "red"))) {
+                List.of("keys", "revoke", "--colour", "red"), List.of("keys", "usage"), List.of("keys", "list", "--month", "2026-12"),
+                List.of("keys", "create", "--name", "team-a", "--month", "2026-12"))) {
             assertThatThrownBy(() -> run(args.toArray(String[]::new))).as(String.join(" ", args))
                     .isInstanceOf(Launcher.UsageException.class);
         }

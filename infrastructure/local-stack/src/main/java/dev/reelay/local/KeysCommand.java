@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.adapter.dynamodb.DynamoDbApiKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbBudgets;
+import dev.reelay.adapter.dynamodb.DynamoDbTaskUsages;
 import dev.reelay.adapter.dynamodb.DynamoDbWebhookSecrets;
+import dev.reelay.application.GetUsage;
+import dev.reelay.application.UsageRepresentation;
 import dev.reelay.domain.apikey.ApiKey;
 import dev.reelay.domain.apikey.ApiKeySecrets;
 import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
+import dev.reelay.domain.usage.MonthlyUsage;
 import dev.reelay.local.engines.LocalDynamoDb;
 import dev.reelay.port.ApiKeys;
 import dev.reelay.port.Budgets;
@@ -25,16 +29,19 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code ./reelay keys create|list|revoke}: manages the API keys of the local stack, or with
+ * {@code ./reelay keys create|list|revoke|usage}: manages the API keys of the local stack, or with
  * {@code --table NAME [--region R]} of a deployed stack's table (default AWS credentials).
  * {@code keys create --name NAME [--monthly-budget-usd AMOUNT] [--max-concurrency N]} gives the
  * key an optional monthly budget and an optional cap of its own on the vendor slots it may hold at
  * once (a whole number of at least 1); both options go only with {@code create}.
+ * {@code keys usage --name NAME [--month YYYY-MM]} prints the key's usage of a month (this month,
+ * UTC, by default) and its budget: the object {@code GET /v1/usage} answers that key with.
  * <p>
  * Locally it starts only DynamoDB Local on the state directory's database, which is quick and
  * works while {@code ./reelay serve} runs in another process: DynamoDB Local keeps the tables in
@@ -42,18 +49,21 @@ import java.util.Optional;
  * created here is accepted by the running stack at once.
  * <p>
  * Standard output carries one JSON line per key; secrets are printed once, by {@code create}.
- * Exit codes: 0 done, 2 refused (a bad name, budget or concurrency cap, a name taken, no such key).
+ * Exit codes: 0 done, 2 refused (a bad name, budget, concurrency cap or month, a name taken, no such key).
  */
 final class KeysCommand {
     static final int REFUSED = 2;
     /** Amounts as plain decimals (25, not 2.5E+1). */
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
-    private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "max-concurrency", "table", "region");
+    private static final List<String> OPTIONS = List.of("name", "monthly-budget-usd", "max-concurrency", "month", "table", "region");
     /** The options that only {@code keys create} takes. */
     private static final List<String> CREATE_ONLY = List.of("monthly-budget-usd", "max-concurrency");
 
+    /** The option that only {@code keys usage} takes. */
+    private static final String MONTH = "month";
+
     /** Where the keys are: the tables and the clients to close afterwards. */
-    private record Target(ApiKeys keys, WebhookSecrets webhookSecrets, Budgets budgets, AutoCloseable resource) {
+    private record Target(ApiKeys keys, WebhookSecrets webhookSecrets, Budgets budgets, GetUsage usage, AutoCloseable resource) {
     }
 
     private KeysCommand() {
@@ -61,11 +71,11 @@ final class KeysCommand {
 
     static int run(Deque<String> args, Path stateDir, PrintStream stdout, PrintStream stderr) throws Exception {
         if (args.isEmpty()) {
-            throw new Launcher.UsageException("keys needs a command: create, list or revoke");
+            throw new Launcher.UsageException("keys needs a command: create, list, revoke or usage");
         }
         String command = args.pop();
         Launcher.Options options = Launcher.Options.parse(args, OPTIONS);
-        if (!List.of("create", "list", "revoke").contains(command)) {
+        if (!List.of("create", "list", "revoke", "usage").contains(command)) {
             throw new Launcher.UsageException("unknown keys command '" + command + "'");
         }
         if (options.optional("region").isPresent() && options.optional("table").isEmpty()) {
@@ -76,6 +86,9 @@ final class KeysCommand {
                 throw new Launcher.UsageException("--" + option + " goes with keys create");
             }
         }
+        if (!command.equals("usage") && options.optional(MONTH).isPresent()) {
+            throw new Launcher.UsageException("--" + MONTH + " goes with keys usage");
+        }
         String name = command.equals("list") ? null : options.required("name");
         try {
             // Refused input is told before any database starts.
@@ -84,11 +97,13 @@ final class KeysCommand {
             if (command.equals("create")) {
                 ApiKeySecrets.checkName(name);
             }
+            YearMonth month = options.optional(MONTH).map(text -> MonthlyUsage.parseMonth(text, "--" + MONTH)).orElse(null);
             Target target = open(options, stateDir);
             try (AutoCloseable closing = target.resource()) {
                 return switch (command) {
                     case "create" -> create(target, name, budget, maxConcurrency, stdout, stderr);
                     case "list" -> list(target, stdout);
+                    case "usage" -> usage(target, name, month, stdout, stderr);
                     default -> revoke(target, name, stdout, stderr);
                 };
             }
@@ -175,6 +190,17 @@ final class KeysCommand {
         return 0;
     }
 
+    /** The object GET /v1/usage answers the key with, on one line; no such key is refused. */
+    private static int usage(Target target, String name, YearMonth month, PrintStream stdout, PrintStream stderr) throws Exception {
+        if (target.keys().findByName(name).isEmpty()) {
+            stderr.println("reelay keys usage: there is no API key named '" + name + "'.");
+            return REFUSED;
+        }
+        YearMonth asked = month != null ? month : target.usage().month(null);
+        stdout.println(JSON.writeValueAsString(UsageRepresentation.of(target.usage().usage(name, asked))));
+        return 0;
+    }
+
     private static Target open(Launcher.Options options, Path stateDir) throws Exception {
         Optional<String> table = options.optional("table");
         if (table.isPresent()) {
@@ -196,7 +222,9 @@ final class KeysCommand {
 
     private static Target target(DynamoDbClient client, String table, AutoCloseable resource) {
         SecureRandom random = new SecureRandom();
-        return new Target(new DynamoDbApiKeys(client, table, random, Clock.systemUTC()),
-                new DynamoDbWebhookSecrets(client, table, random), new DynamoDbBudgets(client, table), resource);
+        ApiKeys keys = new DynamoDbApiKeys(client, table, random, Clock.systemUTC());
+        Budgets budgets = new DynamoDbBudgets(client, table);
+        return new Target(keys, new DynamoDbWebhookSecrets(client, table, random), budgets,
+                new GetUsage(new DynamoDbTaskUsages(client, table), keys, budgets, Clock.systemUTC()), resource);
     }
 }

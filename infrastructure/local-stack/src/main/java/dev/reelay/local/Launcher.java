@@ -51,6 +51,7 @@ public final class Launcher {
               reelay keys create --name NAME [--monthly-budget-usd AMOUNT] [--max-concurrency N]
               reelay keys list
               reelay keys revoke --name NAME
+              reelay keys usage --name NAME [--month YYYY-MM]   (the key's usage and budget, as GET /v1/usage answers it)
                     (keys act on the local stack's state; add --table NAME [--region R] for a deployed stack's table)
               reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
             generate and serve take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5),
