@@ -61,9 +61,13 @@ public record MonthlyUsage(YearMonth month, Map<TaskStatus, Integer> tasksByStat
     }
 
     public MonthlyUsage {
-        tasksByStatus = Collections.unmodifiableMap(new EnumMap<>(tasksByStatus));
+        Map<TaskStatus, Integer> statuses = new EnumMap<>(TaskStatus.class);
+        statuses.putAll(tasksByStatus);
+        tasksByStatus = Collections.unmodifiableMap(statuses);
         byProvider = Collections.unmodifiableMap(new TreeMap<>(byProvider));
-        byQuality = byQuality.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(byQuality));
+        Map<Quality, Tally> qualities = new EnumMap<>(Quality.class);
+        qualities.putAll(byQuality);
+        byQuality = Collections.unmodifiableMap(qualities);
     }
 
     /**
