@@ -1,5 +1,7 @@
 package dev.reelay.contract;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.domain.metrics.Metric;
 import dev.reelay.domain.provider.ProviderTable;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static dev.reelay.contract.CloudFormationTemplate.list;
@@ -23,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What the template deploys to watch Reelay run, held against the metric catalog ({@link Metric}):
- * the business alarms, and the functions' log format and level. The alarms on resources (functions,
- * queues, the machine) are TemplateOperationsContractTest's.
+ * the dashboard, the business alarms, and the functions' log format and level. The alarms on
+ * resources (functions, queues, the machine) are TemplateOperationsContractTest's.
  */
 class TemplateObservabilityContractTest {
     /** The alarms on Reelay's own metrics (namespace {@value Metric#NAMESPACE}), each with a runbook line in docs/operations.md. */
@@ -33,13 +37,209 @@ class TemplateObservabilityContractTest {
     private static final int ALARM_METRICS = 10;
     static final Map<String, Metric> CATALOG = Arrays.stream(Metric.values())
             .collect(Collectors.toMap(Metric::metricName, Function.identity()));
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A SEARCH of Reelay's metrics: its schema's dimensions and the exact metric name. */
+    private static final Pattern REELAY_SEARCH = Pattern.compile("SEARCH\\('\\{" + Metric.NAMESPACE + "((?:,\\w+)*)\\} MetricName=\"(\\w+)\"'");
+    /** A ${...} of Fn::Sub that names something (${!...} is a literal). */
+    private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{(?!!)([^}]+)}");
     private static CloudFormationTemplate template;
     private static Map<String, Map<String, Object>> alarms;
+    private static String dashboardSource;
+    private static JsonNode dashboard;
 
     @BeforeAll
     static void load() throws IOException {
         template = CloudFormationTemplate.load(TemplateContractTest.REPO.resolve("template.yaml"));
         alarms = template.resourcesOfType("AWS::CloudWatch::Alarm");
+        Map<String, Map<String, Object>> dashboards = template.resourcesOfType("AWS::CloudWatch::Dashboard");
+        assertThat(dashboards).as("one dashboard").containsOnlyKeys("Dashboard");
+        Map<String, Object> properties = dashboards.get("Dashboard");
+        assertThat((String) map(properties.get("DashboardName")).get("Fn::Sub")).as("a name per stage and region")
+                .contains("${Stage}").contains("${AWS::Region}");
+        dashboardSource = (String) map(properties.get("DashboardBody")).get("Fn::Sub");
+        assertThat(dashboardSource).as("DashboardBody is !Sub of a JSON string").isNotNull();
+        dashboard = JSON.readTree(substitute(dashboardSource));
+    }
+
+    /**
+     * The body as CloudFormation would render it, for parsing: every ${X} names a parameter, a resource
+     * (or its attribute) or a pseudo parameter; a Number parameter becomes its default (it stands outside
+     * a string), anything else a marker {@code <X>}; ${!...} becomes the literal ${...}.
+     */
+    private static String substitute(String source) {
+        Map<String, Object> parameters = map(template.root().get("Parameters"));
+        Matcher variable = SUB_VARIABLE.matcher(source);
+        StringBuilder out = new StringBuilder();
+        while (variable.find()) {
+            String name = variable.group(1);
+            String resource = name.split("\\.")[0];
+            assertThat(name.startsWith("AWS::") || parameters.containsKey(name) || template.resources().containsKey(resource))
+                    .as("${" + name + "} names a parameter, a resource or a pseudo parameter").isTrue();
+            Map<String, Object> parameter = map(parameters.get(name));
+            String value = "Number".equals(parameter.get("Type")) ? String.valueOf(parameter.get("Default")) : "<" + name + ">";
+            variable.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        variable.appendTail(out);
+        return out.toString().replace("${!", "${");
+    }
+
+    private static List<JsonNode> widgets(String type) {
+        List<JsonNode> found = new ArrayList<>();
+        dashboard.path("widgets").forEach(widget -> {
+            if (type.equals(widget.path("type").asText())) {
+                found.add(widget);
+            }
+        });
+        return found;
+    }
+
+    /** Every line of every metric widget: an explicit metric (an array of strings, options last) or an expression. */
+    private static List<JsonNode> lines() {
+        List<JsonNode> lines = new ArrayList<>();
+        widgets("metric").forEach(widget -> widget.path("properties").path("metrics").forEach(lines::add));
+        return lines;
+    }
+
+    private static List<String> expressions() {
+        return lines().stream().filter(line -> line.path(0).isObject()).map(line -> line.path(0).path("expression").asText()).toList();
+    }
+
+    /** An explicit metric line: namespace, name, then dimension name and value pairs. */
+    private static List<String> strings(JsonNode line) {
+        List<String> strings = new ArrayList<>();
+        line.forEach(item -> {
+            if (item.isTextual()) {
+                strings.add(item.asText());
+            }
+        });
+        return strings;
+    }
+
+    /** The widgets lie on CloudWatch's 24-column grid without overlapping; every metric widget is in the stack's region. */
+    @Test
+    void theDashboardIsValidJsonOnTheGridInTheStacksRegion() {
+        assertThat(dashboard.path("widgets").size()).isGreaterThan(10);
+        Set<String> cells = new TreeSet<>();
+        dashboard.path("widgets").forEach(widget -> {
+            String title = widget.path("properties").path("title").asText(widget.path("type").asText());
+            assertThat(widget.path("type").asText()).as(title).isIn("metric", "text", "alarm");
+            int x = widget.path("x").asInt(-1);
+            int y = widget.path("y").asInt(-1);
+            int width = widget.path("width").asInt();
+            int height = widget.path("height").asInt();
+            assertThat(x).as(title).isNotNegative();
+            assertThat(y).as(title).isNotNegative();
+            assertThat(width).as(title).isPositive();
+            assertThat(height).as(title).isPositive();
+            assertThat(x + width).as(title + " fits the 24 columns").isLessThanOrEqualTo(24);
+            for (int i = x; i < x + width; i++) {
+                for (int j = y; j < y + height; j++) {
+                    assertThat(cells.add(i + "," + j)).as(title + " overlaps another widget at " + i + "," + j).isTrue();
+                }
+            }
+            if (widget.path("type").asText().equals("metric")) {
+                assertThat(widget.path("properties").path("region").asText()).as(title).isEqualTo("<AWS::Region>");
+                assertThat(widget.path("properties").path("metrics").size()).as(title).isPositive();
+            }
+        });
+        for (JsonNode line : lines()) {
+            if (!line.path(0).isObject()) {
+                assertThat(strings(line)).as("no \".\" shorthand: every line names its metric").doesNotContain(".");
+                assertThat(strings(line).size() % 2).as(line + ": namespace, name, then name and value pairs").isZero();
+            }
+        }
+    }
+
+    /**
+     * Every Reelay metric the dashboard names is a metric of the catalog, with the dimensions it is
+     * published with (its own, or none for the total; a SEARCH's schema is exactly its own), and every
+     * metric of the catalog is on the dashboard.
+     */
+    @Test
+    void theDashboardShowsEveryCatalogMetricAndNoOther() {
+        Set<String> shown = new TreeSet<>();
+        for (JsonNode line : lines()) {
+            if (line.path(0).isObject()) {
+                continue;
+            }
+            List<String> strings = strings(line);
+            if (!strings.get(0).equals(Metric.NAMESPACE)) {
+                continue;
+            }
+            String name = strings.get(1);
+            assertThat(CATALOG).as(name + " is a metric of the catalog").containsKey(name);
+            Set<String> dimensions = new TreeSet<>();
+            for (int i = 2; i < strings.size(); i += 2) {
+                dimensions.add(strings.get(i));
+            }
+            assertThat(dimensions.isEmpty() || dimensions.equals(new TreeSet<>(CATALOG.get(name).dimensions())))
+                    .as(name + " is published with " + CATALOG.get(name).dimensions() + " or none, not " + dimensions).isTrue();
+            shown.add(name);
+        }
+        for (String expression : expressions()) {
+            if (!expression.contains("{" + Metric.NAMESPACE)) {
+                continue;
+            }
+            Matcher search = REELAY_SEARCH.matcher(expression);
+            assertThat(search.find()).as(expression + ": a SEARCH of one exact metric name").isTrue();
+            String name = search.group(2);
+            assertThat(CATALOG).as(name + " is a metric of the catalog").containsKey(name);
+            Set<String> schema = new TreeSet<>(Arrays.asList(search.group(1).replaceFirst("^,", "").split(",")));
+            schema.remove("");
+            assertThat(schema).as(expression + ": the schema is the dimensions " + name + " is published with")
+                    .isEqualTo(new TreeSet<>(CATALOG.get(name).dimensions()));
+            shown.add(name);
+        }
+        assertThat(shown).as("every metric of the catalog is on the dashboard").isEqualTo(new TreeSet<>(CATALOG.keySet()));
+    }
+
+    /** Lambda's Errors, Throttles, Duration and ConcurrentExecutions of this stack's functions, by function. */
+    @Test
+    void theDashboardShowsTheStacksFunctions() {
+        for (String metric : List.of("Errors", "Throttles", "Duration", "ConcurrentExecutions")) {
+            assertThat(expressions()).as(metric + " of every function of the stack")
+                    .anySatisfy(e -> assertThat(e).startsWith("SEARCH('{AWS/Lambda,FunctionName} MetricName=\"" + metric
+                            + "\" FunctionName=<AWS::StackName>'"));
+        }
+    }
+
+    /** The workflow's executions (started, failed, timed out) and their time, and the HTTP API's answers. */
+    @Test
+    void theDashboardShowsTheWorkflowAndTheApi() {
+        Set<String> machine = new TreeSet<>();
+        Set<String> api = new TreeSet<>();
+        for (JsonNode line : lines()) {
+            List<String> strings = strings(line);
+            if (strings.size() == 4 && strings.get(0).equals("AWS/States")) {
+                assertThat(strings.subList(2, 4)).containsExactly("StateMachineArn", "<VideoGenerationStateMachine>");
+                machine.add(strings.get(1));
+            }
+            if (strings.size() == 4 && strings.get(0).equals("AWS/ApiGateway")) {
+                assertThat(strings.subList(2, 4)).containsExactly("ApiId", "<ReelayHttpApi>");
+                api.add(strings.get(1));
+            }
+        }
+        assertThat(machine).contains("ExecutionsStarted", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionTime");
+        assertThat(api).contains("Count", "4xx", "5xx", "Latency");
+    }
+
+    /** The alarm widget shows every alarm of the template, and nothing else. */
+    @Test
+    void theDashboardShowsEveryAlarm() {
+        List<JsonNode> widgets = widgets("alarm");
+        assertThat(widgets).hasSize(1);
+        Set<String> shown = new TreeSet<>();
+        widgets.get(0).path("properties").path("alarms").forEach(arn -> shown.add(arn.asText()));
+        assertThat(shown).isEqualTo(alarms.keySet().stream().map(id -> "<" + id + ".Arn>").collect(Collectors.toCollection(TreeSet::new)));
+    }
+
+    /** The stack's outputs name the dashboard and link to it in the console of the stack's region. */
+    @Test
+    void theOutputsLeadToTheDashboard() {
+        Map<String, Object> outputs = map(template.root().get("Outputs"));
+        assertThat(ref(map(outputs.get("DashboardName")).get("Value"))).isEqualTo("Dashboard");
+        assertThat((String) map(map(outputs.get("DashboardUrl")).get("Value")).get("Fn::Sub")).isEqualTo(
+                "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Dashboard}");
     }
 
     /** One metric an alarm reads: its namespace, name and dimensions (name to value). */
