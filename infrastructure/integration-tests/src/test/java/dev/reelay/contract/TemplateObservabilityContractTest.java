@@ -2,12 +2,14 @@ package dev.reelay.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.TaskLog;
 import dev.reelay.domain.metrics.Metric;
 import dev.reelay.domain.provider.ProviderTable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -397,6 +399,64 @@ class TemplateObservabilityContractTest {
                 .containsEntry("REELAY_LOG_FORMAT", "json");
         template.resourcesOfType("AWS::Serverless::Function").forEach((id, function) ->
                 assertThat(function).as(id + " logs as every function").doesNotContainKey("LoggingConfig"));
+    }
+
+    /** docs/operations.md, from a heading to the next heading of the same level. */
+    private static String operations(String heading) throws IOException {
+        String page = Files.readString(TemplateContractTest.REPO.resolve("docs/operations.md"));
+        int start = page.indexOf("\n## " + heading + "\n");
+        assertThat(start).as("docs/operations.md has a section \"" + heading + "\"").isNotNegative();
+        int end = page.indexOf("\n## ", start + 1);
+        return page.substring(start, end < 0 ? page.length() : end);
+    }
+
+    /** The metrics table of docs/operations.md names every metric of the catalog with its unit and dimensions, and no other. */
+    @Test
+    void theOperationsPageDescribesEveryMetricWithItsUnitAndDimensions() throws IOException {
+        String metrics = operations("Metrics");
+        for (Metric metric : Metric.values()) {
+            String dimensions = metric.dimensions().isEmpty() ? "none"
+                    : metric.dimensions().stream().map(d -> "`" + d + "`").collect(Collectors.joining(", "));
+            assertThat(metrics).as(metric.metricName() + " in docs/operations.md's table, with its unit and dimensions")
+                    .contains("\n| `" + metric.metricName() + "` | " + metric.unit().cloudWatchName() + " | " + dimensions + " | ");
+        }
+        Matcher row = Pattern.compile("\n\\| `(\\w+)` \\| ").matcher(metrics);
+        Set<String> rows = new TreeSet<>();
+        while (row.find()) {
+            rows.add(row.group(1));
+        }
+        assertThat(rows).as("the table's metrics are the catalog's").isEqualTo(new TreeSet<>(CATALOG.keySet()));
+    }
+
+    /** docs/operations.md describes every widget of the dashboard, by its title, and every alarm of the template. */
+    @Test
+    void theOperationsPageDescribesEveryWidgetAndEveryAlarm() throws IOException {
+        String widgets = operations("The dashboard");
+        dashboard.path("widgets").forEach(widget -> {
+            if (widget.path("properties").has("title")) {
+                String title = widget.path("properties").path("title").asText();
+                assertThat(widgets).as("the widget \"" + title + "\" in docs/operations.md").contains("\n| " + title + " | ");
+            }
+        });
+        String runbook = operations("Alarms");
+        for (String alarm : alarms.keySet()) {
+            assertThat(runbook).as(alarm + " has a runbook line in docs/operations.md").containsPattern("\n\\| `" + alarm + "` \\| \\S.* \\| \\S");
+        }
+    }
+
+    /** docs/operations.md's log format names every field of a line and of the task's context, and queries the functions' log group. */
+    @Test
+    void theOperationsPageDescribesTheLogLinesAndTheQueryOfOneTask() throws IOException {
+        String logs = operations("Logs");
+        for (String field : List.of("timestamp", "level", "logger", "message", TaskLog.TASK_ID, TaskLog.KEY_NAME, TaskLog.PROVIDER,
+                TaskLog.STEP, TaskLog.FUNCTION, TaskLog.REQUEST_ID)) {
+            assertThat(logs).as(field + " in docs/operations.md's log format").contains("\n| `" + field + "` | ");
+        }
+        String group = (String) map(CloudFormationTemplate.properties(template.resources().get("FunctionsLogGroup"))
+                .get("LogGroupName")).get("Fn::Sub");
+        String story = operations("One task's whole story");
+        assertThat(story).as("the query runs on the functions' log group").contains(group.replace("${Stage}", "<stage>"))
+                .contains("| filter taskId = \"task-").contains("| sort @timestamp asc");
     }
 
     static Map<String, Object> parameter(String name) {
