@@ -47,6 +47,9 @@ class EnvironmentContractTest {
     private static final Path SOURCES = REPO.resolve("functions/src/main/java/dev/reelay");
     /** Read by the JVM itself, not by Reelay. */
     private static final Set<String> JVM_KEYS = Set.of("JAVA_TOOL_OPTIONS");
+    /** Read by the Log4j configuration, not by ReelayConfig ({@link #theLoggingKeysAreReadByTheLogConfiguration}). */
+    static final Set<String> LOGGING_KEYS = Set.of("REELAY_LOG_FORMAT");
+    static final Path LOG_CONFIGURATION = REPO.resolve("functions/src/main/resources/reelay-log4j2.xml");
     /** Keys only some functions need: each must be set exactly where it is used. */
     private static final Map<String, Pattern> FUNCTION_SPECIFIC = Map.of(
             "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.(requireStateMachineArn|stateMachineArn)\\(\\)|\\bworkflow\\.running\\("),
@@ -147,6 +150,7 @@ class EnvironmentContractTest {
             Set<String> stray = new TreeSet<>(env.keySet());
             stray.removeAll(recording.read);
             stray.removeAll(JVM_KEYS);
+            stray.removeAll(LOGGING_KEYS);
             assertThat(stray).as(name + ": variables set that nothing reads").isEmpty();
 
             Set<String> used = functionSpecificKeysUsedBy(handler);
@@ -169,6 +173,18 @@ class EnvironmentContractTest {
                 }
             }
         }
+    }
+
+    /** What the template sets for the logging only is what the Log4j configuration reads, by that name. */
+    @Test
+    void theLoggingKeysAreReadByTheLogConfiguration() throws IOException {
+        String configuration = Files.readString(LOG_CONFIGURATION);
+        for (String key : LOGGING_KEYS) {
+            assertThat(configuration).as(LOG_CONFIGURATION + " reads " + key).contains("propertyName=\"" + key + "\"");
+        }
+        Set<String> logging = new TreeSet<>(variables(template.functionGlobals()).keySet());
+        logging.retainAll(LOGGING_KEYS);
+        assertThat(logging).as("Globals sets what the logging reads, for every function").isEqualTo(LOGGING_KEYS);
     }
 
     @Test

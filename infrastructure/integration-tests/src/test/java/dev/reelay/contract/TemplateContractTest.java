@@ -92,7 +92,7 @@ class TemplateContractTest {
         Map<String, Object> logging = map(template.functionGlobals().get("LoggingConfig"));
         String group = ref(logging.get("LogGroup"));
         assertThat(group).as("Globals.Function.LoggingConfig.LogGroup is a !Ref").isNotNull();
-        assertThat(logging.get("LogFormat")).isEqualTo("Text");
+        assertThat(logging.get("LogFormat")).as("JSON lines, filtered by level (TemplateObservabilityContractTest)").isEqualTo("JSON");
         assertThat(logGroups).as("the functions' log group").containsKey(group);
         assertThat((String) map(logGroups.get(group).get("LogGroupName")).get("Fn::Sub"))
                 .as("Lambda cannot log to a custom group under aws/").startsWith("/reelay/${Stage}/");
