@@ -382,14 +382,14 @@ class TemplateObservabilityContractTest {
     }
 
     /**
-     * Every function logs JSON lines into the one log group, at the level of the LogLevel parameter
-     * (Lambda filters by it, and passes it to Log4j), and Log4j writes JSON lines too.
+     * Every function logs JSON lines into the one log group, at the level of the LogLevel parameter, which
+     * Log4j applies (REELAY_LOG_LEVEL): Lambda's own filter stays open, or it would drop the metrics documents.
      */
     @Test
     void theFunctionsLogJsonAtTheLogLevelParameterIntoTheSharedGroup() {
         Map<String, Object> logging = map(template.functionGlobals().get("LoggingConfig"));
         assertThat(logging.get("LogFormat")).isEqualTo("JSON");
-        assertThat(ref(logging.get("ApplicationLogLevel"))).isEqualTo("LogLevel");
+        assertThat(logging.get("ApplicationLogLevel")).as("Lambda drops nothing; EMF lines have no level").isEqualTo("TRACE");
         assertThat(logging.get("SystemLogLevel")).as("platform.report stays: memory and restore time").isEqualTo("INFO");
         assertThat(ref(logging.get("LogGroup"))).isEqualTo("FunctionsLogGroup");
         Map<String, Object> level = parameter("LogLevel");
@@ -397,6 +397,8 @@ class TemplateObservabilityContractTest {
         assertThat(level.get("Default")).isEqualTo("INFO");
         assertThat(map(map(template.functionGlobals().get("Environment")).get("Variables")))
                 .containsEntry("REELAY_LOG_FORMAT", "json");
+        assertThat(ref(map(map(template.functionGlobals().get("Environment")).get("Variables")).get("REELAY_LOG_LEVEL")))
+                .isEqualTo("LogLevel");
         template.resourcesOfType("AWS::Serverless::Function").forEach((id, function) ->
                 assertThat(function).as(id + " logs as every function").doesNotContainKey("LoggingConfig"));
     }
