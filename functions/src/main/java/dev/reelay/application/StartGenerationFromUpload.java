@@ -136,6 +136,7 @@ public final class StartGenerationFromUpload {
         }
         Optional<InvalidRequestException> problem = Optional.ofNullable(sidecarProblem).or(request::problem);
         if (problem.isPresent()) {
+            submit.countRefusal(upload.owner(), problem.get().code());
             return reject(upload, image, request.body(), idempotencyKey, problem.get());
         }
         try {

@@ -126,10 +126,15 @@ public final class SubmitVideoGeneration {
         try {
             return accept(ownerKeyId, body, idempotencyKey);
         } catch (InvalidRequestException | QuotaExceededException | ConflictException refused) {
-            metrics.emit(MetricEvent.of(Metric.TASKS_REFUSED, 1).dimension(Metric.Dimension.CODE, refused.code())
-                    .property(TaskLog.KEY_NAME, ownerKeyId).build());
+            countRefusal(ownerKeyId, refused.code());
             throw refused;
         }
+    }
+
+    /** A submission refused before any vendor saw it: here, or by the upload trigger before it submits. */
+    void countRefusal(String ownerKeyId, String code) {
+        metrics.emit(MetricEvent.of(Metric.TASKS_REFUSED, 1).dimension(Metric.Dimension.CODE, code)
+                .property(TaskLog.KEY_NAME, ownerKeyId).build());
     }
 
     private Task accept(String ownerKeyId, Object body, String idempotencyKey) {

@@ -184,6 +184,8 @@ class StartGenerationFromUploadTest {
         assertThat(start.handle(event("uploads/team-a/text.png", "s2")).errorCode()).isEqualTo("unsupported_image_format");
         assertThat(errorReport("uploads/team-a/small.jpg").path("error").path("param").asText()).isEqualTo("image_start");
         assertThat(workflow.started).isEmpty();
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.TASKS_REFUSED)).extracting(e -> e.dimensions().get("Code"))
+                .containsExactly("image_too_small", "unsupported_image_format");
     }
 
     @Test
@@ -211,6 +213,9 @@ class StartGenerationFromUploadTest {
             assertThat(store.find(outcome.taskId()).orElseThrow().request().prompt()).isEqualTo("from metadata");
         }
         assertThat(workflow.started).isEmpty();
+        // Each refusal is counted once, by its code, whether the sidecar or the submission refused it.
+        assertThat(metrics.of(dev.reelay.domain.metrics.Metric.TASKS_REFUSED)).extracting(e -> e.dimensions().get("Code"))
+                .containsExactly(java.util.Arrays.stream(cases).map(c -> c[1]).toArray(String[]::new));
     }
 
     @Test
