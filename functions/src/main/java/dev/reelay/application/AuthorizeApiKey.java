@@ -9,17 +9,32 @@ import java.util.Optional;
 
 /**
  * Decides whether a request's {@code Authorization: Bearer <key>} names an active API key. An
- * authorized request is owned by the key's name: its tasks are that key's, invisible to others.
+ * authorized request is owned by the key's name: its tasks are that key's, invisible to others. A
+ * refused one carries the error code its answer gives: {@value #MISSING_API_KEY} without a header,
+ * {@value #INVALID_API_KEY} for an unknown, malformed or revoked key.
  */
 public final class AuthorizeApiKey {
+    public static final String MISSING_API_KEY = "missing_api_key";
+    public static final String INVALID_API_KEY = "invalid_api_key";
     private static final String BEARER = "bearer ";
 
-    /** The decision; {@code keyName} is set only when authorized. */
-    public record Decision(boolean authorized, String keyName) {
-        public static final Decision DENIED = new Decision(false, null);
+    /** The decision: exactly one of {@code keyName} (authorized) and {@code errorCode} (refused) is set. */
+    public record Decision(String keyName, String errorCode) {
+        public static final Decision MISSING = new Decision(null, MISSING_API_KEY);
+        public static final Decision INVALID = new Decision(null, INVALID_API_KEY);
+
+        public Decision {
+            if ((keyName == null) == (errorCode == null)) {
+                throw new IllegalArgumentException("A decision names a key or an error code, not both or neither");
+            }
+        }
 
         public static Decision allow(String keyName) {
-            return new Decision(true, keyName);
+            return new Decision(keyName, null);
+        }
+
+        public boolean authorized() {
+            return keyName != null;
         }
     }
 
@@ -31,13 +46,16 @@ public final class AuthorizeApiKey {
 
     /** @param authorization the {@code Authorization} header's value, or null when there is none */
     public Decision authorize(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            return Decision.MISSING;
+        }
         Optional<String> secret = bearerToken(authorization);
         if (secret.isEmpty() || !ApiKeySecrets.wellFormed(secret.get())) {
-            return Decision.DENIED;
+            return Decision.INVALID;
         }
         return keys.findBySecret(secret.get()).filter(ApiKey::active)
                 .map(key -> Decision.allow(key.name()))
-                .orElse(Decision.DENIED);
+                .orElse(Decision.INVALID);
     }
 
     /** The token of a {@code Bearer} header (the scheme is case-insensitive, RFC 7235); empty for anything else. */

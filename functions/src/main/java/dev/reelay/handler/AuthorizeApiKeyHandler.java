@@ -13,12 +13,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The HTTP API's Lambda authorizer (payload format 2.0, simple responses): {@code isAuthorized}
- * and, when true, the context {@code {"keyName": name}} that the route handlers read as the owner.
+ * The HTTP API's Lambda authorizer (payload format 2.0, simple responses). It lets every request
+ * through to its route ({@code isAuthorized: true}) with a context that the route's handler reads
+ * ({@link HttpExchange#ownerKeyId}): {@code {"keyName": name}} for an active key, which owns the
+ * request, or {@code {"authError": code}} for anything else, which the handler answers with a 401 in
+ * the error envelope. API Gateway's own refusal (a bare 403) cannot carry the envelope; this way the
+ * authentication stays here, and API Gateway still caches its result per {@code Authorization}
+ * header. Every route behind this authorizer must therefore call {@code ownerKeyId} before doing
+ * anything.
  */
 public final class AuthorizeApiKeyHandler implements RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse> {
     /** The context entry that names the key; {@link HttpExchange#ownerKeyId} reads it. */
     public static final String KEY_NAME = "keyName";
+    /** The context entry of a refused request: its error code; {@link HttpExchange#ownerKeyId} answers it with a 401. */
+    public static final String AUTH_ERROR = "authError";
     private static final Logger LOG = LoggerFactory.getLogger(AuthorizeApiKeyHandler.class);
     private final AuthorizeApiKey authorize;
 
@@ -44,8 +52,9 @@ public final class AuthorizeApiKeyHandler implements RequestHandler<APIGatewayV2
                 .orElse(null);
         AuthorizeApiKey.Decision decision = authorize.authorize(authorization);
         if (!decision.authorized()) {
-            LOG.info("Refused a request to {}: no active API key", event.getRouteKey());
-            return SimpleIAMPolicyResponse.builder().withIsAuthorized(false).withContext(Map.of()).build();
+            LOG.info("Refused a request to {}: {}", event.getRouteKey(), decision.errorCode());
+            return SimpleIAMPolicyResponse.builder().withIsAuthorized(true)
+                    .withContext(Map.of(AUTH_ERROR, decision.errorCode())).build();
         }
         return SimpleIAMPolicyResponse.builder().withIsAuthorized(true).withContext(Map.of(KEY_NAME, decision.keyName())).build();
     }

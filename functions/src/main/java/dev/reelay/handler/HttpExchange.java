@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.TaskLog;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
@@ -57,20 +58,36 @@ final class HttpExchange {
 
     /**
      * The name of the API key that the Lambda authorizer verified ({@code requestContext.authorizer.lambda.keyName}),
-     * which owns the request's tasks. Without it the request was not authorized: a 401, never a
-     * shared owner (a route deployed without the authorizer must not serve anyone's tasks).
+     * which owns the request's tasks. A request the authorizer refused ({@code authError} in its
+     * context) is a 401 {@code invalid_api_key}; one without a key name at all is a 401
+     * {@code missing_api_key}, never a shared owner (a route deployed without the authorizer must not
+     * serve anyone's tasks).
      */
     static String ownerKeyId(APIGatewayV2HTTPEvent event) {
-        String keyName = Optional.ofNullable(event.getRequestContext())
+        Map<String, Object> context = Optional.ofNullable(event.getRequestContext())
                 .map(APIGatewayV2HTTPEvent.RequestContext::getAuthorizer)
                 .map(APIGatewayV2HTTPEvent.RequestContext.Authorizer::getLambda)
-                .map(context -> context.get(AuthorizeApiKeyHandler.KEY_NAME))
+                .orElse(Map.of());
+        Object authError = context.get(AuthorizeApiKeyHandler.AUTH_ERROR);
+        if (AuthorizeApiKey.MISSING_API_KEY.equals(authError)) {
+            throw missingApiKey();
+        }
+        if (authError != null) {
+            // Whatever the authorizer's reason, a refusal is never served: the key is not a valid one.
+            throw new UnauthorizedException("invalid_api_key",
+                    "The API key is unknown, malformed or revoked; send 'Authorization: Bearer <your API key>'.");
+        }
+        String keyName = Optional.ofNullable(context.get(AuthorizeApiKeyHandler.KEY_NAME))
                 .map(Object::toString)
                 .filter(name -> !name.isBlank())
-                .orElseThrow(() -> new UnauthorizedException("missing_api_key",
-                        "No verified API key came with this request; send 'Authorization: Bearer <your API key>'."));
+                .orElseThrow(HttpExchange::missingApiKey);
         TaskLog.keyName(keyName);
         return keyName;
+    }
+
+    private static UnauthorizedException missingApiKey() {
+        return new UnauthorizedException("missing_api_key",
+                "No API key came with this request; send 'Authorization: Bearer <your API key>'.");
     }
 
     static APIGatewayV2HTTPResponse json(int status, Object body) {
@@ -94,7 +111,11 @@ final class HttpExchange {
             return errorBody(409, conflict, "conflict_error", null);
         }
         if (failure instanceof UnauthorizedException unauthorized) {
-            log.warn("{} refused: {} (is the route deployed without the authorizer?)", route, unauthorized.code());
+            if ("invalid_api_key".equals(unauthorized.code())) {
+                log.info("{} refused: {}", route, unauthorized.code());
+            } else {
+                log.warn("{} refused: {} (is the route deployed without the authorizer?)", route, unauthorized.code());
+            }
             return errorBody(401, unauthorized, "authentication_error", null);
         }
         if (failure instanceof QuotaExceededException quota) {

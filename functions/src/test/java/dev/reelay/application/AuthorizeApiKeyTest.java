@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.security.SecureRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Who may call the API: an active key, presented as a bearer token, and nothing else. */
 class AuthorizeApiKeyTest {
@@ -29,30 +30,53 @@ class AuthorizeApiKeyTest {
     }
 
     @Test
-    void aRevokedKeyIsRefused() {
+    void aRevokedKeyIsRefusedAsInvalid() {
         String secret = keys.create("team-b", null).secret();
+        assertThat(authorize.authorize("Bearer " + secret).authorized()).isTrue();
         keys.revoke("team-b");
 
-        assertThat(authorize.authorize("Bearer " + secret)).isEqualTo(Decision.DENIED);
+        Decision refused = authorize.authorize("Bearer " + secret);
+        assertThat(refused).isEqualTo(Decision.INVALID);
+        assertThat(refused.authorized()).isFalse();
+        assertThat(refused.keyName()).isNull();
+        assertThat(refused.errorCode()).isEqualTo("invalid_api_key");
     }
 
     @Test
-    void anUnknownKeyIsRefused() {
+    void anUnknownKeyIsRefusedAsInvalid() {
         keys.create("team-c", null);
 
-        assertThat(authorize.authorize("Bearer " + ApiKeySecrets.generate(new SecureRandom()))).isEqualTo(Decision.DENIED);
+        assertThat(authorize.authorize("Bearer " + ApiKeySecrets.generate(new SecureRandom()))).isEqualTo(Decision.INVALID);
     }
 
     @ParameterizedTest
     @NullAndEmptySource
+    @ValueSource(strings = {" ", "\t"})
+    void noHeaderIsAMissingKey(String header) {
+        keys.create("team-d", null);
+
+        Decision refused = authorize.authorize(header);
+        assertThat(refused).isEqualTo(Decision.MISSING);
+        assertThat(refused.authorized()).isFalse();
+        assertThat(refused.errorCode()).isEqualTo("missing_api_key");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "rly_", "Token abc",
             "Bearer rly_short", "Bearer rly_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA extra"})
-    void aMissingOrMalformedHeaderIsRefused(String header) {
+    void aMalformedHeaderIsAnInvalidKey(String header) {
         String secret = keys.create("team-" + Math.abs(String.valueOf(header).hashCode() % 100000), null).secret();
 
-        assertThat(authorize.authorize(header)).isEqualTo(Decision.DENIED);
+        assertThat(authorize.authorize(header)).isEqualTo(Decision.INVALID);
         // The bare secret without its scheme is not accepted either.
-        assertThat(authorize.authorize(secret)).isEqualTo(Decision.DENIED);
+        assertThat(authorize.authorize(secret)).isEqualTo(Decision.INVALID);
+    }
+
+    @Test
+    void aDecisionNamesAKeyOrAnErrorNeverBoth() {
+        assertThatThrownBy(() -> new Decision("team-a", "invalid_api_key")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Decision(null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Decision.allow("team-a").errorCode()).isNull();
     }
 
     @Test

@@ -39,6 +39,39 @@ class HttpExchangeTest {
     }
 
     @Test
+    void aKeyTheAuthorizerRefusedIsInvalidAndNeverServed() {
+        assertThatThrownBy(() -> HttpExchange.ownerKeyId(withContext(Map.of("authError", "invalid_api_key"))))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).isEqualTo("invalid_api_key"));
+        // An unexpected reason is still a refusal, and a refusal wins over a key name.
+        assertThatThrownBy(() -> HttpExchange.ownerKeyId(withContext(Map.of("authError", "something_else"))))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).isEqualTo("invalid_api_key"));
+        assertThatThrownBy(() -> HttpExchange.ownerKeyId(withContext(Map.of("authError", "invalid_api_key", "keyName", "team-a"))))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).isEqualTo("invalid_api_key"));
+    }
+
+    @Test
+    void aMissingKeyIsMissingWhereverItIsNoticed() {
+        assertThatThrownBy(() -> HttpExchange.ownerKeyId(withContext(Map.of("authError", "missing_api_key"))))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).isEqualTo("missing_api_key"));
+        assertThatThrownBy(() -> HttpExchange.ownerKeyId(withContext(Map.of())))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).isEqualTo("missing_api_key"));
+    }
+
+    @Test
+    void anInvalidKeyIs401InTheEnvelope() throws Exception {
+        UnauthorizedException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> HttpExchange.ownerKeyId(withContext(Map.of("authError", "invalid_api_key"))), UnauthorizedException.class);
+        APIGatewayV2HTTPResponse answer = HttpExchange.error(refused, LoggerFactory.getLogger(HttpExchangeTest.class), "test");
+        assertThat(answer.getStatusCode()).isEqualTo(401);
+        assertThat(answer.getHeaders()).containsEntry("Content-Type", "application/json");
+        JsonNode error = HttpExchange.JSON.readTree(answer.getBody()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_api_key");
+        assertThat(error.path("type").asText()).isEqualTo("authentication_error");
+        assertThat(error.path("message").asText()).contains("Bearer");
+        assertThat(error.has("param")).isFalse();
+    }
+
+    @Test
     void aMissingKeyIs401() throws Exception {
         APIGatewayV2HTTPResponse answer = HttpExchange.error(new UnauthorizedException("missing_api_key", "No key."),
                 LoggerFactory.getLogger(HttpExchangeTest.class), "test");

@@ -416,8 +416,42 @@ class SampleEventsTest {
 
         apiKeys.revoke("default");
         SimpleIAMPolicyResponse revoked = authorizer.handleRequest(event, null);
-        assertThat(revoked.getIsAuthorized()).isFalse();
-        assertThat(revoked.getContext()).isEmpty();
+        // Let through to the route, whose handler answers 401 invalid_api_key in the envelope.
+        assertThat(revoked.getIsAuthorized()).isTrue();
+        assertThat(revoked.getContext()).containsExactly(Map.entry("authError", "invalid_api_key"));
+    }
+
+    @Test
+    void routeEventsWithTheAuthorizersRefusalAre401InvalidApiKey() throws IOException {
+        apiKeys.create("default", null, SAMPLE_KEY);
+        apiKeys.revoke("default");
+        SimpleIAMPolicyResponse refusal = new AuthorizeApiKeyHandler(new AuthorizeApiKey(apiKeys))
+                .handleRequest(EventLoader.loadAPIGatewayV2CustomAuthorizerEvent("events/authorize-api-key.json"), null);
+        APIGatewayV2HTTPEvent.RequestContext.Authorizer refused = APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder()
+                .withLambda(new java.util.HashMap<>(refusal.getContext())).build();
+
+        APIGatewayV2HTTPEvent submit = EventLoader.loadApiGatewayHttpEvent("events/submit-video.json");
+        submit.getRequestContext().setAuthorizer(refused);
+        APIGatewayV2HTTPResponse answer = submitHandler.handleRequest(submit, null);
+        assertThat(answer.getStatusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(answer.getBody()).path("error").path("code").asText()).isEqualTo("invalid_api_key");
+        assertThat(workflow.started).isEmpty();
+
+        for (String sample : List.of("events/get-task.json", "events/list-tasks.json", "events/cancel-task.json", "events/get-usage.json")) {
+            APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent(sample);
+            event.getRequestContext().setAuthorizer(refused);
+            APIGatewayV2HTTPResponse routeAnswer = switch (sample) {
+                case "events/get-task.json" -> getHandler.handleRequest(event, null);
+                case "events/list-tasks.json" -> new ListTasksHandler(new ListTasks(store,
+                        new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()))).handleRequest(event, null);
+                case "events/cancel-task.json" -> new CancelTaskHandler(new CancelTask(store, Providers.router(provider), workflow,
+                        new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()), Clock.systemUTC(), metrics))
+                        .handleRequest(event, null);
+                default -> new GetUsageHandler(new GetUsage(store, apiKeys, budgets, Clock.systemUTC())).handleRequest(event, null);
+            };
+            assertThat(routeAnswer.getStatusCode()).as(sample).isEqualTo(401);
+            assertThat(JSON.readTree(routeAnswer.getBody()).path("error").path("code").asText()).as(sample).isEqualTo("invalid_api_key");
+        }
     }
 
     @Test

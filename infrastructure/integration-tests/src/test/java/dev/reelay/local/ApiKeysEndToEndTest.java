@@ -31,8 +31,9 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * API keys and budgets end to end on the local stack: the HTTP API's authorizer (401, 403, its
- * cache), tasks isolated per key, and monthly budgets reserved at submission (402 before any
+ * API keys and budgets end to end on the local stack: the HTTP API's edges (API Gateway's own 401
+ * without a header, 401 {@code invalid_api_key} in the error envelope for a bad key, the
+ * authorizer's cache, 413 {@code request_too_large} over 10 MB), tasks isolated per key, and monthly budgets reserved at submission (402 before any
  * vendor is called), settled to the charge on completion and released on failure.
  */
 @EndToEnd
@@ -55,6 +56,7 @@ class ApiKeysEndToEndTest {
         }
     }
 
+    /** As API Gateway answers it, before the authorizer (the identity source is missing): only a message. */
     @Test
     void withoutAnAuthorizationHeaderTheApiAnswers401() throws Exception {
         for (HttpRequest request : List.of(
@@ -69,13 +71,15 @@ class ApiKeysEndToEndTest {
     }
 
     @Test
-    void anUnknownOrMalformedKeyIs403() throws Exception {
+    void anUnknownOrMalformedKeyIs401InvalidApiKey() throws Exception {
         for (String header : List.of("Bearer " + ApiKeySecrets.generate(new SecureRandom()), "Bearer not-a-key",
                 "Basic dXNlcjpwYXNz", runtime.defaultApiKey())) {
-            HttpResponse<String> answer = get("/v1/tasks/task-0-none", header);
-            assertThat(answer.statusCode()).as(header).isEqualTo(403);
-            assertThat(JSON.readTree(answer.body()).path("message").asText()).isEqualTo("Forbidden");
+            assertInvalidApiKey(get("/v1/tasks/task-0-none", header), header);
         }
+        HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Authorization", "Bearer not-a-key").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(textToVideo(3))).build(), HttpResponse.BodyHandlers.ofString());
+        assertInvalidApiKey(submitted, "a submission");
         // The vendors' callbacks are not behind the authorizer: their secret is in the path.
         HttpResponse<String> callback = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/callbacks/unified/nothing"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
@@ -97,12 +101,46 @@ class ApiKeysEndToEndTest {
         }
         Thread.sleep(Math.max(0, CACHE_TTL.toMillis() + 200 - (System.nanoTime() - warmed) / 1_000_000));
 
-        HttpResponse<String> refused = get("/v1/tasks/task-0-none", bearer(key));
-        assertThat(refused.statusCode()).isEqualTo(403);
+        assertInvalidApiKey(get("/v1/tasks/task-0-none", bearer(key)), "revoked, once the cache expired");
         // A revoked key never seen before is refused at once.
         String other = runtime.apiKeys().create("revoked-first", null).secret();
         runtime.apiKeys().revoke("revoked-first");
-        assertThat(get("/v1/tasks/task-0-none", bearer(other)).statusCode()).isEqualTo(403);
+        assertInvalidApiKey(get("/v1/tasks/task-0-none", bearer(other)), "revoked before its first use");
+    }
+
+    private static void assertInvalidApiKey(HttpResponse<String> answer, String what) throws Exception {
+        assertThat(answer.statusCode()).as(what).isEqualTo(401);
+        assertThat(answer.headers().firstValue("Content-Type")).as(what).contains("application/json");
+        JsonNode error = JSON.readTree(answer.body()).path("error");
+        assertThat(error.path("code").asText()).as(what).isEqualTo("invalid_api_key");
+        assertThat(error.path("type").asText()).as(what).isEqualTo("authentication_error");
+        assertThat(error.path("message").asText()).as(what).isNotBlank();
+    }
+
+    /** API Gateway's payload limit, 10 MB: a 20 MB body is refused whole, by its length or while it streams in. */
+    @Test
+    void aBodyOver10MbIs413RequestTooLarge() throws Exception {
+        byte[] twentyMegabytes = new byte[20 * 1024 * 1024];
+        java.util.Arrays.fill(twentyMegabytes, (byte) ' ');
+        for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofByteArray(twentyMegabytes),
+                // No length: sent chunked, refused once more than the limit has arrived.
+                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(twentyMegabytes)))) {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                    .header("Authorization", bearer(runtime.defaultApiKey())).header("Content-Type", "application/json")
+                    .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as("length %s", body.contentLength()).isEqualTo(413);
+            JsonNode error = JSON.readTree(answer.body()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("request_too_large");
+            assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        }
+        // Exactly the limit is let through to the function (whose answer is its own: not JSON here).
+        byte[] limit = new byte[dev.reelay.local.api.HttpApiServer.MAX_BODY_BYTES];
+        java.util.Arrays.fill(limit, (byte) ' ');
+        limit[0] = '[';
+        HttpResponse<String> atTheLimit = HTTP.send(HttpRequest.newBuilder(runtime.apiBaseUrl().resolve("/v1/videos/generations"))
+                .header("Authorization", bearer(runtime.defaultApiKey())).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(limit)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(atTheLimit.statusCode()).isEqualTo(400);
     }
 
     @Test

@@ -208,7 +208,9 @@ class LauncherTest {
             assertThat(get(base, "/v1/tasks/task-0-none", cliKey).statusCode()).as("accepted by the running stack").isEqualTo(404);
             String revokedFirst = JSON.readTree(keysInAnotherProcess("create", "--name", "revoked-by-cli")).path("api_key").asText();
             keysInAnotherProcess("revoke", "--name", "revoked-by-cli");
-            assertThat(get(base, "/v1/tasks/task-0-none", revokedFirst).statusCode()).isEqualTo(403);
+            HttpResponse<String> revoked = get(base, "/v1/tasks/task-0-none", revokedFirst);
+            assertThat(revoked.statusCode()).isEqualTo(401);
+            assertThat(JSON.readTree(revoked.body()).path("error").path("code").asText()).isEqualTo("invalid_api_key");
 
             first.stop();
             assertThat(first.stdout().lines().count()).as("serve's stdout is that one line").isEqualTo(1);

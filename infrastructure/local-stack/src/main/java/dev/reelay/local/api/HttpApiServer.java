@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizer
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import dev.reelay.local.LoopbackHttpServer;
 import dev.reelay.local.calls.CallLedger;
@@ -14,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,15 +41,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code Authorization} header goes to the Lambda authorizer (payload format 2.0, simple
  * responses) first, its decision is cached per header value for the authorizer's TTL
  * ({@code ReauthorizeEvery}), and API Gateway's own answers are given: 401 {@code Unauthorized}
- * without the header (the authorizer is not called), 403 {@code Forbidden} when it refuses, 500
- * when it fails. An allowed request carries the authorizer's context in
- * {@code requestContext.authorizer.lambda}.
+ * without the header (the authorizer is not called), 403 {@code Forbidden} when it answers
+ * {@code isAuthorized: false}, 500 when it fails. An allowed request carries the authorizer's
+ * context in {@code requestContext.authorizer.lambda}. (Reelay's authorizer lets every request with
+ * a header through, and the route's handler answers a bad key with a 401 in the error envelope.)
+ * <p>
+ * A request body over API Gateway's payload limit ({@value #MAX_BODY_BYTES} bytes, 10 MB) is
+ * refused with 413 before anything else, by its {@code Content-Length} or, for a chunked body, once
+ * more than the limit has been read; the rest is never kept (a bounded amount of it is read and
+ * thrown away, so that the client sees the answer). API Gateway's own 413 carries only a message;
+ * here it is the error envelope with {@code request_too_large}.
  * <p>
  * With a recording {@link CallLedger}, the authorizer's and each route's runs are those functions'
  * ({@link CallLedger#within}), so that their AWS calls are attributed to them.
  */
 public final class HttpApiServer implements AutoCloseable {
+    /** API Gateway's payload limit for HTTP APIs, 10 MB (not adjustable). */
+    public static final int MAX_BODY_BYTES = 10 * 1024 * 1024;
+    /** How much more of a refused body is read, and thrown away, so that the client can read the 413. */
+    private static final long LINGER_BYTES = 32L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
@@ -147,10 +162,15 @@ public final class HttpApiServer implements AutoCloseable {
         try (exchange) {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getRawPath();
+            byte[] body = boundedBody(exchange);
+            if (body == null) {
+                tooLarge(exchange);
+                return;
+            }
             for (Route route : routes) {
                 Map<String, String> parameters = route.match(method, path);
                 if (parameters != null) {
-                    APIGatewayV2HTTPEvent event = toEvent(exchange, route, parameters);
+                    APIGatewayV2HTTPEvent event = toEvent(exchange, route, parameters, body);
                     if (route.authorized() && !authorize(exchange, route, event)) {
                         return;
                     }
@@ -160,12 +180,64 @@ public final class HttpApiServer implements AutoCloseable {
                     return;
                 }
             }
-            byte[] body = ("{\"error\":{\"code\":\"route_not_found\",\"message\":\"No route " + method + " "
+            byte[] notFound = ("{\"error\":{\"code\":\"route_not_found\",\"message\":\"No route " + method + " "
                     + path.replace("\"", "") + "\",\"type\":\"not_found_error\"}}").getBytes(StandardCharsets.UTF_8);
-            LoopbackHttpServer.respond(exchange, 404, "application/json", body);
+            LoopbackHttpServer.respond(exchange, 404, "application/json", notFound);
         } catch (RuntimeException e) {
             LOG.error("Local API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
             exchange.sendResponseHeaders(500, -1);
+        }
+    }
+
+    /**
+     * The request's body, or null when it is over {@link #MAX_BODY_BYTES}: judged by its
+     * {@code Content-Length} without reading it, or, without one (chunked), by reading no more than
+     * one byte past the limit.
+     */
+    private static byte[] boundedBody(HttpExchange exchange) throws IOException {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
+                    return null;
+                }
+            } catch (NumberFormatException e) {
+                // The JDK server has already refused a malformed length; nothing to judge here.
+            }
+        }
+        byte[] raw = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        return raw.length > MAX_BODY_BYTES ? null : raw;
+    }
+
+    /**
+     * 413 in the error envelope, then the connection is closed. Before closing, what the client
+     * still sends is read and thrown away, up to {@link #LINGER_BYTES} (nothing of it is kept):
+     * closing a socket with unread data resets it, and the client would lose the answer.
+     */
+    private static void tooLarge(HttpExchange exchange) throws IOException {
+        LOG.info("Refused a body over {} bytes on {} {}", MAX_BODY_BYTES, exchange.getRequestMethod(), exchange.getRequestURI().getPath());
+        byte[] body = JSON.writeValueAsBytes(Map.of("error", Map.of("code", "request_too_large",
+                "message", "The request body is larger than 10 MB (" + MAX_BODY_BYTES + " bytes), API Gateway's limit.",
+                "type", "invalid_request_error")));
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Connection", "close");
+        exchange.sendResponseHeaders(413, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+            out.flush();
+            discard(exchange.getRequestBody());
+        }
+    }
+
+    private static void discard(InputStream in) {
+        byte[] buffer = new byte[64 * 1024];
+        long left = LINGER_BYTES;
+        try {
+            for (int read; left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0; ) {
+                left -= read;
+            }
+        } catch (IOException e) {
+            // The client gave up; the connection is closed anyway.
         }
     }
 
@@ -258,11 +330,9 @@ public final class HttpApiServer implements AutoCloseable {
                 ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, Map<String, String> parameters)
-            throws IOException {
+    private static APIGatewayV2HTTPEvent toEvent(HttpExchange exchange, Route route, Map<String, String> parameters, byte[] raw) {
         Map<String, String> headers = new HashMap<>();
         exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
-        byte[] raw = exchange.getRequestBody().readAllBytes();
         String contentType = headers.getOrDefault("content-type", "");
         boolean text = contentType.isEmpty() || contentType.startsWith("text/") || contentType.contains("json")
                 || contentType.contains("xml") || contentType.contains("x-www-form-urlencoded");
