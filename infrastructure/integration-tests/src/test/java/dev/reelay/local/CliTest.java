@@ -223,4 +223,26 @@ class CliTest {
         assertThat(badEnd.lastLine().path("error").path("param").asText()).isEqualTo("image_end");
         assertThat(work.resolve(".reelay")).doesNotExist();
     }
+
+    /**
+     * The same refusal as a user meets it, in a JVM of its own: the API's error as the last stdout line, exit 2,
+     * no state directory, and no stack's start-up time (a stack takes many seconds; the bound leaves room for a busy machine).
+     */
+    @Test
+    void aTooSmallImageIsRefusedByTheCommandInItsOwnJvmWithoutAStack() throws Exception {
+        Path small = work.resolve("small.png");
+        ImageIO.write(new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB), "png", small.toFile());
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Launcher.class.getName(), "generate", "--image", small.toString(), "--prompt", "waves");
+        long began = System.nanoTime();
+        Process process = new ProcessBuilder(command).directory(work.toFile()).redirectError(work.resolve("stderr.txt").toFile()).start();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        long tookMillis = (System.nanoTime() - began) / 1_000_000;
+        assertThat(process.exitValue()).as(Files.readString(work.resolve("stderr.txt"))).isEqualTo(2);
+        assertThat(new Run(2, stdout, "").lastLine().path("error").path("code").asText()).isEqualTo("image_too_small");
+        assertThat(Files.readString(work.resolve("stderr.txt"))).contains("200x200").doesNotContain("Starting the local stack");
+        assertThat(work.resolve(".reelay")).doesNotExist();
+        assertThat(tookMillis).isLessThan(5000);
+    }
 }

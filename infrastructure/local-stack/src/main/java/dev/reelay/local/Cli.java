@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +20,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -32,14 +33,17 @@ import java.util.concurrent.Callable;
  */
 final class Cli {
     static final String EXIT_CODES = """
-            Exit codes:
+            %nExit codes:
               0  done
               1  the task failed (or an unexpected error)
-              2  refused or bad usage (the API's refusal, 404 included, is the last stdout line)
-              3  unavailable: the endpoint cannot be reached or answered 5xx, or the local stack did not start""";
+              2  refused or bad usage; an API refusal (404 too) is the last stdout line
+              3  unavailable: the endpoint cannot be reached or answered 5xx,
+                 or the local stack did not start""";
     /** Re-serializes an answer onto one line without changing its numbers. */
-    private static final ObjectMapper ONE_LINE = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    private static final class OneLine {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    }
 
     private Cli() {
     }
@@ -112,7 +116,7 @@ final class Cli {
     static int answerNotOk(Launcher launcher, String what, RemoteApi.Answer answer) {
         String message;
         try {
-            JsonNode error = ONE_LINE.readTree(answer.body());
+            JsonNode error = OneLine.MAPPER.readTree(answer.body());
             launcher.stdout.println(oneLine(answer.body()));
             message = error.path("error").path("message").asText(error.path("message").asText(answer.body()));
         } catch (Exception notJson) {
@@ -124,7 +128,7 @@ final class Cli {
 
     private static String oneLine(String body) throws Exception {
         String stripped = body.strip();
-        return stripped.contains("\n") ? ONE_LINE.writeValueAsString(ONE_LINE.readTree(stripped)) : stripped;
+        return stripped.contains("\n") ? OneLine.MAPPER.writeValueAsString(OneLine.MAPPER.readTree(stripped)) : stripped;
     }
 
     private static String segment(String id) {
@@ -137,9 +141,10 @@ final class Cli {
         boolean help;
     }
 
-    @Command(name = "reelay", description = {"Reelay's command line: make videos on the local stack, serve its API, manage API keys,",
-            "and ask any Reelay API (a running ./reelay serve or a deployed stack) about tasks and usage.",
-            "Standard output carries only JSON lines (and what --help and completion print); people's messages go to stderr."},
+    @Command(name = "reelay", description = {"Reelay's command line: make videos on the local stack, serve its API, manage API keys, and ask any Reelay API"
+            + " (a running ./reelay serve or a deployed stack) about tasks and usage.",
+            "Standard output carries only JSON lines (and what --help and completion print); messages for people go to stderr.",
+            "'reelay COMMAND --help' tells a command's options."},
             footer = EXIT_CODES, synopsisSubcommandLabel = "COMMAND")
     static final class Root extends Base {
         @Spec
@@ -206,11 +211,11 @@ final class Cli {
         }
     }
 
-    @Command(name = "generate", description = {"Make one video end to end and download it: on the embedded local stack (state in .reelay/),",
-            "or with --endpoint on any Reelay API. The last stdout line is the final task object, with \"file\" added:",
-            "the downloaded video's path (the task's result.url of the local stack dies with the command).",
-            "A refused request prints the API's error envelope as the last stdout line and exits 2; locally it is checked",
-            "(parameters and image: format, size, dimensions) before any stack starts."}, footer = EXIT_CODES)
+    @Command(name = "generate", description = {"Make one video end to end and download it: on the local stack, or with --endpoint on any Reelay API.",
+            "The last stdout line is the final task object with \"file\" added: the downloaded video's path (the local stack's"
+            + " result.url dies with the command).",
+            "A refused request prints the API's error envelope as the last stdout line and exits 2; locally the parameters and"
+            + " the image (format, size, dimensions) are checked before any stack starts."}, footer = EXIT_CODES)
     static final class Generate extends Base {
         private final Launcher launcher;
         @Option(names = "--image", required = true, paramLabel = "PATH|URL",
@@ -255,18 +260,14 @@ final class Cli {
             return launcher.generateLocally(this);
         }
 
-        /** The body of {@code POST /v1/videos/generations}. */
-        ObjectNode request(String imageStart, String imageEnd) {
-            ObjectNode request = Launcher.JSON.createObjectNode();
+        /** The body of {@code POST /v1/videos/generations}, as the API parses it (a map, so no databind loads for a refusal). */
+        Map<String, Object> request(String imageStart, String imageEnd) {
+            Map<String, Object> request = new LinkedHashMap<>();
             request.put("model", "kling-v3-image-to-video");
             request.put("prompt", prompt);
             request.put("image_start", imageStart);
-            if (imageEnd != null) {
-                request.put("image_end", imageEnd);
-            }
-            if (duration != null) {
-                request.set("duration", numberOrText(duration));
-            }
+            putIfGiven(request, "image_end", imageEnd);
+            putIfGiven(request, "duration", duration == null ? null : numberOrText(duration));
             putIfGiven(request, "quality", quality);
             putIfGiven(request, "sound", sound);
             putIfGiven(request, "aspect_ratio", aspectRatio);
@@ -275,23 +276,24 @@ final class Cli {
             return request;
         }
 
-        private static void putIfGiven(ObjectNode request, String field, String value) {
+        private static void putIfGiven(Map<String, Object> request, String field, Object value) {
             if (value != null) {
                 request.put(field, value);
             }
         }
 
-        private static JsonNode numberOrText(String value) {
+        private static Object numberOrText(String value) {
             try {
-                return Launcher.JSON.getNodeFactory().numberNode(Integer.parseInt(value));
+                return Integer.parseInt(value);
             } catch (NumberFormatException notANumber) {
-                return Launcher.JSON.getNodeFactory().textNode(value); // refused as the API refuses it: invalid_duration
+                return value; // refused as the API refuses it: invalid_duration
             }
         }
     }
 
-    @Command(name = "serve", description = {"Keep the local HTTP API up until Ctrl-C. Once ready, prints one JSON line: base_url, api_key,",
-            "api_key_name, s3_endpoint, s3_access_key, s3_secret_key, uploads_bucket."}, footer = EXIT_CODES)
+    @Command(name = "serve", description = {"Keep the local HTTP API up until Ctrl-C.",
+            "Once ready, prints one JSON line: base_url, api_key, api_key_name, s3_endpoint, s3_access_key, s3_secret_key,"
+            + " uploads_bucket."}, footer = EXIT_CODES)
     static final class Serve extends Base {
         private final Launcher launcher;
         @Option(names = "--port", paramLabel = "PORT", defaultValue = "3000", description = "The API's port (default 3000; 0 picks a free one).")
@@ -309,8 +311,9 @@ final class Cli {
         }
     }
 
-    @Command(name = "keys", description = {"Manage API keys: of the local stack (works while ./reelay serve runs),",
-            "or with --table NAME [--region R] of a deployed stack's table (default AWS credentials)."},
+    @Command(name = "keys", description = {"Manage API keys.",
+            "Of the local stack (also while ./reelay serve runs), or with --table NAME [--region R] of a deployed stack's table"
+            + " (default AWS credentials)."},
             synopsisSubcommandLabel = "COMMAND", footer = EXIT_CODES)
     static final class Keys extends Base {
         @Spec
@@ -362,8 +365,9 @@ final class Cli {
         }
     }
 
-    @Command(name = "create", description = {"Create an API key; prints {name, api_key, monthly_budget_usd, max_concurrency, webhook_secret}",
-            "on one line. The key and its webhook secret are shown this once."}, footer = EXIT_CODES)
+    @Command(name = "create", description = {"Create an API key.",
+            "Prints {name, api_key, monthly_budget_usd, max_concurrency, webhook_secret} on one line; the key and its webhook"
+            + " secret are shown this once."}, footer = EXIT_CODES)
     static final class KeysCreate extends KeysSubcommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Lowercase letters, digits and dashes; never reused.")
         String name;
@@ -449,8 +453,9 @@ final class Cli {
         }
     }
 
-    @Command(name = "sandbox", description = {"Run the vendor sandboxes alone; prints one JSON line per sandbox, then serves until Ctrl-C.",
-            "Its options (--tls, --render-delay, --progress-steps, --concurrency-limit, --fault) are told by 'reelay sandbox --help'."},
+    @Command(name = "sandbox", description = {"Run the vendor sandboxes alone.",
+            "Prints one JSON line per sandbox, then serves until Ctrl-C. Its options (--tls, --render-delay, --progress-steps,"
+            + " --concurrency-limit, --fault) are told by 'reelay sandbox --help'."},
             footer = EXIT_CODES)
     static final class Sandbox implements Callable<Integer> {
         private final Launcher launcher;
@@ -467,8 +472,9 @@ final class Cli {
         }
     }
 
-    @Command(name = "tasks", description = {"Ask a Reelay API about your tasks (--endpoint URL --api-key KEY, or $REELAY_ENDPOINT and",
-            "$REELAY_API_KEY): each command prints the API's JSON object on one stdout line."},
+    @Command(name = "tasks", description = {"Ask a Reelay API about your tasks.",
+            "With --endpoint URL --api-key KEY, or $REELAY_ENDPOINT and $REELAY_API_KEY; each command prints the API's JSON"
+            + " object on one stdout line."},
             synopsisSubcommandLabel = "COMMAND", footer = EXIT_CODES)
     static final class Tasks extends Base {
         @Spec
@@ -542,8 +548,8 @@ final class Cli {
         }
     }
 
-    @Command(name = "download", description = {"Download a completed task's video (its result.url) to DIR/ID.mp4; prints the task with \"file\",",
-            "the video's path. A failed or cancelled task exits 1; one not ended yet is refused (2)."}, footer = EXIT_CODES)
+    @Command(name = "download", description = {"Download a completed task's video to DIR/ID.mp4.",
+            "Prints the task with \"file\", the video's path. A failed or cancelled task exits 1; one not ended yet is refused (2)."}, footer = EXIT_CODES)
     static final class TasksDownload extends RemoteCommand {
         @Parameters(paramLabel = "ID", description = "The task's id.")
         String id;
@@ -561,7 +567,7 @@ final class Cli {
             if (!answer.ok()) {
                 return answerNotOk(launcher, "GET /v1/tasks/" + id, answer);
             }
-            JsonNode task = Launcher.JSON.readTree(answer.body());
+            JsonNode task = Launcher.json().readTree(answer.body());
             String status = task.path("status").asText();
             if (!status.equals("completed")) {
                 launcher.stdout.println(oneLine(answer.body()));
@@ -591,8 +597,8 @@ final class Cli {
         }
     }
 
-    @Command(name = "completion", description = {"Print a bash completion script for reelay (picocli's AutoComplete). Use it with:",
-            "  source <(./reelay completion)"}, footer = EXIT_CODES)
+    @Command(name = "completion", description = {"Print a bash completion script for reelay.",
+            "picocli's AutoComplete; use it with: source <(./reelay completion)"}, footer = EXIT_CODES)
     static final class Completion extends Base {
         private final Launcher launcher;
         @Spec

@@ -4,6 +4,7 @@ import dev.reelay.application.TaskLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,8 +42,10 @@ public final class Launcher {
     static final int TASK_FAILED = 1;
     static final int REFUSED = 2;
     static final int UNAVAILABLE = 3;
-    static final ObjectMapper JSON = new ObjectMapper();
-    private static final Logger PROGRESS = LoggerFactory.getLogger("dev.reelay.local.generate");
+    /** Jackson's databind loads on first use only: a refusal or a --help stays well under a second. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
     /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
     static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
@@ -95,17 +98,17 @@ public final class Launcher {
         if (!Files.isRegularFile(image)) {
             throw new UsageException("--image " + image + " is not a file");
         }
-        ObjectNode request = options.request(image.toUri().toString(),
+        Map<String, Object> request = options.request(image.toUri().toString(),
                 options.lastImage == null ? null : Path.of(options.lastImage).toAbsolutePath().toUri().toString());
         Path out = Path.of(options.out).toAbsolutePath();
-        LocalRuntime.Settings settings = userSettings(0, options.stack);
-        // Refused input is told before any stack starts, with the error the API would answer.
+        // Refused input is told before any stack starts (before even its classes load), with the error the API would answer.
         try {
             LocalChecks.check(request, image, options.lastImage == null ? null : Path.of(options.lastImage).toAbsolutePath(),
                     options.stack.allowLocalWebhooks);
         } catch (InvalidRequestException refused) {
             return refuse(refused);
         }
+        LocalRuntime.Settings settings = userSettings(0, options.stack);
 
         stderr.println("Starting the local stack (state in .reelay/) ...");
         LocalRuntime runtime;
@@ -120,13 +123,13 @@ public final class Launcher {
                 return UNAVAILABLE;
             }
             showNewWebhookSecret(runtime);
-            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out, request.has("callback_url"));
+            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out, request.containsKey("callback_url"));
         }
     }
 
     /** {@code generate} with {@code --endpoint}: the same request to any Reelay API. */
     int generateRemotely(Cli.Generate options, RemoteApi api) throws Exception {
-        ObjectNode request;
+        Map<String, Object> request;
         try {
             request = options.request(imageReference("image_start", options.image),
                     options.lastImage == null ? null : imageReference("image_end", options.lastImage));
@@ -152,18 +155,18 @@ public final class Launcher {
     }
 
     /** Submits, follows the task until it ends, downloads a completed video; prints the final task (with {@code file}). */
-    private int generate(RemoteApi api, ObjectNode request, Path out, boolean awaitWebhook) throws Exception {
-        RemoteApi.Answer submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
+    private int generate(RemoteApi api, Map<String, Object> request, Path out, boolean awaitWebhook) throws Exception {
+        RemoteApi.Answer submitted = api.post("/v1/videos/generations", json().writeValueAsString(request));
         if (!submitted.ok()) {
             return Cli.answerNotOk(this, "POST /v1/videos/generations", submitted);
         }
-        String taskId = JSON.readTree(submitted.body()).path("id").asText();
+        String taskId = json().readTree(submitted.body()).path("id").asText();
         progress(taskId, "Task " + taskId + " accepted; generating ...");
         RemoteApi.Answer ended = waitForEnd(api, taskId, awaitWebhook);
         if (!ended.ok()) {
             return Cli.answerNotOk(this, "GET /v1/tasks/" + taskId, ended);
         }
-        ObjectNode task = (ObjectNode) JSON.readTree(ended.body());
+        ObjectNode task = (ObjectNode) json().readTree(ended.body());
         if ("completed".equals(task.path("status").asText())) {
             Path video = downloadVideo(api, task, out);
             progress(taskId, "Video: " + video + " (" + Files.size(video) + " bytes, "
@@ -194,26 +197,29 @@ public final class Launcher {
             throw new IllegalStateException("not a JSON object: " + body);
         }
         String empty = body.substring(1, body.length() - 1).isBlank() ? "" : ",";
-        return body.substring(0, body.length() - 1) + empty + "\"file\":" + JSON.writeValueAsString(video.toString()) + "}";
+        return body.substring(0, body.length() - 1) + empty + "\"file\":" + json().writeValueAsString(video.toString()) + "}";
     }
 
     /** A refusal told as the API tells it: its error envelope as the last stdout line, its message on stderr; exit 2. */
-    int refuse(InvalidRequestException refused) throws IOException {
+    int refuse(InvalidRequestException refused) {
         stdout.println(errorEnvelope(refused));
         stderr.println("reelay: refused: " + refused.getMessage());
         return REFUSED;
     }
 
     /** The API's error envelope for a 400: {@code {"error":{"code","message","type","param"}}}, param only when known. */
-    static String errorEnvelope(InvalidRequestException refused) throws IOException {
-        Map<String, Object> error = new java.util.LinkedHashMap<>();
-        error.put("code", refused.code());
-        error.put("message", refused.getMessage());
-        error.put("type", "invalid_request_error");
+    static String errorEnvelope(InvalidRequestException refused) {
+        StringBuilder error = new StringBuilder("{\"error\":{\"code\":").append(quoted(refused.code()))
+                .append(",\"message\":").append(quoted(refused.getMessage())).append(",\"type\":\"invalid_request_error\"");
         if (refused.field() != null) {
-            error.put("param", refused.field());
+            error.append(",\"param\":").append(quoted(refused.field()));
         }
-        return JSON.writeValueAsString(Map.of("error", error));
+        return error.append("}}").toString();
+    }
+
+    /** A JSON string, by jackson-core alone (no databind: see {@link Json}). */
+    private static String quoted(String text) {
+        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
     }
 
     /**
@@ -226,8 +232,17 @@ public final class Launcher {
             return;
         }
         try (MDC.MDCCloseable task = MDC.putCloseable(TaskLog.TASK_ID, taskId)) {
-            PROGRESS.info(line);
+            Progress.LOG.info(line);
         }
+    }
+
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    /** Log4j starts on first use only: a refusal or a --help stays well under a second. */
+    private static final class Progress {
+        static final Logger LOG = LoggerFactory.getLogger("dev.reelay.local.generate");
     }
 
     /** The same condition the functions' reelay-log4j2.xml chooses JSON lines by. */
@@ -248,7 +263,7 @@ public final class Launcher {
             if (!answer.ok()) {
                 return answer;
             }
-            JsonNode task = JSON.readTree(answer.body());
+            JsonNode task = json().readTree(answer.body());
             String status = task.path("status").asText();
             String shown = status + " " + task.path("progress").asInt() + "%";
             if (!shown.equals(lastShown)) {
@@ -302,7 +317,7 @@ public final class Launcher {
                 stderr.println("reelay: no usable default API key: " + runtime.defaultApiKeyProblem());
             }
             // One line for scripts, once the stack is ready: everything a client needs.
-            ObjectNode ready = JSON.createObjectNode();
+            ObjectNode ready = json().createObjectNode();
             ready.put("base_url", base.toString());
             ready.put("api_key", runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : null);
             ready.put("api_key_name", runtime.hasDefaultApiKey() ? DefaultApiKey.NAME : null);
@@ -310,7 +325,7 @@ public final class Launcher {
             ready.put("s3_access_key", runtime.s3().accessKey());
             ready.put("s3_secret_key", runtime.s3().secretKey());
             ready.put("uploads_bucket", LocalRuntime.UPLOADS_BUCKET);
-            stdout.println(JSON.writeValueAsString(ready));
+            stdout.println(json().writeValueAsString(ready));
             stdout.flush();
             stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C). Try:");
             stderr.println("  export REELAY_API_KEY=" + (runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : "<your key>"));

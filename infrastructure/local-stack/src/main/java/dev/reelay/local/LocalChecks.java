@@ -1,6 +1,5 @@
 package dev.reelay.local;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.domain.request.ImageRules;
 import dev.reelay.domain.webhook.WebhookUrlRules;
@@ -21,8 +20,8 @@ final class LocalChecks {
     private LocalChecks() {
     }
 
-    static void check(ObjectNode request, Path image, Path lastImage, boolean allowLocalWebhooks) throws IOException {
-        new GenerationRequestParser(true, new WebhookUrlRules(allowLocalWebhooks)).parse(Launcher.JSON.convertValue(request, Map.class));
+    static void check(Map<String, Object> request, Path image, Path lastImage, boolean allowLocalWebhooks) throws IOException {
+        new GenerationRequestParser(true, new WebhookUrlRules(allowLocalWebhooks)).parse(request);
         ImageRules.check("image_start", head(image));
         if (lastImage != null) {
             if (!Files.isRegularFile(lastImage)) {
