@@ -29,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The launcher's {@code keys} commands and {@code serve}'s JSON line, run in-process on a state
@@ -166,14 +165,16 @@ class LauncherTest {
     }
 
     @Test
-    void keysUsageMistakesAreUsageErrors() {
+    void keysUsageMistakesAreUsageErrors() throws Exception {
         for (List<String> args : List.of(List.of("keys"), List.of("keys", "frobnicate"), List.of("keys", "create"),
                 List.of("keys", "list", "--region", "eu-west-1"), List.of("keys", "list", "--monthly-budget-usd", "3"),
                 List.of("keys", "list", "--max-concurrency", "3"), List.of("keys", "revoke", "--name", "team-a", "--max-concurrency", "3"),
                 List.of("keys", "revoke", "--colour", "red"), List.of("keys", "usage"), List.of("keys", "list", "--month", "2026-12"),
                 List.of("keys", "create", "--name", "team-a", "--month", "2026-12"))) {
-            assertThatThrownBy(() -> run(args.toArray(String[]::new))).as(String.join(" ", args))
-                    .isInstanceOf(Launcher.UsageException.class);
+            Run bad = run(args.toArray(String[]::new));
+            assertThat(bad.exit()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(bad.stdout()).as(String.join(" ", args)).isEmpty();
+            assertThat(bad.stderr()).as(String.join(" ", args)).startsWith("reelay: ").contains("--help");
         }
     }
 

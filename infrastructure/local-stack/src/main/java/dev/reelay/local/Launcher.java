@@ -4,6 +4,7 @@ import dev.reelay.application.TaskLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,16 +12,14 @@ import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.QueuePolicy;
 import dev.reelay.local.sandbox.SandboxSettings;
 
+import dev.reelay.domain.error.InvalidRequestException;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -28,39 +27,35 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code ./reelay} launcher: {@code generate} makes one video end to end on the local stack,
- * {@code serve} keeps the local HTTP API up, {@code keys} manages API keys. Standard output
- * carries only machine-readable lines; everything for people goes to standard error.
+ * The {@code ./reelay} launcher, a command line on picocli ({@link Cli}): {@code generate} makes one video
+ * end to end on the local stack (or, with {@code --endpoint}, on any Reelay API), {@code serve} keeps the
+ * local HTTP API up, {@code keys} manages API keys, {@code tasks} and {@code usage} ask a running API.
+ * Standard output carries only machine-readable lines (and what {@code --help} and {@code completion}
+ * were asked for); everything for people goes to standard error.
+ * <p>
+ * Exit codes: {@value #DONE} done, {@value #TASK_FAILED} the task failed (or an unexpected error),
+ * {@value #REFUSED} refused or bad usage, {@value #UNAVAILABLE} unavailable (the endpoint cannot be
+ * reached, answered 5xx, or the local stack did not start).
  */
 public final class Launcher {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Logger PROGRESS = LoggerFactory.getLogger("dev.reelay.local.generate");
+    static final int DONE = 0;
+    static final int TASK_FAILED = 1;
+    static final int REFUSED = 2;
+    static final int UNAVAILABLE = 3;
+    /** Jackson's databind loads on first use only: a refusal or a --help stays well under a second. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
     /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
     static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
-    private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS);
     /** {@code --max-concurrency PROVIDER=N}, repeatable: at most N tasks at that vendor at once (docs/queue.md). */
     static final String MAX_CONCURRENCY = "max-concurrency";
-    private static final List<String> REPEATABLE = List.of(MAX_CONCURRENCY);
-    static final String USAGE = """
-            Usage:
-              reelay generate --image PATH --prompt TEXT [--last-image PATH] [--duration N] [--quality 720p|1080p|4k]
-                              [--sound on|off] [--aspect-ratio 16:9|9:16|1:1] [--provider kling|unified|apimart|gateway]
-                              [--callback-url URL] [--allow-local-webhooks] [--out DIR]
-              reelay serve [--port 3000] [--allow-local-webhooks]
-              reelay keys create --name NAME [--monthly-budget-usd AMOUNT] [--max-concurrency N]
-              reelay keys list
-              reelay keys revoke --name NAME
-              reelay keys usage --name NAME [--month YYYY-MM]   (the key's usage and budget, as GET /v1/usage answers it)
-                    (keys act on the local stack's state; add --table NAME [--region R] for a deployed stack's table)
-              reelay sandbox [--tls] [--fault PROVIDER:FAULT]...   (the vendor sandboxes alone; --help for faults)
-            generate and serve take the sandbox provider's timing: [--render-delay SECONDS] (default 3) [--progress-steps N] (default 5),
-            and [--max-concurrency PROVIDER=N]... (repeatable): at most N tasks at that vendor at once; the rest wait in the queue.
-            """;
 
-    private final PrintStream stdout;
-    private final PrintStream stderr;
-    private final Path stateDir;
+    final PrintStream stdout;
+    final PrintStream stderr;
+    final Path stateDir;
+    final Map<String, String> environment;
     /** Counted down to stop {@code serve}: by the JVM's shutdown (Ctrl-C), or by a test. */
     private final CountDownLatch stopServing = new CountDownLatch(1);
 
@@ -70,102 +65,161 @@ public final class Launcher {
 
     /** @param stateDir where the local stack keeps its state ({@code .reelay/} in the working directory) */
     Launcher(PrintStream stdout, PrintStream stderr, Path stateDir) {
+        this(stdout, stderr, stateDir, System.getenv());
+    }
+
+    /** @param environment where {@code REELAY_ENDPOINT} and {@code REELAY_API_KEY} are looked up */
+    Launcher(PrintStream stdout, PrintStream stderr, Path stateDir, Map<String, String> environment) {
         this.stdout = stdout;
         this.stderr = stderr;
         this.stateDir = stateDir;
+        this.environment = environment;
     }
 
     public static void main(String[] args) {
         PrintStream stdout = System.out;
         System.setOut(System.err); // the engines print banners; stdout stays ours alone
-        int code;
-        try {
-            code = new Launcher(stdout, System.err).run(args);
-        } catch (UsageException e) {
-            System.err.println("reelay: " + e.getMessage());
-            System.err.print(USAGE);
-            code = 64;
-        } catch (Exception e) {
-            System.err.println("reelay: " + e);
-            e.printStackTrace(System.err);
-            code = 1;
-        }
+        int code = new Launcher(stdout, System.err).run(args);
         stdout.flush();
         // DynamoDB Local leaves a non-daemon thread behind after it stops.
         System.exit(code);
     }
 
-    int run(String[] args) throws Exception {
-        if (args.length == 0) {
-            throw new UsageException("no command given");
-        }
-        Deque<String> rest = new ArrayDeque<>(List.of(args).subList(1, args.length));
-        return switch (args[0]) {
-            case "generate" -> generate(Options.parse(rest, List.of("image", "prompt", "last-image", "duration",
-                    "quality", "sound", "aspect-ratio", "out", "provider", "callback-url", "render-delay", "progress-steps",
-                    MAX_CONCURRENCY, ALLOW_LOCAL_WEBHOOKS)));
-            case "serve" -> serve(Options.parse(rest, List.of("port", "render-delay", "progress-steps", MAX_CONCURRENCY,
-                    ALLOW_LOCAL_WEBHOOKS)));
-            case "keys" -> KeysCommand.run(rest, stateDir, stdout, stderr);
-            case "sandbox" -> SandboxCommand.run(rest.toArray(String[]::new), stdout, stderr);
-            case "help", "--help", "-h" -> {
-                stderr.print(USAGE);
-                yield 0;
-            }
-            default -> throw new UsageException("unknown command '" + args[0] + "'");
-        };
+    /** Runs one command line and answers its exit code; usage errors are told on stderr and answered {@value #REFUSED}. */
+    int run(String[] args) {
+        int code = Cli.commandLine(this).execute(args);
+        stdout.flush();
+        return code;
     }
 
-    private int generate(Options options) throws Exception {
-        Path image = Path.of(options.required("image")).toAbsolutePath();
+    /** The local {@code generate}: the request is checked first, then the embedded stack makes the video. */
+    int generateLocally(Cli.Generate options) throws Exception {
+        Path image = Path.of(options.image).toAbsolutePath();
         if (!Files.isRegularFile(image)) {
             throw new UsageException("--image " + image + " is not a file");
         }
-        ObjectNode request = JSON.createObjectNode();
-        request.put("model", "kling-v3-image-to-video");
-        request.put("prompt", options.required("prompt"));
-        request.put("image_start", image.toUri().toString());
-        options.optional("last-image").ifPresent(last -> request.put("image_end", Path.of(last).toAbsolutePath().toUri().toString()));
-        options.optional("duration").ifPresent(duration -> request.set("duration", numberOrText(duration)));
-        options.optional("quality").ifPresent(quality -> request.put("quality", quality));
-        options.optional("sound").ifPresent(sound -> request.put("sound", sound));
-        options.optional("aspect-ratio").ifPresent(ratio -> request.put("aspect_ratio", ratio));
-        options.optional("provider").ifPresent(provider -> request.put("provider", provider));
-        options.optional("callback-url").ifPresent(url -> request.put("callback_url", url));
-        Path out = Path.of(options.optional("out").orElse("videos")).toAbsolutePath();
+        Map<String, Object> request = options.request(image.toUri().toString(),
+                options.lastImage == null ? null : Path.of(options.lastImage).toAbsolutePath().toUri().toString());
+        Path out = Path.of(options.out).toAbsolutePath();
+        // Refused input is told before any stack starts (before even its classes load), with the error the API would answer.
+        try {
+            LocalChecks.check(request, image, options.lastImage == null ? null : Path.of(options.lastImage).toAbsolutePath(),
+                    options.stack.allowLocalWebhooks);
+        } catch (InvalidRequestException refused) {
+            return refuse(refused);
+        }
+        LocalRuntime.Settings settings = userSettings(0, options.stack);
 
-        LocalRuntime.Settings settings = userSettings(0, options);
         stderr.println("Starting the local stack (state in .reelay/) ...");
-        try (LocalRuntime runtime = LocalRuntime.start(settings)) {
+        LocalRuntime runtime;
+        try {
+            runtime = LocalRuntime.start(settings);
+        } catch (Exception e) {
+            throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
+        }
+        try (runtime) {
             if (!runtime.hasDefaultApiKey()) {
                 stderr.println("reelay: no usable API key: " + runtime.defaultApiKeyProblem());
-                return 1;
+                return UNAVAILABLE;
             }
             showNewWebhookSecret(runtime);
-            ApiClient api = new ApiClient(runtime.apiBaseUrl(), runtime.defaultApiKey());
-            HttpResponse<String> submitted = api.post("/v1/videos/generations", JSON.writeValueAsString(request));
-            if (submitted.statusCode() != 200) {
-                stderr.println("Refused (" + submitted.statusCode() + "): " + submitted.body());
-                return 2;
-            }
-            String taskId = JSON.readTree(submitted.body()).path("id").asText();
-            progress(taskId, "Task " + taskId + " accepted; generating ...");
-            String finalBody = waitForEnd(api, taskId, request.has("callback_url"));
-            JsonNode task = JSON.readTree(finalBody);
-            if ("completed".equals(task.path("status").asText())) {
-                Path video = out.resolve(taskId + ".mp4");
-                Files.createDirectories(out);
-                api.download(URI.create(task.path("result").path("url").asText()), video);
-                progress(taskId, "Video: " + video + " (" + Files.size(video) + " bytes, "
-                        + task.path("usage").path("cost_usd").asText() + " USD)");
-                stdout.println(finalBody);
-                return 0;
-            }
-            progress(taskId, "Task " + taskId + " ended " + task.path("status").asText() + ": "
-                    + task.path("error").path("message").asText("no reason given"));
-            stdout.println(finalBody);
-            return 1;
+            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out, request.containsKey("callback_url"));
         }
+    }
+
+    /** {@code generate} with {@code --endpoint}: the same request to any Reelay API. */
+    int generateRemotely(Cli.Generate options, RemoteApi api) throws Exception {
+        Map<String, Object> request;
+        try {
+            request = options.request(imageReference("image_start", options.image),
+                    options.lastImage == null ? null : imageReference("image_end", options.lastImage));
+        } catch (InvalidRequestException refused) {
+            return refuse(refused);
+        }
+        return generate(api, request, Path.of(options.out).toAbsolutePath(), false);
+    }
+
+    /**
+     * What remote mode sends for an image: a URL as it is ({@code https://}, or {@code file:} and {@code s3://},
+     * which only a local API accepts). A local file would have to be uploaded first; that comes with
+     * {@code POST /v1/uploads}: this is the one place to add it, and until then a local path is refused.
+     */
+    static String imageReference(String field, String image) {
+        if (image.matches("(?i)(https?|file|s3):.*")) {
+            return image;
+        }
+        // The code the API answers a bare path with; the message says what to do instead.
+        throw new InvalidRequestException(field, "invalid_image_url", "'" + image + "' is a local file; with --endpoint"
+                + " the image must be an https:// URL. Uploading a local file comes with POST /v1/uploads, which this CLI does"
+                + " not use yet.");
+    }
+
+    /** Submits, follows the task until it ends, downloads a completed video; prints the final task (with {@code file}). */
+    private int generate(RemoteApi api, Map<String, Object> request, Path out, boolean awaitWebhook) throws Exception {
+        RemoteApi.Answer submitted = api.post("/v1/videos/generations", json().writeValueAsString(request));
+        if (!submitted.ok()) {
+            return Cli.answerNotOk(this, "POST /v1/videos/generations", submitted);
+        }
+        String taskId = json().readTree(submitted.body()).path("id").asText();
+        progress(taskId, "Task " + taskId + " accepted; generating ...");
+        RemoteApi.Answer ended = waitForEnd(api, taskId, awaitWebhook);
+        if (!ended.ok()) {
+            return Cli.answerNotOk(this, "GET /v1/tasks/" + taskId, ended);
+        }
+        ObjectNode task = (ObjectNode) json().readTree(ended.body());
+        if ("completed".equals(task.path("status").asText())) {
+            Path video = downloadVideo(api, task, out);
+            progress(taskId, "Video: " + video + " (" + Files.size(video) + " bytes, "
+                    + task.path("usage").path("cost_usd").asText() + " USD)");
+            stdout.println(withFile(ended.body(), video));
+            return DONE;
+        }
+        progress(taskId, "Task " + taskId + " ended " + task.path("status").asText() + ": "
+                + task.path("error").path("message").asText("no reason given"));
+        stdout.println(ended.body());
+        return TASK_FAILED;
+    }
+
+    /** Downloads a completed task's {@code result.url} to {@code DIR/ID.mp4}. */
+    static Path downloadVideo(RemoteApi api, JsonNode task, Path out) throws IOException {
+        Path video = out.resolve(task.path("id").asText() + ".mp4");
+        api.download(URI.create(task.path("result").path("url").asText()), video);
+        return video;
+    }
+
+    /**
+     * The task's JSON line with {@code "file"}, the downloaded video's absolute path, added last: the
+     * local {@code result.url} dies with the local stack, the file stays.
+     */
+    static String withFile(String taskJson, Path video) throws IOException {
+        String body = taskJson.strip();
+        if (!body.endsWith("}")) {
+            throw new IllegalStateException("not a JSON object: " + body);
+        }
+        String empty = body.substring(1, body.length() - 1).isBlank() ? "" : ",";
+        return body.substring(0, body.length() - 1) + empty + "\"file\":" + json().writeValueAsString(video.toString()) + "}";
+    }
+
+    /** A refusal told as the API tells it: its error envelope as the last stdout line, its message on stderr; exit 2. */
+    int refuse(InvalidRequestException refused) {
+        stdout.println(errorEnvelope(refused));
+        stderr.println("reelay: refused: " + refused.getMessage());
+        return REFUSED;
+    }
+
+    /** The API's error envelope for a 400: {@code {"error":{"code","message","type","param"}}}, param only when known. */
+    static String errorEnvelope(InvalidRequestException refused) {
+        StringBuilder error = new StringBuilder("{\"error\":{\"code\":").append(quoted(refused.code()))
+                .append(",\"message\":").append(quoted(refused.getMessage())).append(",\"type\":\"invalid_request_error\"");
+        if (refused.field() != null) {
+            error.append(",\"param\":").append(quoted(refused.field()));
+        }
+        return error.append("}}").toString();
+    }
+
+    /** A JSON string, by jackson-core alone (no databind: see {@link Json}). */
+    private static String quoted(String text) {
+        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
     }
 
     /**
@@ -178,8 +232,17 @@ public final class Launcher {
             return;
         }
         try (MDC.MDCCloseable task = MDC.putCloseable(TaskLog.TASK_ID, taskId)) {
-            PROGRESS.info(line);
+            Progress.LOG.info(line);
         }
+    }
+
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    /** Log4j starts on first use only: a refusal or a --help stays well under a second. */
+    private static final class Progress {
+        static final Logger LOG = LoggerFactory.getLogger("dev.reelay.local.generate");
     }
 
     /** The same condition the functions' reelay-log4j2.xml chooses JSON lines by. */
@@ -190,29 +253,29 @@ public final class Launcher {
     /**
      * Polls the task as any API client would, showing progress on stderr, until it ends, and with a
      * callback URL until its webhook was delivered or given up (the stack stops when this returns).
+     * Answers the last GET's answer: the ended task, or the API's refusal.
      */
-    private String waitForEnd(ApiClient api, String taskId, boolean awaitWebhook) throws IOException, InterruptedException {
+    private RemoteApi.Answer waitForEnd(RemoteApi api, String taskId, boolean awaitWebhook) throws IOException, InterruptedException {
         long began = System.nanoTime();
         String lastShown = "";
         while (System.nanoTime() - began < GENERATE_TIMEOUT.toNanos()) {
-            HttpResponse<String> answer = api.get("/v1/tasks/" + taskId);
-            if (answer.statusCode() != 200) {
-                throw new IllegalStateException("GET /v1/tasks/" + taskId + " answered " + answer.statusCode() + ": " + answer.body());
+            RemoteApi.Answer answer = api.get("/v1/tasks/" + taskId);
+            if (!answer.ok()) {
+                return answer;
             }
-            JsonNode task = JSON.readTree(answer.body());
+            JsonNode task = json().readTree(answer.body());
             String status = task.path("status").asText();
             String shown = status + " " + task.path("progress").asInt() + "%";
             if (!shown.equals(lastShown)) {
                 progress(taskId, String.format(java.util.Locale.ROOT, "[%5.1fs] %s", (System.nanoTime() - began) / 1e9, shown));
                 lastShown = shown;
             }
-            boolean ended = status.equals("completed") || status.equals("failed") || status.equals("cancelled");
-            if (ended && (!awaitWebhook || webhookSettled(task))) {
-                return answer.body();
+            if (Cli.ended(status) && (!awaitWebhook || webhookSettled(task))) {
+                return answer;
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("Task " + taskId + " did not end within " + GENERATE_TIMEOUT.toMinutes() + " minutes");
+        throw new RemoteApi.Unavailable("Task " + taskId + " did not end within " + GENERATE_TIMEOUT.toMinutes() + " minutes", null);
     }
 
     /** Whether the task's webhook was delivered or given up, by its timeline. */
@@ -226,9 +289,17 @@ public final class Launcher {
         return false;
     }
 
-    private int serve(Options options) throws Exception {
-        int port = (int) options.number("port", 3000, 0);
-        LocalRuntime runtime = LocalRuntime.start(userSettings(port, options));
+    int serve(int port, Cli.StackOptions options) throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new UsageException("--port must be 0 to 65535, not " + port);
+        }
+        LocalRuntime.Settings settings = userSettings(port, options);
+        LocalRuntime runtime;
+        try {
+            runtime = LocalRuntime.start(settings);
+        } catch (Exception e) {
+            throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
+        }
         CountDownLatch closed = new CountDownLatch(1);
         Thread onShutdown = new Thread(() -> {
             stopServing.countDown();
@@ -246,7 +317,7 @@ public final class Launcher {
                 stderr.println("reelay: no usable default API key: " + runtime.defaultApiKeyProblem());
             }
             // One line for scripts, once the stack is ready: everything a client needs.
-            ObjectNode ready = JSON.createObjectNode();
+            ObjectNode ready = json().createObjectNode();
             ready.put("base_url", base.toString());
             ready.put("api_key", runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : null);
             ready.put("api_key_name", runtime.hasDefaultApiKey() ? DefaultApiKey.NAME : null);
@@ -254,7 +325,7 @@ public final class Launcher {
             ready.put("s3_access_key", runtime.s3().accessKey());
             ready.put("s3_secret_key", runtime.s3().secretKey());
             ready.put("uploads_bucket", LocalRuntime.UPLOADS_BUCKET);
-            stdout.println(JSON.writeValueAsString(ready));
+            stdout.println(json().writeValueAsString(ready));
             stdout.flush();
             stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C). Try:");
             stderr.println("  export REELAY_API_KEY=" + (runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : "<your key>"));
@@ -304,58 +375,33 @@ public final class Launcher {
         }
     }
 
-    private LocalRuntime.Settings userSettings(int port, Options options) {
+    private LocalRuntime.Settings userSettings(int port, Cli.StackOptions options) {
         SandboxSettings defaults = SandboxSettings.forUsers();
-        SandboxSettings sandbox = defaults.withTiming(
-                Duration.ofMillis(Math.round(1000 * options.number("render-delay", defaults.renderDelay().toMillis() / 1000.0, 0))),
-                (int) options.number("progress-steps", defaults.progressSteps(), 1));
-        java.util.Map<String, Integer> caps;
+        double renderDelay = options.renderDelay != null ? options.renderDelay : defaults.renderDelay().toMillis() / 1000.0;
+        if (renderDelay < 0) {
+            throw new UsageException("--render-delay must be at least 0");
+        }
+        int steps = options.progressSteps != null ? options.progressSteps : defaults.progressSteps();
+        if (steps < 1) {
+            throw new UsageException("--progress-steps must be at least 1");
+        }
+        SandboxSettings sandbox = defaults.withTiming(Duration.ofMillis(Math.round(1000 * renderDelay)), steps);
+        Map<String, Integer> caps;
         try {
-            caps = QueuePolicy.parseCaps(options.optional(MAX_CONCURRENCY).orElse(null));
+            caps = QueuePolicy.parseCaps(options.maxConcurrency.isEmpty() ? null : String.join(";", options.maxConcurrency));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + MAX_CONCURRENCY + ": " + e.getMessage());
         }
         return new LocalRuntime.Settings(stateDir, sandbox,
-                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.flag("allow-local-webhooks"))
+                new PollingPolicy(1, 3, 1.5, Duration.ofMinutes(10), 300), port, System.getenv(), options.allowLocalWebhooks)
                 .withMaxConcurrency(caps);
     }
 
-    private static JsonNode numberOrText(String value) {
-        try {
-            return JSON.getNodeFactory().numberNode(Integer.parseInt(value));
-        } catch (NumberFormatException notANumber) {
-            return JSON.getNodeFactory().textNode(value); // the API answers with a precise 400
-        }
-    }
-
-    /** The launcher is a plain API client: it uses HTTP, with the default API key, like anyone else. */
-    private record ApiClient(URI base, String apiKey, HttpClient http) {
-        ApiClient(URI base, String apiKey) {
-            this(base, apiKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
-        }
-
-        HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + apiKey)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        HttpResponse<String> get(String path) throws IOException, InterruptedException {
-            return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + apiKey).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-
-        void download(URI url, Path target) throws IOException, InterruptedException {
-            HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
-            if (answer.statusCode() != 200) {
-                Files.deleteIfExists(target);
-                throw new IllegalStateException("Downloading the video answered " + answer.statusCode());
-            }
-        }
-    }
-
-    /** {@code --name value} options; every name must be known. */
+    /** {@code --name value} options; every name must be known (the {@code keys} commands' own rules). */
     record Options(Map<String, String> values) {
+        private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS);
+        private static final List<String> REPEATABLE = List.of(MAX_CONCURRENCY);
+
         static Options parse(Deque<String> args, List<String> known) {
             Map<String, String> values = new HashMap<>();
             while (!args.isEmpty()) {

@@ -72,7 +72,7 @@ public final class SandboxCommand {
                 truncate-downloads=N     the next N video downloads stop after about half their bytes
               e.g. --concurrency-limit kling=3 --fault unified:refuse=2:503 --fault unified:slow=1500ms
             """;
-    private static final int EXIT_USAGE = 64;
+    private static final int EXIT_USAGE = 2;
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s)");
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -59,10 +59,10 @@ class SandboxCommandTest {
 
     @Test
     void refusesUnknownProvidersAndFaultsWithUsage() {
-        assertThat(runToEnd("--fault", "nobody:slow=1s")).isEqualTo(64);
-        assertThat(runToEnd("--fault", "unified:explode=1")).isEqualTo(64);
-        assertThat(runToEnd("--fault", "unified:slow=fast")).isEqualTo(64);
-        assertThat(runToEnd("--render-delay")).isEqualTo(64);
+        assertThat(runToEnd("--fault", "nobody:slow=1s")).isEqualTo(2);
+        assertThat(runToEnd("--fault", "unified:explode=1")).isEqualTo(2);
+        assertThat(runToEnd("--fault", "unified:slow=fast")).isEqualTo(2);
+        assertThat(runToEnd("--render-delay")).isEqualTo(2);
 
         assertThat(stdout.size()).isZero();
         assertThat(stderr.toString(StandardCharsets.UTF_8))
@@ -107,12 +107,12 @@ class SandboxCommandTest {
 
     @Test
     void refusesBadConcurrencyLimitsWithUsage() {
-        assertThat(runToEnd("--concurrency-limit", "nobody=2")).isEqualTo(64);
-        assertThat(runToEnd("--concurrency-limit", "unified=0")).isEqualTo(64);
-        assertThat(runToEnd("--concurrency-limit", "unified=two")).isEqualTo(64);
-        assertThat(runToEnd("--concurrency-limit", "unified")).isEqualTo(64);
-        assertThat(runToEnd("--concurrency-limit", "kling=1", "--concurrency-limit", "kling=2")).isEqualTo(64);
-        assertThat(runToEnd("--concurrency-limit")).isEqualTo(64);
+        assertThat(runToEnd("--concurrency-limit", "nobody=2")).isEqualTo(2);
+        assertThat(runToEnd("--concurrency-limit", "unified=0")).isEqualTo(2);
+        assertThat(runToEnd("--concurrency-limit", "unified=two")).isEqualTo(2);
+        assertThat(runToEnd("--concurrency-limit", "unified")).isEqualTo(2);
+        assertThat(runToEnd("--concurrency-limit", "kling=1", "--concurrency-limit", "kling=2")).isEqualTo(2);
+        assertThat(runToEnd("--concurrency-limit")).isEqualTo(2);
 
         assertThat(stdout.size()).isZero();
         assertThat(stderr.toString(StandardCharsets.UTF_8)).contains(
