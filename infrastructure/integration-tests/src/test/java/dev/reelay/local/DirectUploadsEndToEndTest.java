@@ -6,13 +6,18 @@ import dev.reelay.local.backend.EndToEnd;
 import dev.reelay.local.backend.TestBackend;
 import dev.reelay.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -66,6 +71,32 @@ class DirectUploadsEndToEndTest {
                 "image_start", upload.path("reference").asText(), "duration", 3));
         JsonNode task = client.awaitEnd(taskId, LIMIT);
         assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+    }
+
+    /** docs/uploads.md's flow with a plain {@code curl -T}: no credentials, no signing by curl, only the URL and its Content-Type. */
+    @Test
+    void aPlainCurlPutToTheUrlBecomesACompletedTask(@TempDir Path files) throws Exception {
+        Assumptions.assumeTrue(curlInstalled(), "curl is not installed");
+        Path image = files.resolve("cat.png");
+        Files.write(image, TestImages.png(1280, 720));
+        JsonNode upload = createUpload(runtime.defaultApiKey(), "image/png", Files.size(image), 200);
+        Process curl = new ProcessBuilder("curl", "-sS", "-f", "-T", image.toString(), upload.path("upload_url").asText(),
+                "-H", "Content-Type: image/png").redirectErrorStream(true).start();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor()).as(output).isZero();
+
+        String taskId = client.submit(Map.of("model", "kling-v3-image-to-video", "prompt", "waves",
+                "image_start", upload.path("reference").asText(), "duration", 3));
+        JsonNode task = client.awaitEnd(taskId, LIMIT);
+        assertThat(task.path("status").asText()).as(task.toString()).isEqualTo("completed");
+    }
+
+    private static boolean curlInstalled() {
+        try {
+            return new ProcessBuilder("curl", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @Test
