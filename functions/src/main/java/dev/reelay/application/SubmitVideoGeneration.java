@@ -145,10 +145,10 @@ public final class SubmitVideoGeneration {
         // Failover may move the task to any candidate: the budget holds the dearest one's price.
         Quote mostItCanCost = MonthlyBudget.mostItCanCost(candidates);
         byte[] start = request.imageStart() == null ? null
-                : images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES);
+                : images.fetch("image_start", request.imageStart(), ImageRules.MAX_BYTES, ownerKeyId);
         ImageFacts startFacts = start == null ? null : ImageRules.check("image_start", start);
         byte[] end = request.imageEnd() == null ? null
-                : images.fetch("image_end", request.imageEnd(), ImageRules.MAX_BYTES);
+                : images.fetch("image_end", request.imageEnd(), ImageRules.MAX_BYTES, ownerKeyId);
         ImageFacts endFacts = end == null ? null : ImageRules.check("image_end", end);
         subjectPictures(request).forEach(url -> images.checkPublicAddress("model_params.subjects.element_input_urls", url));
 

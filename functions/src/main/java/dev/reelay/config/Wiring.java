@@ -39,6 +39,8 @@ import dev.reelay.application.CancelTask;
 import dev.reelay.application.CircuitBreaker;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.GetUsage;
+import dev.reelay.application.CreateUpload;
+import dev.reelay.adapter.s3.S3UploadUrls;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderRouter;
@@ -89,6 +91,7 @@ public final class Wiring {
     private final ProviderQueue queue;
     private final Metrics metrics;
     private final DynamoDbTaskUsages taskUsages;
+    private final S3Presigner presigner;
 
     /**
      * @param providers a client for every vendor of {@code config.providers()}, by name
@@ -102,6 +105,7 @@ public final class Wiring {
         this.archive = new S3VideoArchive(s3, presigner, config.archiveBucket());
         this.inputs = new S3StagedInputs(s3, presigner, config.uploadsBucket());
         this.s3 = s3;
+        this.presigner = presigner;
         this.http = http;
         this.sfn = sfn;
         this.router = new ProviderRouter(config.providers(), providers, CircuitBreaker.standard(clock));
@@ -144,13 +148,23 @@ public final class Wiring {
                 new S3UploadedObjects(s3, config.uploadsBucket()), apiKeys, store, idempotency, TASK_IDS, clock);
     }
 
-    /** @param uploadedImagesPrefix the {@code s3://} prefix whose objects may be images too (the upload trigger), or null */
+    /**
+     * @param uploadedImagesPrefix the {@code s3://} prefix whose objects may be images too (the upload trigger), or null;
+     *                             the HTTP API (null) reads the caller's own {@code upload://} references instead
+     */
     private SubmitVideoGeneration submitVideoGeneration(String uploadedImagesPrefix) {
+        FetchingImageSource images = new FetchingImageSource(http, new S3BucketReader(s3), config.allowLocalImageSources(),
+                uploadedImagesPrefix);
         return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
                         new WebhookUrlRules(config.allowLocalWebhooks()), uploadedImagesPrefix),
-                new FetchingImageSource(http, new S3BucketReader(s3), config.allowLocalImageSources(), uploadedImagesPrefix), inputs,
+                uploadedImagesPrefix == null ? images.withDirectUploads(config.uploadsBucket(), clock) : images, inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets, metrics);
+    }
+
+    /** {@code POST /v1/uploads}: presigned PUTs to {@code direct-uploads/<key name>/} of the uploads bucket. */
+    public CreateUpload createUpload() {
+        return new CreateUpload(new S3UploadUrls(presigner, config.uploadsBucket()), clock, UPLOAD_IDS);
     }
 
     public AuthorizeApiKey authorizeApiKey() {
@@ -226,6 +240,15 @@ public final class Wiring {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    /** The random part of an upload id: 20 base-36 characters (103 bits). */
+    static final Supplier<String> UPLOAD_IDS = () -> {
+        StringBuilder id = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            id.append(ALPHABET[RANDOM.nextInt(ALPHABET.length)]);
+        }
+        return id.toString();
+    };
 
     /** {@code task-<unix seconds>-<12 random base-36 characters>}: sortable by age, unguessable. */
     static final Supplier<String> TASK_IDS = () -> {

@@ -8,6 +8,7 @@ import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.GetUsage;
+import dev.reelay.application.CreateUpload;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.StartGenerationFromUpload;
@@ -73,11 +74,11 @@ public final class SnapStartPriming implements Resource {
 
     /** The classes a request goes through, loaded and initialised (their static state is constants and loggers). */
     private static final List<Class<?>> CLASSES = List.of(
-            SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, GetUsageHandler.class, CancelTaskHandler.class,
+            SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, GetUsageHandler.class, CreateUploadHandler.class, CancelTaskHandler.class,
             AuthorizeApiKeyHandler.class, ProviderCallbackHandler.class, StartGenerationFromUploadHandler.class,
             SubmitToProviderHandler.class, AwaitProviderSlotHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
             ArchiveVideoHandler.class, SettleBillingHandler.class, RecordFailureHandler.class, DeliverWebhookHandler.class,
-            SubmitVideoGeneration.class, GetTask.class, ListTasks.class, GetUsage.class, CancelTask.class, AuthorizeApiKey.class,
+            SubmitVideoGeneration.class, GetTask.class, ListTasks.class, GetUsage.class, CreateUpload.class, CancelTask.class, AuthorizeApiKey.class,
             ProviderCallbackReception.class, StartGenerationFromUpload.class, VideoGenerationSteps.class,
             DeliverWebhook.class, TaskRepresentation.class, UsageRepresentation.class, WorkflowState.class);
 

@@ -12,6 +12,15 @@ public interface ImageSource {
     byte[] fetch(String field, String location, long maxBytes);
 
     /**
+     * As {@link #fetch(String, String, long)}, for the key named {@code ownerKeyId}: an
+     * {@code upload://} reference ({@link dev.reelay.domain.request.UploadReference}) is that key's own
+     * upload, and nobody else's. A source that knows no uploads ignores the owner.
+     */
+    default byte[] fetch(String field, String location, long maxBytes, String ownerKeyId) {
+        return fetch(field, location, maxBytes);
+    }
+
+    /**
      * Checks that an image URL a vendor will fetch for us (a subject's pictures) resolves to public
      * addresses only, as the URLs Reelay fetches itself are checked when fetched.
      *

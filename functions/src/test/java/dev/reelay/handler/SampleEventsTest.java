@@ -21,6 +21,12 @@ import dev.reelay.application.CancelTask;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.GetTask;
+import dev.reelay.adapter.s3.S3UploadUrls;
+import dev.reelay.application.CreateUpload;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import dev.reelay.application.GetUsage;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderQueue;
@@ -325,6 +331,42 @@ class SampleEventsTest {
         assertThat(refused.getStatusCode()).isEqualTo(400);
         assertThat(JSON.readTree(refused.getBody()).path("error").path("code").asText()).isEqualTo("invalid_limit");
         assertThat(JSON.readTree(refused.getBody()).path("error").path("param").asText()).isEqualTo("limit");
+    }
+
+    /**
+     * {@code POST /v1/uploads}: the answer is a PUT presigned by the real presigner (static credentials, no
+     * call), of the sample key's own object outside {@code uploads/}, signed with its content type and length;
+     * a content type the image checks refuse is a 400.
+     */
+    @Test
+    void createUploadEventAnswersAPresignedPutSignedWithTypeAndLength() throws IOException {
+        APIGatewayV2HTTPEvent event = EventLoader.loadApiGatewayHttpEvent("events/create-upload.json");
+        try (S3Presigner presigner = S3Presigner.builder().region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret"))).build()) {
+            CreateUploadHandler handler = new CreateUploadHandler(new CreateUpload(new S3UploadUrls(presigner, "reelay-dev-uploads"),
+                    Clock.systemUTC(), () -> "0aw02kf391o9x7c2m1qz"));
+
+            APIGatewayV2HTTPResponse answered = handler.handleRequest(event, null);
+
+            assertThat(answered.getStatusCode()).as(answered.getBody()).isEqualTo(200);
+            JsonNode upload = JSON.readTree(answered.getBody());
+            String id = upload.path("id").asText();
+            assertThat(upload.path("object").asText()).isEqualTo("upload");
+            assertThat(upload.path("reference").asText()).isEqualTo("upload://" + id);
+            assertThat(upload.path("method").asText()).isEqualTo("PUT");
+            assertThat(upload.path("headers").path("Content-Type").asText()).isEqualTo("image/png");
+            assertThat(upload.path("size").asLong()).isEqualTo(123456);
+            assertThat(Instant.parse(upload.path("expires_at").asText())).isAfter(Instant.now().plusSeconds(3590));
+            URI url = URI.create(upload.path("upload_url").asText());
+            assertThat(url.getPath()).endsWith("/direct-uploads/default/" + id);
+            assertThat(url.getQuery()).contains("X-Amz-SignedHeaders=content-length;content-type;host").contains("X-Amz-Expires=360");
+
+            event.setBody("{\"content_type\":\"image/gif\",\"size\":123456}");
+            APIGatewayV2HTTPResponse refused = handler.handleRequest(event, null);
+            assertThat(refused.getStatusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(refused.getBody()).path("error").path("code").asText()).isEqualTo("unsupported_image_format");
+            assertThat(JSON.readTree(refused.getBody()).path("error").path("param").asText()).isEqualTo("content_type");
+        }
     }
 
     /**

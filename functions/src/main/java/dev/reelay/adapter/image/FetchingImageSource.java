@@ -4,6 +4,7 @@ import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
 import dev.reelay.domain.request.ImageUrlRules;
+import dev.reelay.domain.request.UploadReference;
 import dev.reelay.domain.webhook.InternalAddresses;
 import dev.reelay.domain.request.GenerationRequestParser;
 import dev.reelay.port.ImageSource;
@@ -17,6 +18,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +45,9 @@ public final class FetchingImageSource implements ImageSource {
     private final boolean allowLocalSources;
     private final Resolver resolver;
     private final String uploadedImagesPrefix;
+    /** The bucket of {@code upload://} references, or null when they are not served. */
+    private final String directUploadsBucket;
+    private final Clock clock;
 
     public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources) {
         this(http, buckets, allowLocalSources, (String) null);
@@ -63,11 +68,50 @@ public final class FetchingImageSource implements ImageSource {
 
     public FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources, String uploadedImagesPrefix,
                                Resolver resolver) {
+        this(http, buckets, allowLocalSources, uploadedImagesPrefix, resolver, null, null);
+    }
+
+    private FetchingImageSource(HttpTransport http, BucketReader buckets, boolean allowLocalSources, String uploadedImagesPrefix,
+                                Resolver resolver, String directUploadsBucket, Clock clock) {
         this.http = http;
         this.buckets = buckets;
         this.allowLocalSources = allowLocalSources;
         this.uploadedImagesPrefix = uploadedImagesPrefix;
         this.resolver = resolver;
+        this.directUploadsBucket = directUploadsBucket;
+        this.clock = clock;
+    }
+
+    /**
+     * This source, also resolving {@code upload://<id>} for an owner to the object
+     * {@code direct-uploads/<owner>/<id>} of {@code bucket} ({@code POST /v1/uploads}), until the id's expiry.
+     */
+    public FetchingImageSource withDirectUploads(String bucket, Clock clock) {
+        return new FetchingImageSource(http, buckets, allowLocalSources, uploadedImagesPrefix, resolver, bucket, clock);
+    }
+
+    /**
+     * An {@code upload://} reference is read from the caller's own folder only: another key's id,
+     * a missing object and an expired reference are all {@code image_unreachable}, as a missing image
+     * is; the size and the content are then checked by the image rules like any image's.
+     */
+    @Override
+    public byte[] fetch(String field, String location, long maxBytes, String ownerKeyId) {
+        if (!UploadReference.isReference(location)) {
+            return fetch(field, location, maxBytes);
+        }
+        if (directUploadsBucket == null || ownerKeyId == null) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' cannot be an upload:// reference here.");
+        }
+        String id = UploadReference.id(field, location);
+        if (!clock.instant().isBefore(UploadReference.expiresAt(id))) {
+            throw unreachable(field, "the upload expired (an upload is valid for an hour; upload the image again)");
+        }
+        try {
+            return buckets.read(directUploadsBucket, UploadReference.objectKey(ownerKeyId, id), maxBytes);
+        } catch (NotFoundException e) {
+            throw unreachable(field, "no such upload of this API key (was the image PUT to its upload_url?)");
+        }
     }
 
     @Override
@@ -81,6 +125,9 @@ public final class FetchingImageSource implements ImageSource {
         }
         if (scheme.equals("s3") && (allowLocalSources || GenerationRequestParser.isUploadedImage(uploadedImagesPrefix, location))) {
             return fromS3(field, location, maxBytes);
+        }
+        if (UploadReference.isReference(location)) {
+            throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' cannot be an upload:// reference here.");
         }
         throw new InvalidRequestException(field, "invalid_image_url", "'" + field + "' has an unsupported scheme.");
     }

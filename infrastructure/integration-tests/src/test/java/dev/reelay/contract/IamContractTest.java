@@ -138,6 +138,25 @@ class IamContractTest {
         HttpResponse<String> usage = HTTP.send(authorized("/v1/usage").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(usage.statusCode()).as(usage.body()).isEqualTo(200);
 
+        // POST /v1/uploads signs a PUT; the PUT itself needs no credentials; the submission reads the upload.
+        byte[] directImage = TestImages.png(1280, 720);
+        HttpResponse<String> created = HTTP.send(authorized("/v1/uploads").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("content_type", "image/png",
+                        "size", directImage.length)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        JsonNode upload = JSON.readTree(created.body());
+        HttpResponse<String> putUpload = HTTP.send(HttpRequest.newBuilder(java.net.URI.create(upload.path("upload_url").asText()))
+                .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(directImage)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(putUpload.statusCode()).as(putUpload.body()).isEqualTo(200);
+        HttpResponse<String> fromUpload = HTTP.send(authorized("/v1/videos/generations").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video",
+                        "prompt", "iam contract", "image_start", upload.path("reference").asText(), "duration", 3,
+                        "provider", "unified")))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fromUpload.statusCode()).as(fromUpload.body()).isEqualTo(200);
+        assertThat(awaitTask(JSON.readTree(fromUpload.body()).path("id").asText(), IamContractTest::ended).path("status").asText())
+                .isEqualTo("completed");
+
         calls = runtime.awsCalls().calls();
         unattributed = runtime.awsCalls().unattributed();
     }

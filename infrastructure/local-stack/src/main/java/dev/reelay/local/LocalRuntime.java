@@ -27,6 +27,7 @@ import dev.reelay.handler.ProviderCallbackHandler;
 import dev.reelay.handler.CheckStatusHandler;
 import dev.reelay.handler.GetTaskHandler;
 import dev.reelay.handler.GetUsageHandler;
+import dev.reelay.handler.CreateUploadHandler;
 import dev.reelay.handler.OpenApiDocumentHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
@@ -304,6 +305,8 @@ public final class LocalRuntime implements AutoCloseable {
                             new CancelTaskHandler(wiring.cancelTask())),
                     new HttpApiServer.Route("GET", "/v1/usage", "GetUsageFunction",
                             new GetUsageHandler(wiring.getUsage())),
+                    new HttpApiServer.Route("POST", "/v1/uploads", "CreateUploadFunction",
+                            new CreateUploadHandler(wiring.createUpload())),
 
                     HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
         } catch (Exception | Error e) {
