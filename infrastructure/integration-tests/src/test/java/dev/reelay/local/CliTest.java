@@ -165,16 +165,19 @@ class CliTest {
     }
 
     @Test
-    void remoteGenerateRefusesALocalFileUntilUploadsComeWithoutCallingTheApi() throws Exception {
-        Path image = work.resolve("frame.png");
-        ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+    void remoteGenerateRefusesALocalFileThatIsNoImageWithoutCallingTheApi() throws Exception {
+        Path notAnImage = Files.writeString(work.resolve("notes.txt"), "not an image");
         // A closed port: refused before any call, so not "unavailable".
-        Run refused = run("generate", "--endpoint", "http://127.0.0.1:9", "--api-key", "rly_x", "--image", image.toString(), "--prompt", "waves");
+        Run refused = run("generate", "--endpoint", "http://127.0.0.1:9", "--api-key", "rly_x", "--image", notAnImage.toString(), "--prompt", "waves");
         assertThat(refused.exit()).as(refused.stderr()).isEqualTo(2);
         JsonNode error = refused.lastLine().path("error");
-        assertThat(error.path("code").asText()).isEqualTo("invalid_image_url");
+        assertThat(error.path("code").asText()).isEqualTo("unsupported_image_format");
         assertThat(error.path("param").asText()).isEqualTo("image_start");
-        assertThat(error.path("message").asText()).contains("POST /v1/uploads");
+        // A real image is uploaded first (POST /v1/uploads), so a closed port is "unavailable".
+        Path image = work.resolve("frame.png");
+        ImageIO.write(new BufferedImage(960, 540, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        assertThat(run("generate", "--endpoint", "http://127.0.0.1:9", "--api-key", "rly_x", "--image", image.toString(),
+                "--prompt", "waves").exit()).isEqualTo(3);
         Run localOnly = run("generate", "--endpoint", "http://127.0.0.1:9", "--api-key", "rly_x", "--image", "https://example.com/a.png",
                 "--prompt", "waves", "--render-delay", "1");
         assertThat(localOnly.exit()).isEqualTo(2);

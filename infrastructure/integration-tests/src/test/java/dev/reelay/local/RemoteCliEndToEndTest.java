@@ -128,6 +128,13 @@ class RemoteCliEndToEndTest {
             assertThat(made.path("status").asText()).isEqualTo("completed");
             assertThat(Path.of(made.path("file").asText())).isEqualTo(work.resolve("remote").resolve(made.path("id").asText() + ".mp4"));
             assertThat(Files.size(Path.of(made.path("file").asText()))).isPositive();
+            // A local file goes up through POST /v1/uploads and a presigned PUT: the task's image is an upload:// reference.
+            Path localFile = Path.of(java.net.URI.create(image));
+            Run uploaded = cli("generate", "--endpoint", endpoint, "--api-key", key, "--image", localFile.toString(),
+                    "--prompt", "waves from a local file", "--duration", "3", "--out", work.resolve("uploaded").toString());
+            assertThat(uploaded.exit()).as(uploaded.stderr()).isZero();
+            assertThat(uploaded.lastLine().path("status").asText()).isEqualTo("completed");
+            assertThat(Files.size(Path.of(uploaded.lastLine().path("file").asText()))).isPositive();
             Run refused = cli("generate", "--endpoint", endpoint, "--api-key", key, "--image", image, "--prompt", "waves", "--duration", "99");
             assertThat(refused.exit()).isEqualTo(2);
             assertThat(refused.lastLine().path("error").path("code").asText()).isEqualTo("invalid_duration");

@@ -131,27 +131,74 @@ public final class Launcher {
     int generateRemotely(Cli.Generate options, RemoteApi api) throws Exception {
         Map<String, Object> request;
         try {
-            request = options.request(imageReference("image_start", options.image),
-                    options.lastImage == null ? null : imageReference("image_end", options.lastImage));
+            request = options.request(imageReference("image_start", options.image, api),
+                    options.lastImage == null ? null : imageReference("image_end", options.lastImage, api));
         } catch (InvalidRequestException refused) {
             return refuse(refused);
+        } catch (UploadRefused refused) {
+            return Cli.answerNotOk(this, refused.what, refused.answer);
         }
         return generate(api, request, Path.of(options.out).toAbsolutePath(), false);
     }
 
+    /** The API or S3 refused a local image's upload: its answer is what the command reports. */
+    static final class UploadRefused extends RuntimeException {
+        final String what;
+        final transient RemoteApi.Answer answer;
+
+        UploadRefused(String what, RemoteApi.Answer answer) {
+            super(what + " answered " + answer.status());
+            this.what = what;
+            this.answer = answer;
+        }
+    }
+
     /**
      * What remote mode sends for an image: a URL as it is ({@code https://}, or {@code file:} and {@code s3://},
-     * which only a local API accepts). A local file would have to be uploaded first; that comes with
-     * {@code POST /v1/uploads}: this is the one place to add it, and until then a local path is refused.
+     * which only a local API accepts), or, for a local file, an {@code upload://} reference: the file is put
+     * through {@code POST /v1/uploads} and a plain PUT to the presigned URL it answers (docs/uploads.md), so
+     * no S3 credentials are needed. The API checks the image as it checks any other.
      */
-    static String imageReference(String field, String image) {
-        if (image.matches("(?i)(https?|file|s3):.*")) {
+    static String imageReference(String field, String image, RemoteApi api) {
+        if (image.matches("(?i)(https?|file|s3|upload):.*")) {
             return image;
         }
-        // The code the API answers a bare path with; the message says what to do instead.
-        throw new InvalidRequestException(field, "invalid_image_url", "'" + image + "' is a local file; with --endpoint"
-                + " the image must be an https:// URL. Uploading a local file comes with POST /v1/uploads, which this CLI does"
-                + " not use yet.");
+        Path file = Path.of(image);
+        String contentType = contentTypeOf(field, file);
+        try {
+            ObjectNode ask = json().createObjectNode().put("content_type", contentType).put("size", Files.size(file));
+            RemoteApi.Answer created = api.post("/v1/uploads", json().writeValueAsString(ask));
+            if (!created.ok()) {
+                throw new UploadRefused("POST /v1/uploads", created);
+            }
+            JsonNode upload = json().readTree(created.body());
+            Map<String, String> headers = new java.util.LinkedHashMap<>();
+            upload.path("headers").fields().forEachRemaining(header -> headers.put(header.getKey(), header.getValue().asText()));
+            RemoteApi.Answer put = api.put(URI.create(upload.path("upload_url").asText()), headers, file);
+            if (!put.ok()) {
+                throw new RemoteApi.Unavailable("the upload of " + file + " answered HTTP " + put.status() + ": " + put.body(), null);
+            }
+            return upload.path("reference").asText();
+        } catch (IOException e) {
+            throw new InvalidRequestException(field, "image_unreachable", "'" + image + "' could not be read: " + e.getMessage());
+        }
+    }
+
+    /** The upload's content type, from the file's first bytes; the API accepts PNG and JPEG. */
+    private static String contentTypeOf(String field, Path file) {
+        byte[] head = new byte[8];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            int read = in.readNBytes(head, 0, head.length);
+            if (read >= 8 && (head[0] & 0xff) == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G') {
+                return "image/png";
+            }
+            if (read >= 3 && (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xd8 && (head[2] & 0xff) == 0xff) {
+                return "image/jpeg";
+            }
+        } catch (IOException e) {
+            throw new InvalidRequestException(field, "image_unreachable", "'" + file + "' could not be read: " + e.getMessage());
+        }
+        throw new InvalidRequestException(field, "unsupported_image_format", "'" + file + "' is neither a PNG nor a JPEG image.");
     }
 
     /** Submits, follows the task until it ends, downloads a completed video; prints the final task (with {@code file}). */

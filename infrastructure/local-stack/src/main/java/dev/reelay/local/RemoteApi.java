@@ -54,6 +54,17 @@ final class RemoteApi {
                 .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build());
     }
 
+    /**
+     * PUTs a file to a presigned upload URL (no API key goes with it: the URL is the credential), with the
+     * headers the upload's answer asks for; the answer is S3's.
+     */
+    Answer put(URI url, Map<String, String> headers, Path file) throws IOException {
+        HttpRequest.Builder put = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5))
+                .PUT(HttpRequest.BodyPublishers.ofFile(file));
+        headers.forEach(put::header);
+        return send(put.build());
+    }
+
     /** Downloads a result URL (a presigned link: no API key goes with it) to {@code target}. */
     void download(URI url, Path target) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
