@@ -324,9 +324,9 @@ public final class VideoGenerationSteps {
                     + policy.maxWait().toMinutes() + " min; the task was not charged.");
         }
         java.util.OptionalInt place = queue.position(task);
-        place.ifPresent(p -> metrics.emit(MetricEvent.of(Metric.QUEUE_DEPTH, p).property(TaskLog.TASK_ID, task.id()).build()));
         String position = place.stream().mapToObj(p -> "position " + p).findFirst().orElse("in the queue");
         store.appendEvent(task.id(), new TimelineEvent(TimelineEvent.QUEUED, clock.instant(), position));
+        place.ifPresent(p -> metrics.emit(MetricEvent.of(Metric.QUEUE_DEPTH, p).property(TaskLog.TASK_ID, task.id()).build()));
         long untilDeadline = policy.maxWait().minus(waited).toSeconds();
         return WorkflowState.queued(task.id(), (int) Math.max(1, Math.min(policy.recheck().toSeconds(), untilDeadline)));
     }

@@ -157,7 +157,9 @@ class ProviderQueueEndToEndTest {
         }
         String queued = api.submit(job("kling"));
         JsonNode waiting = api.get(queued);
-        for (int i = 0; i < 50 && waiting.path("task_info").path("queue_position").isMissingNode(); i++) {
+        // Its place in the ledger shows a moment before its "queued" event is on the timeline: wait for both.
+        for (int i = 0; i < 50 && (waiting.path("task_info").path("queue_position").isMissingNode()
+                || !ApiTestClient.events(waiting).contains("queued")); i++) {
             Thread.sleep(100);
             waiting = api.get(queued);
         }
