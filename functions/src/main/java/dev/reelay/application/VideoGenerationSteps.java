@@ -356,8 +356,6 @@ public final class VideoGenerationSteps {
 
     /** Asks the provider where the job stands, and decides: wait again, archive, or fail. */
     public WorkflowState checkStatus(WorkflowState state) {
-        TaskLog.taskId(state.taskId());
-        TaskLog.provider(state.provider());
         return afterStatus(state, call(() -> router.client(state.provider()).query(state.providerTaskId())), TaskMetrics.VIA_POLLING);
     }
 
@@ -462,16 +460,18 @@ public final class VideoGenerationSteps {
     /** Ends the task failed, with its reason, at no charge. */
     public WorkflowState recordFailure(WorkflowState state) {
         Failure failure = state.failure() != null ? state.failure() : FailureReason.from(state.error());
-        store.find(state.taskId()).ifPresent(TaskLog::task);
         boolean recorded = store.markFailed(state.taskId(), failure,
                 new TimelineEvent(TimelineEvent.FAILED, clock.instant(), failure.code()));
+        // One read of the ended task serves the log context and the queue.
+        Optional<Task> ended = store.find(state.taskId());
+        ended.ifPresent(TaskLog::task);
         LOG.warn("Task {} failed ({}): {}{}", state.taskId(), failure.code(), failure.message(),
                 recorded ? "" : " [it had already ended]");
         if (recorded) {
             metrics.emit(MetricEvent.of(Metric.TASKS_FAILED, 1).dimension(Dimension.CODE, failure.code())
                     .property(TaskLog.TASK_ID, state.taskId()).build());
         }
-        store.find(state.taskId()).ifPresent(queue::ended);
+        ended.ifPresent(queue::ended);
         return state.failed(failure);
     }
 
