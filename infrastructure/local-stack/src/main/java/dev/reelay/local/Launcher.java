@@ -386,9 +386,6 @@ public final class Launcher {
             stderr.println("Local S3 at " + runtime.s3().endpoint() + " (region us-east-1, path-style): an image put under s3://"
                     + LocalRuntime.UPLOADS_BUCKET + "/" + LocalRuntime.UPLOADS_PREFIX + "{key-name}/ starts a generation for that key:");
             stderr.println("  " + uploadCurl(runtime));
-            if (stackLog != null) {
-                stderr.println("The local stack's log is in " + shown(stackLog) + " (--verbose shows it here).");
-            }
             stopServing.await();
         } finally {
             runtime.close();
@@ -462,7 +459,8 @@ public final class Launcher {
     }
 
     private void announceStart() {
-        stderr.println("Starting the local stack (state in .reelay/" + (stackLog == null ? "" : ", its log in " + shown(stackLog)) + ") ...");
+        stderr.println("Starting the local stack (state in .reelay/" + (stackLog == null ? "" : "; its log in " + shown(stackLog)
+                + ", or on stderr with --verbose") + ") ...");
     }
 
     /** A path under the working directory as a relative one, which is shorter to read; others as they are. */

@@ -106,9 +106,10 @@ abstract class ProgressDisplay implements AutoCloseable {
         if (error.hasNonNull("code")) {
             text.append(" (").append(error.path("code").asText()).append(')');
         }
-        text.append(": ").append(error.path("message").asText("no reason given"));
+        String message = error.path("message").asText("no reason given");
+        text.append(": ").append(message);
         if (log != null) {
-            text.append(". The local stack's log: ").append(log);
+            text.append(message.endsWith(".") ? " " : ". ").append("The local stack's log: ").append(log);
         }
         return text.toString();
     }
