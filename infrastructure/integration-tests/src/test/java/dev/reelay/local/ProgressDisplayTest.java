@@ -87,6 +87,36 @@ class ProgressDisplayTest {
     }
 
     @Test
+    void aVendorsRefusalIsToldOnceAsALineOfItsOwn() throws Exception {
+        JsonNode refusedOnce = task("""
+                {"status":"pending","progress":0,"task_info":{"queue_position":1},"timeline":[{"event":"accepted"},
+                 {"event":"provider_refused","detail":"unified: unified could not be reached; back in the queue"}]}""");
+        JsonNode refusedTwice = task("""
+                {"status":"pending","progress":0,"task_info":{},"timeline":[{"event":"accepted"},
+                 {"event":"provider_refused","detail":"unified: unified could not be reached; back in the queue"},
+                 {"event":"provider_refused","detail":"kling: kling answered 503; back in the queue"}]}""");
+        ProgressDisplay plain = new ProgressDisplay.Plain(stderr, true);
+        plain.show(TASK, refusedOnce, Duration.ofMillis(1000));
+        plain.show(TASK, refusedOnce, Duration.ofMillis(1500));
+        plain.show(TASK, refusedTwice, Duration.ofMillis(2000));
+        assertThat(written()).isEqualTo("""
+                A vendor refused the job: unified: unified could not be reached; back in the queue
+                [  1.0s] pending · queued #1
+                A vendor refused the job: kling: kling answered 503; back in the queue
+                [  2.0s] pending
+                """);
+
+        written.reset();
+        ProgressDisplay live = new ProgressDisplay.Live(stderr, true);
+        live.show(TASK, rendering(10), Duration.ofSeconds(1));
+        live.show(TASK, refusedOnce, Duration.ofSeconds(2));
+        String clear = ProgressDisplay.Live.CLEAR_LINE;
+        assertThat(written()).isEqualTo(clear + "⠋ processing · kling 10% · 00:01" + clear
+                + "A vendor refused the job: unified: unified could not be reached; back in the queue" + System.lineSeparator()
+                + clear + "⠙ pending · queued #1 · 00:02");
+    }
+
+    @Test
     void liveClearsItsLineWhenClosedSoThatAnErrorStartsOnACleanLine() throws Exception {
         ProgressDisplay display = new ProgressDisplay.Live(stderr, false);
         display.show(TASK, rendering(10), Duration.ofSeconds(65));

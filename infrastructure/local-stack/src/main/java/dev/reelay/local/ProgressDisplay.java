@@ -52,6 +52,7 @@ abstract class ProgressDisplay implements AutoCloseable {
     }
 
     final String separator;
+    private int refusalsTold;
 
     ProgressDisplay(boolean unicode) {
         this.separator = unicode ? " · " : " - ";
@@ -60,8 +61,23 @@ abstract class ProgressDisplay implements AutoCloseable {
     /** How often {@link #show} should be called for the display to look alive. */
     abstract Duration refresh();
 
-    /** The task as last polled, {@code elapsed} since it was submitted. */
-    abstract void show(String taskId, JsonNode task, Duration elapsed);
+    /**
+     * The task as last polled, {@code elapsed} since it was submitted. A vendor's refusal (its timeline's
+     * {@code provider_refused}, after which the task waits in the queue again) is told once, as a line of
+     * its own: otherwise the task would only seem to go back and forth between pending and queued.
+     */
+    final void show(String taskId, JsonNode task, Duration elapsed) {
+        int refusals = 0;
+        for (JsonNode event : task.path("timeline")) {
+            if (event.path("event").asText().equals("provider_refused") && ++refusals > refusalsTold) {
+                say(taskId, "A vendor refused the job: " + event.path("detail").asText("no reason given"));
+                refusalsTold = refusals;
+            }
+        }
+        render(taskId, task, elapsed);
+    }
+
+    abstract void render(String taskId, JsonNode task, Duration elapsed);
 
     /** A line of its own about the task. */
     abstract void say(String taskId, String line);
@@ -161,7 +177,7 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void show(String taskId, JsonNode task, Duration elapsed) {
+        void render(String taskId, JsonNode task, Duration elapsed) {
             stderr.print(CLEAR_LINE + spinner[frame++ % spinner.length] + " " + describe(task) + separator + clock(elapsed));
             stderr.flush();
             lineShown = true;
@@ -199,7 +215,7 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void show(String taskId, JsonNode task, Duration elapsed) {
+        void render(String taskId, JsonNode task, Duration elapsed) {
             String shown = describe(task);
             if (!shown.equals(lastShown)) {
                 say(taskId, String.format(Locale.ROOT, "[%5.1fs] %s", elapsed.toMillis() / 1000.0, shown));
