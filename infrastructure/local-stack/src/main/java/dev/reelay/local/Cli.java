@@ -72,6 +72,7 @@ final class Cli {
         root.addSubcommand("usage", new Usage(launcher));
         root.addSubcommand("completion", new Completion(launcher));
         root.addSubcommand("help", new CommandLine.HelpCommand());
+        root.setCaseInsensitiveEnumValuesAllowed(true);
         root.setOut(new PrintWriter(launcher.stdout, true));
         root.setErr(new PrintWriter(launcher.stderr, true));
         root.setParameterExceptionHandler((problem, args) -> {
@@ -90,13 +91,21 @@ final class Cli {
             }
             if (failure instanceof RemoteApi.Unavailable) {
                 err.println("reelay: unavailable: " + failure.getMessage());
+                tellTheStackLog(launcher, err);
                 return Launcher.UNAVAILABLE;
             }
             err.println("reelay: " + failure);
             failure.printStackTrace(err);
+            tellTheStackLog(launcher, err);
             return Launcher.TASK_FAILED;
         });
         return root;
+    }
+
+    private static void tellTheStackLog(Launcher launcher, PrintWriter err) {
+        if (launcher.stackLog != null) {
+            err.println("The local stack's log: " + Launcher.shown(launcher.stackLog));
+        }
     }
 
     static boolean ended(String status) {
@@ -205,6 +214,9 @@ final class Cli {
         List<String> maxConcurrency = new ArrayList<>();
         @Option(names = "--allow-local-webhooks", description = "Let callback_url be an http://localhost receiver (local only).")
         boolean allowLocalWebhooks;
+        @Option(names = "--verbose", description = "Show the local stack's log on stderr, instead of writing it to .reelay/logs/"
+                + " (with REELAY_LOG_FORMAT=json it is always on stderr).")
+        boolean verbose;
 
         boolean anyGiven() {
             return renderDelay != null || progressSteps != null || !maxConcurrency.isEmpty() || allowLocalWebhooks;
@@ -239,6 +251,10 @@ final class Cli {
         String callbackUrl;
         @Option(names = "--out", paramLabel = "DIR", defaultValue = "videos", description = "Where the video is saved as ID.mp4 (default videos).")
         String out;
+        @Option(names = "--progress", paramLabel = "auto|live|plain", defaultValue = "auto",
+                description = "live: one line rewritten in place; plain: a line when the task changes;"
+                        + " auto (default): live when stderr is a terminal and not --verbose.")
+        ProgressDisplay.Mode progress;
         @Mixin
         StackOptions stack;
         @Mixin

@@ -1,9 +1,5 @@
 package dev.reelay.local;
 
-import dev.reelay.application.TaskLog;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,6 +43,9 @@ public final class Launcher {
         static final ObjectMapper MAPPER = new ObjectMapper();
     }
     private static final Duration GENERATE_TIMEOUT = Duration.ofMinutes(15);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+    /** How many of the local stack's log files {@code .reelay/logs/} keeps: the newest. */
+    private static final int LOG_FILES_KEPT = 20;
     /** Lets webhooks go to http://localhost receivers: a local-only escape hatch, never set in AWS. */
     static final String ALLOW_LOCAL_WEBHOOKS = "allow-local-webhooks";
     /** {@code --max-concurrency PROVIDER=N}, repeatable: at most N tasks at that vendor at once (docs/queue.md). */
@@ -56,6 +55,13 @@ public final class Launcher {
     final PrintStream stderr;
     final Path stateDir;
     final Map<String, String> environment;
+    /**
+     * Whether local {@code generate} and {@code serve} may send the stack's log to a file under
+     * {@code .reelay/logs/}: only a launcher that has its JVM to itself ({@link #main}), since Log4j is set up once per JVM.
+     */
+    private boolean ownsTheJvm;
+    /** The local stack's log file of this command, once there is one. */
+    Path stackLog;
     /** Counted down to stop {@code serve}: by the JVM's shutdown (Ctrl-C), or by a test. */
     private final CountDownLatch stopServing = new CountDownLatch(1);
 
@@ -79,7 +85,9 @@ public final class Launcher {
     public static void main(String[] args) {
         PrintStream stdout = System.out;
         System.setOut(System.err); // the engines print banners; stdout stays ours alone
-        int code = new Launcher(stdout, System.err).run(args);
+        Launcher launcher = new Launcher(stdout, System.err);
+        launcher.ownsTheJvm = true;
+        int code = launcher.run(args);
         stdout.flush();
         // DynamoDB Local leaves a non-daemon thread behind after it stops.
         System.exit(code);
@@ -109,8 +117,9 @@ public final class Launcher {
             return refuse(refused);
         }
         LocalRuntime.Settings settings = userSettings(0, options.stack);
-
-        stderr.println("Starting the local stack (state in .reelay/) ...");
+        ProgressDisplay display = ProgressDisplay.choose(options.progress, stderr, jsonLogs(), options.stack.verbose);
+        sendStackLogToFile("generate", options.stack, display instanceof ProgressDisplay.Live);
+        announceStart();
         LocalRuntime runtime;
         try {
             runtime = LocalRuntime.start(settings);
@@ -123,7 +132,8 @@ public final class Launcher {
                 return UNAVAILABLE;
             }
             showNewWebhookSecret(runtime);
-            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out, request.containsKey("callback_url"));
+            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out,
+                    request.containsKey("callback_url"), display);
         }
     }
 
@@ -138,7 +148,8 @@ public final class Launcher {
         } catch (UploadRefused refused) {
             return Cli.answerNotOk(this, refused.what, refused.answer);
         }
-        return generate(api, request, Path.of(options.out).toAbsolutePath(), false);
+        return generate(api, request, Path.of(options.out).toAbsolutePath(), false,
+                ProgressDisplay.choose(options.progress, stderr, jsonLogs(), options.stack.verbose));
     }
 
     /** The API or S3 refused a local image's upload: its answer is what the command reports. */
@@ -201,30 +212,40 @@ public final class Launcher {
         throw new InvalidRequestException(field, "unsupported_image_format", "'" + file + "' is neither a PNG nor a JPEG image.");
     }
 
-    /** Submits, follows the task until it ends, downloads a completed video; prints the final task (with {@code file}). */
-    private int generate(RemoteApi api, Map<String, Object> request, Path out, boolean awaitWebhook) throws Exception {
+    /**
+     * Submits, follows the task on {@code display} until it ends, downloads a completed video; prints the
+     * final task (with {@code file}) on stdout and a summary for people on stderr.
+     */
+    private int generate(RemoteApi api, Map<String, Object> request, Path out, boolean awaitWebhook, ProgressDisplay display)
+            throws Exception {
+        long began = System.nanoTime();
         RemoteApi.Answer submitted = api.post("/v1/videos/generations", json().writeValueAsString(request));
         if (!submitted.ok()) {
             return Cli.answerNotOk(this, "POST /v1/videos/generations", submitted);
         }
         String taskId = json().readTree(submitted.body()).path("id").asText();
-        progress(taskId, "Task " + taskId + " accepted; generating ...");
-        RemoteApi.Answer ended = waitForEnd(api, taskId, awaitWebhook);
-        if (!ended.ok()) {
-            return Cli.answerNotOk(this, "GET /v1/tasks/" + taskId, ended);
+        try (display) {
+            display.say(taskId, "Task " + taskId + " accepted; generating ...");
+            RemoteApi.Answer ended = waitForEnd(api, taskId, awaitWebhook, display, began);
+            if (!ended.ok()) {
+                display.close();
+                return Cli.answerNotOk(this, "GET /v1/tasks/" + taskId, ended);
+            }
+            ObjectNode task = (ObjectNode) json().readTree(ended.body());
+            if ("completed".equals(task.path("status").asText())) {
+                Path video = downloadVideo(api, task, out);
+                display.say(taskId, ProgressDisplay.completed(task, video, Files.size(video), since(began)));
+                stdout.println(withFile(ended.body(), video));
+                return DONE;
+            }
+            display.say(taskId, ProgressDisplay.ended(task, since(began), stackLog == null ? null : shown(stackLog)));
+            stdout.println(ended.body());
+            return TASK_FAILED;
         }
-        ObjectNode task = (ObjectNode) json().readTree(ended.body());
-        if ("completed".equals(task.path("status").asText())) {
-            Path video = downloadVideo(api, task, out);
-            progress(taskId, "Video: " + video + " (" + Files.size(video) + " bytes, "
-                    + task.path("usage").path("cost_usd").asText() + " USD)");
-            stdout.println(withFile(ended.body(), video));
-            return DONE;
-        }
-        progress(taskId, "Task " + taskId + " ended " + task.path("status").asText() + ": "
-                + task.path("error").path("message").asText("no reason given"));
-        stdout.println(ended.body());
-        return TASK_FAILED;
+    }
+
+    private static Duration since(long nanoTime) {
+        return Duration.ofNanos(System.nanoTime() - nanoTime);
     }
 
     /** Downloads a completed task's {@code result.url} to {@code DIR/ID.mp4}. */
@@ -269,27 +290,8 @@ public final class Launcher {
         return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
     }
 
-    /**
-     * A line about a task for the person running the command: on stderr as it is, or, with JSON logs
-     * ({@code REELAY_LOG_FORMAT=json}), as a log line that carries the task's id like every other line about it.
-     */
-    private void progress(String taskId, String line) {
-        if (!jsonLogs()) {
-            stderr.println(line);
-            return;
-        }
-        try (MDC.MDCCloseable task = MDC.putCloseable(TaskLog.TASK_ID, taskId)) {
-            Progress.LOG.info(line);
-        }
-    }
-
     static ObjectMapper json() {
         return Json.MAPPER;
-    }
-
-    /** Log4j starts on first use only: a refusal or a --help stays well under a second. */
-    private static final class Progress {
-        static final Logger LOG = LoggerFactory.getLogger("dev.reelay.local.generate");
     }
 
     /** The same condition the functions' reelay-log4j2.xml chooses JSON lines by. */
@@ -298,29 +300,29 @@ public final class Launcher {
     }
 
     /**
-     * Polls the task as any API client would, showing progress on stderr, until it ends, and with a
-     * callback URL until its webhook was delivered or given up (the stack stops when this returns).
-     * Answers the last GET's answer: the ended task, or the API's refusal.
+     * Polls the task as any API client would, every {@link #POLL_INTERVAL}, showing it on {@code display}
+     * (which may refresh more often), until it ends, and with a callback URL until its webhook was
+     * delivered or given up (the stack stops when this returns). Answers the last GET's answer: the
+     * ended task, or the API's refusal.
      */
-    private RemoteApi.Answer waitForEnd(RemoteApi api, String taskId, boolean awaitWebhook) throws IOException, InterruptedException {
-        long began = System.nanoTime();
-        String lastShown = "";
+    private RemoteApi.Answer waitForEnd(RemoteApi api, String taskId, boolean awaitWebhook, ProgressDisplay display, long began)
+            throws IOException, InterruptedException {
+        JsonNode task = null;
+        long nextPoll = System.nanoTime();
         while (System.nanoTime() - began < GENERATE_TIMEOUT.toNanos()) {
-            RemoteApi.Answer answer = api.get("/v1/tasks/" + taskId);
-            if (!answer.ok()) {
-                return answer;
+            if (System.nanoTime() - nextPoll >= 0) {
+                RemoteApi.Answer answer = api.get("/v1/tasks/" + taskId);
+                if (!answer.ok()) {
+                    return answer;
+                }
+                task = json().readTree(answer.body());
+                nextPoll = System.nanoTime() + POLL_INTERVAL.toNanos();
+                if (Cli.ended(task.path("status").asText()) && (!awaitWebhook || webhookSettled(task))) {
+                    return answer;
+                }
             }
-            JsonNode task = json().readTree(answer.body());
-            String status = task.path("status").asText();
-            String shown = status + " " + task.path("progress").asInt() + "%";
-            if (!shown.equals(lastShown)) {
-                progress(taskId, String.format(java.util.Locale.ROOT, "[%5.1fs] %s", (System.nanoTime() - began) / 1e9, shown));
-                lastShown = shown;
-            }
-            if (Cli.ended(status) && (!awaitWebhook || webhookSettled(task))) {
-                return answer;
-            }
-            Thread.sleep(500);
+            display.show(taskId, task, since(began));
+            Thread.sleep(display.refresh().toMillis());
         }
         throw new RemoteApi.Unavailable("Task " + taskId + " did not end within " + GENERATE_TIMEOUT.toMinutes() + " minutes", null);
     }
@@ -341,6 +343,8 @@ public final class Launcher {
             throw new UsageException("--port must be 0 to 65535, not " + port);
         }
         LocalRuntime.Settings settings = userSettings(port, options);
+        sendStackLogToFile("serve", options, false);
+        announceStart();
         LocalRuntime runtime;
         try {
             runtime = LocalRuntime.start(settings);
@@ -409,6 +413,60 @@ public final class Launcher {
     /** Stops a running {@code serve} as Ctrl-C would: the stack is closed and {@code run} returns. */
     void stopServing() {
         stopServing.countDown();
+    }
+
+    /**
+     * Unless {@code --verbose} or JSON logs ({@code REELAY_LOG_FORMAT=json}, which stay on stderr for
+     * tools to read), the local stack's log goes to a new file {@code .reelay/logs/COMMAND-TIME-PID.log},
+     * and only its ERROR lines to the terminal too. The engines' banners on System.out go to that file as
+     * well. reelay-log4j2.xml reads the properties this sets.
+     */
+    private void sendStackLogToFile(String command, Cli.StackOptions options, boolean liveLine) throws IOException {
+        if (!ownsTheJvm || options.verbose || jsonLogs()) {
+            return;
+        }
+        Path logs = Files.createDirectories(stateDir.resolve("logs"));
+        removeOldLogFiles(logs);
+        String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(java.time.LocalDateTime.now());
+        Path file = logs.resolve(command + "-" + time + "-" + ProcessHandle.current().pid() + ".log");
+        System.setProperty("reelay.log.file", file.toString());
+        if (liveLine) {
+            System.setProperty("reelay.log.terminal.prefix", ProgressDisplay.Live.CLEAR_LINE);
+        }
+        System.setOut(new PrintStream(new java.io.FileOutputStream(file.toFile(), true), true, java.nio.charset.StandardCharsets.UTF_8));
+        stackLog = file;
+        // Log4j may have started already (LocalRuntime's settings load its logger): it reads its configuration again.
+        org.apache.logging.log4j.core.config.Configurator.reconfigure();
+    }
+
+    private static void removeOldLogFiles(Path logs) throws IOException {
+        List<Path> files;
+        try (java.util.stream.Stream<Path> listed = Files.list(logs)) {
+            files = listed.filter(file -> file.getFileName().toString().endsWith(".log"))
+                    .sorted(java.util.Comparator.comparing(Launcher::lastModified).reversed()).toList();
+        }
+        for (Path old : files.subList(Math.min(files.size(), LOG_FILES_KEPT - 1), files.size())) {
+            Files.deleteIfExists(old);
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime lastModified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException gone) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
+    }
+
+    private void announceStart() {
+        stderr.println("Starting the local stack (state in .reelay/" + (stackLog == null ? "" : "; its log in " + shown(stackLog)
+                + ", or on stderr with --verbose") + ") ...");
+    }
+
+    /** A path under the working directory as a relative one, which is shorter to read; others as they are. */
+    static Path shown(Path file) {
+        Path workingDirectory = Path.of("").toAbsolutePath();
+        return file.startsWith(workingDirectory) ? workingDirectory.relativize(file) : file;
     }
 
     /** The webhook signing secret is shown once, when it is created; it is kept in the local tasks table. */
