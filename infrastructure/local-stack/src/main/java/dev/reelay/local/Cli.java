@@ -300,7 +300,9 @@ final class Cli {
 
     @Command(name = "serve", description = {"Keep the local HTTP API up until Ctrl-C.",
             "Once ready, prints one JSON line: base_url, api_key, api_key_name, s3_endpoint, s3_access_key, s3_secret_key,"
-            + " uploads_bucket."}, footer = EXIT_CODES)
+            + " uploads_bucket.",
+            "While it runs it owns .reelay/ and runs the keys commands of other processes (found through .reelay/serve.json);"
+            + " a second serve on the same .reelay/ exits 3."}, footer = EXIT_CODES)
     static final class Serve extends Base {
         private final Launcher launcher;
         @Option(names = "--port", paramLabel = "PORT", defaultValue = "3000", description = "The API's port (default 3000; 0 picks a free one).")

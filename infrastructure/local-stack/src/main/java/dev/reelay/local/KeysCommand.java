@@ -119,6 +119,7 @@ final class KeysCommand {
                 return execute(request, target(client, table.get()), stderr, stdout);
             }
         }
+        long began = System.nanoTime();
         while (true) {
             StateDirectory.Access access = StateDirectory.await(stateDir, PATIENCE, stderr);
             if (access.stack() != null) {
@@ -126,7 +127,13 @@ final class KeysCommand {
                 if (exit.isPresent()) {
                     return exit.getAsInt();
                 }
-                continue; // the stack stopped since it published itself: look again
+                // The stack is stopping (it refused the connection): once it has, the lock is free.
+                if (System.nanoTime() - began > PATIENCE.toNanos()) {
+                    throw new RemoteApi.Unavailable("the running stack (pid " + access.stack().pid() + ") refuses connections at "
+                            + access.stack().adminUrl() + " but still holds " + stateDir, null);
+                }
+                Thread.sleep(100);
+                continue;
             }
             try (StateDirectory.Ownership owned = access.ownership(); LocalDynamoDb dynamo = LocalDynamoDb.start(stateDir.resolve("dynamodb"))) {
                 dynamo.createTasksTable(LocalRuntime.TASKS_TABLE);
