@@ -238,4 +238,27 @@ class KeysWhileServingEndToEndTest {
         // Not a route of the API.
         assertThat(get(KeysAdminEndpoint.PATH, defaultKey).statusCode()).isNotEqualTo(200);
     }
+
+    /** A local generate while serve runs does not start a second stack on serve's database: it goes through serve's API. */
+    @Test
+    void aLocalGenerateWhileServeRunsGoesThroughServesApi() throws Exception {
+        Path image = Path.of(URI.create(ApiTestClient.frameImage(work)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Launcher generate = new Launcher(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                stateDir());
+        int exit = generate.run(new String[]{"generate", "--image", image.toString(), "--prompt", "waves", "--duration", "3",
+                "--out", work.resolve("videos").toString()});
+
+        assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Using the running ./reelay serve").doesNotContain("Starting the local stack");
+        JsonNode task = JSON.readTree(out.toString(StandardCharsets.UTF_8).lines().reduce((first, second) -> second).orElseThrow());
+        assertThat(task.path("status").asText()).isEqualTo("completed");
+        assertThat(get("/v1/tasks/" + task.path("id").asText(), defaultKey).statusCode()).as("serve's own task").isEqualTo(200);
+
+        Run withStackOptions = new Run("", new Launcher(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), stateDir()).run(new String[]{"generate", "--image", image.toString(),
+                "--prompt", "waves", "--render-delay", "0"}), "", "", 0);
+        assertThat(withStackOptions.exit()).as("serve's settings apply").isEqualTo(2);
+    }
 }
