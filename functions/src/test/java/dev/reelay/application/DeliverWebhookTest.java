@@ -16,6 +16,7 @@ import dev.reelay.domain.webhook.StandardWebhooksVerifier;
 import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.domain.webhook.WebhookUrlRules;
 import dev.reelay.port.WebhookSecrets;
+import dev.reelay.testing.FixedWebhookSecret;
 import dev.reelay.port.WebhookSender;
 import dev.reelay.port.WebhookSender.Result;
 import dev.reelay.testing.InMemoryArchive;
@@ -48,7 +49,7 @@ class DeliverWebhookTest {
     private final GetTask getTask = new GetTask(store, new InMemoryArchive(), Duration.ofHours(1), clock);
     private final ObjectMapper json = new ObjectMapper();
     private final FakeSender sender = new FakeSender();
-    private final WebhookSecrets secrets = owner -> new WebhookSecrets.CreatedSecret(SECRET, false);
+    private final WebhookSecrets secrets = new FixedWebhookSecret(SECRET);
     private final DeliverWebhook deliver = deliverWith(WebhookUrlRules.STRICT);
 
     private record Sent(URI url, Map<String, String> headers, byte[] body, byte[] taskObjectAtSendTime) {

@@ -32,7 +32,6 @@ import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderQueue;
 import dev.reelay.domain.webhook.WebhookSchedule;
 import dev.reelay.domain.webhook.WebhookUrlRules;
-import dev.reelay.port.WebhookSecrets;
 import dev.reelay.port.WebhookSender;
 import dev.reelay.application.PollingPolicy;
 import dev.reelay.application.StartGenerationFromUpload;
@@ -47,6 +46,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.testing.FakeProvider;
+import dev.reelay.testing.FixedWebhookSecret;
 import dev.reelay.testing.InMemoryApiKeys;
 import dev.reelay.testing.InMemoryBudgets;
 import dev.reelay.testing.FixedImageSource;
@@ -288,7 +288,7 @@ class SampleEventsTest {
         List<String> sent = new ArrayList<>();
         DeliverWebhook deliver = new DeliverWebhook(store, store::appendEventToEndedTask,
                 new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC()),
-                owner -> new WebhookSecrets.CreatedSecret("whsec_" + "A".repeat(44), false),
+                new FixedWebhookSecret("whsec_" + "A".repeat(44)),
                 (url, headers, body) -> {
                     sent.add(url.toString());
                     return WebhookSender.Result.delivered(204);

@@ -91,7 +91,8 @@ public final class DynamoDbApiKeys implements ApiKeys {
         if (!ApiKeySecrets.wellFormed(presentedSecret)) {
             return Optional.empty();
         }
-        var lookup = dynamo.getItem(get -> get.tableName(table).key(apiKeyLookupKey(ApiKeySecrets.hash(presentedSecret)))).item();
+        // Consistent, so that a key is recognised as soon as its creation returned (the authorizer caches the decision).
+        var lookup = dynamo.getItem(get -> get.tableName(table).key(apiKeyLookupKey(ApiKeySecrets.hash(presentedSecret))).consistentRead(true)).item();
         if (lookup == null || lookup.isEmpty()) {
             return Optional.empty();
         }

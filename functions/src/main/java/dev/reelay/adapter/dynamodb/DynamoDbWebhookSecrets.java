@@ -55,6 +55,22 @@ public final class DynamoDbWebhookSecrets implements WebhookSecrets {
         }
     }
 
+    @Override
+    public Optional<String> find(String ownerKeyId) {
+        return read(ownerKeyId);
+    }
+
+    /** An unconditional put: the last rotation wins, and a rotation of an owner without a secret creates it. */
+    @Override
+    public String rotate(String ownerKeyId) {
+        String secret = StandardWebhookSigner.newSecret(random);
+        Map<String, AttributeValue> item = new HashMap<>(webhookSecretKey(ownerKeyId));
+        item.put(OWNER_KEY_ID, AttributeValue.fromS(ownerKeyId));
+        item.put("secret", AttributeValue.fromS(secret));
+        dynamo.putItem(put -> put.tableName(table).item(item));
+        return secret;
+    }
+
     private Optional<String> read(String ownerKeyId) {
         var item = dynamo.getItem(get -> get.tableName(table).key(webhookSecretKey(ownerKeyId)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item.get("secret").s());

@@ -32,6 +32,7 @@ class CliTest {
     /** Every command; each answers --help. */
     private static final List<List<String>> COMMANDS = List.of(List.of(), List.of("generate"), List.of("serve"), List.of("keys"),
             List.of("keys", "create"), List.of("keys", "list"), List.of("keys", "revoke"), List.of("keys", "usage"),
+            List.of("keys", "webhook-secret"),
             List.of("tasks"), List.of("tasks", "list"), List.of("tasks", "get"), List.of("tasks", "cancel"),
             List.of("tasks", "download"), List.of("usage"), List.of("completion"));
 
@@ -72,7 +73,8 @@ class CliTest {
             assertThat(help.stdout()).as(String.join(" ", command)).contains("Usage: reelay " + String.join(" ", command).strip())
                     .contains("Exit codes:");
         }
-        assertThat(run("keys", "--help").stdout()).contains("create").contains("list").contains("revoke").contains("usage");
+        assertThat(run("keys", "--help").stdout()).contains("create").contains("list").contains("revoke").contains("usage")
+                .contains("webhook-secret");
         assertThat(run("help", "tasks").exit()).isZero();
         Run sandbox = run("sandbox", "--help");
         assertThat(sandbox.exit()).isZero();
@@ -88,7 +90,8 @@ class CliTest {
         mistakes.addAll(List.of(new String[]{}, new String[]{"frobnicate"}, new String[]{"keys"}, new String[]{"tasks"},
                 new String[]{"generate", "--prompt", "waves"}, new String[]{"generate", "--image", "x.png"},
                 new String[]{"serve", "--port", "many"}, new String[]{"serve", "--render-delay", "soon"},
-                new String[]{"tasks", "list", "--limit", "ten"}, new String[]{"tasks", "get"}, new String[]{"sandbox", "--fault", "nobody:slow=1s"},
+                new String[]{"tasks", "list", "--limit", "ten"}, new String[]{"keys", "webhook-secret"},
+                new String[]{"keys", "webhook-secret", "--name", "x", "--rotate", "yes"}, new String[]{"tasks", "get"}, new String[]{"sandbox", "--fault", "nobody:slow=1s"},
                 new String[]{"generate", "--image", work.resolve("missing.png").toString(), "--prompt", "waves"}));
         for (String[] mistake : mistakes) {
             Run bad = run(mistake);
@@ -116,7 +119,7 @@ class CliTest {
         int end = docs.indexOf("\n## ", start + 1);
         String reference = docs.substring(start, end < 0 ? docs.length() : end);
         Set<String> documented = new TreeSet<>();
-        Matcher heading = Pattern.compile("(?m)^#### `reelay ([a-z]+(?: [a-z]+)?)").matcher(reference);
+        Matcher heading = Pattern.compile("(?m)^#### `reelay ([a-z]+(?: [a-z][a-z-]*)?)").matcher(reference);
         while (heading.find()) {
             documented.add(heading.group(1));
         }
@@ -136,7 +139,7 @@ class CliTest {
     private static List<String> commandsIn(String help) {
         String commands = help.substring(help.indexOf("Commands:"));
         List<String> names = new ArrayList<>();
-        Matcher name = Pattern.compile("(?m)^  ([a-z]+)\\b").matcher(commands);
+        Matcher name = Pattern.compile("(?m)^  ([a-z][a-z-]*)\\b").matcher(commands);
         while (name.find()) {
             names.add(name.group(1));
         }
@@ -247,5 +250,89 @@ class CliTest {
         assertThat(Files.readString(work.resolve("stderr.txt"))).contains("200x200").doesNotContain("Starting the local stack");
         assertThat(work.resolve(".reelay")).doesNotExist();
         assertThat(tookMillis).isLessThan(5000);
+    }
+
+    /** Without a running stack, keys webhook-secret opens .reelay/'s database itself: it shows the secret create printed, and rotates it. */
+    @Test
+    void keysWebhookSecretShowsTheSecretAgainAndRotatesItWithoutAStack() throws Exception {
+        Run created = run("keys", "create", "--name", "hooks");
+        assertThat(created.exit()).as(created.stderr()).isZero();
+        String printed = created.lastLine().path("webhook_secret").asText();
+
+        Run shown = run("keys", "webhook-secret", "--name", "hooks");
+        assertThat(shown.exit()).as(shown.stderr()).isZero();
+        assertThat(shown.lastLine().path("webhook_secret").asText()).isEqualTo(printed);
+        assertThat(shown.lastLine().path("rotated").asBoolean()).isFalse();
+
+        Run rotated = run("keys", "webhook-secret", "--name", "hooks", "--rotate");
+        assertThat(rotated.exit()).as(rotated.stderr()).isZero();
+        assertThat(rotated.lastLine().path("webhook_secret").asText()).startsWith("whsec_").isNotEqualTo(printed);
+        assertThat(rotated.lastLine().path("rotated").asBoolean()).isTrue();
+        assertThat(run("keys", "webhook-secret", "--name", "hooks").lastLine().path("webhook_secret").asText())
+                .isEqualTo(rotated.lastLine().path("webhook_secret").asText());
+
+        Run nobody = run("keys", "webhook-secret", "--name", "nobody");
+        assertThat(nobody.exit()).isEqualTo(2);
+        assertThat(nobody.stdout()).isEmpty();
+        assertThat(nobody.stderr()).contains("no API key named 'nobody'");
+        assertThat(work.resolve(".reelay").resolve(StateDirectory.SERVE_FILE)).as("no stack ran").doesNotExist();
+    }
+
+    /** A serve.json left by a stack that was killed names a dead process: it is removed, and the command opens the database itself. */
+    @Test
+    void aStaleServeFileIsRemovedAndTheCommandRunsOnTheDatabaseItself() throws Exception {
+        Process ended = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ended.waitFor();
+        Path stateDir = work.resolve(".reelay");
+        Files.createDirectories(stateDir);
+        StateDirectory.publish(stateDir, new StateDirectory.RunningStack(ended.pid(), "serve", java.net.URI.create("http://127.0.0.1:9"),
+                java.net.URI.create("http://127.0.0.1:9"), "stale-token"));
+
+        Run listed = run("keys", "list");
+        assertThat(listed.exit()).as(listed.stderr()).isZero();
+        assertThat(stateDir.resolve(StateDirectory.SERVE_FILE)).doesNotExist();
+    }
+
+    /**
+     * A running stack that fails the command (here one that answers 500), or stops answering once it
+     * was sent, is exit 3 with the reason; what the stack answers is printed as the command printed it.
+     */
+    @Test
+    void aKeysCommandTheRunningStackFailsIsUnavailableWithTheReason() throws Exception {
+        Path stateDir = work.resolve(".reelay");
+        java.util.concurrent.atomic.AtomicReference<String> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        try (StateDirectory.Ownership heldByTheStack = StateDirectory.tryOwn(stateDir).orElseThrow();
+             LoopbackHttpServer stack = LoopbackHttpServer.start("fake-stack", 0, exchange -> {
+                 exchange.getRequestBody().readAllBytes();
+                 String body = answer.get();
+                 if (body == null) {
+                     exchange.close(); // the stack died with the command
+                     return;
+                 }
+                 boolean ok = body.startsWith("{");
+                 LoopbackHttpServer.respond(exchange, ok ? 200 : 500, ok ? "application/json" : "text/plain", body.getBytes(StandardCharsets.UTF_8));
+             })) {
+            StateDirectory.publish(stateDir, new StateDirectory.RunningStack(ProcessHandle.current().pid(), "serve", stack.baseUrl(),
+                    stack.baseUrl(), "token"));
+
+            answer.set("the table is gone");
+            Run failed = run("keys", "create", "--name", "someone");
+            assertThat(failed.exit()).isEqualTo(3);
+            assertThat(failed.stdout()).isEmpty();
+            assertThat(failed.stderr()).contains("unavailable").contains("HTTP 500").contains("the table is gone");
+
+            answer.set(null);
+            Run cut = run("keys", "create", "--name", "someone");
+            assertThat(cut.exit()).isEqualTo(3);
+            assertThat(cut.stdout()).isEmpty();
+            assertThat(cut.stderr()).contains("may or may not have been done").contains("keys list");
+
+            answer.set("{\"exit\":1,\"stdout\":\"\",\"stderr\":\"reelay keys create: not confirmed\\n\"}");
+            Run relayed = run("keys", "create", "--name", "someone");
+            assertThat(relayed.exit()).isEqualTo(1);
+            assertThat(relayed.stdout()).isEmpty();
+            assertThat(relayed.stderr()).isEqualTo("reelay keys create: not confirmed\n");
+        }
     }
 }

@@ -39,6 +39,12 @@ final class Cli {
               2  refused or bad usage; an API refusal (404 too) is the last stdout line
               3  unavailable: the endpoint cannot be reached or answered 5xx,
                  or the local stack did not start""";
+    static final String KEYS_EXIT_CODES = """
+            %nExit codes:
+              0  done: a write was read back from the database
+              1  a write could not be confirmed by reading it back (or an unexpected error)
+              2  refused or bad usage: a bad name or option, a name taken, no such key
+              3  unavailable: the database or the running stack failed or could not be reached""";
     /** Re-serializes an answer onto one line without changing its numbers. */
     private static final class OneLine {
         static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -58,6 +64,7 @@ final class Cli {
         keys.addSubcommand("list", new KeysList(launcher));
         keys.addSubcommand("revoke", new KeysRevoke(launcher));
         keys.addSubcommand("usage", new KeysUsage(launcher));
+        keys.addSubcommand("webhook-secret", new KeysWebhookSecret(launcher));
         root.addSubcommand("keys", keys);
         CommandLine sandbox = new CommandLine(new Sandbox(launcher));
         // Its options are SandboxCommand's own (with its own --help): picocli passes them on as they are.
@@ -309,7 +316,9 @@ final class Cli {
 
     @Command(name = "serve", description = {"Keep the local HTTP API up until Ctrl-C.",
             "Once ready, prints one JSON line: base_url, api_key, api_key_name, s3_endpoint, s3_access_key, s3_secret_key,"
-            + " uploads_bucket."}, footer = EXIT_CODES)
+            + " uploads_bucket.",
+            "While it runs it owns .reelay/ and runs the keys commands of other processes (found through .reelay/serve.json);"
+            + " a second serve on the same .reelay/ exits 3."}, footer = EXIT_CODES)
     static final class Serve extends Base {
         private final Launcher launcher;
         @Option(names = "--port", paramLabel = "PORT", defaultValue = "3000", description = "The API's port (default 3000; 0 picks a free one).")
@@ -328,16 +337,19 @@ final class Cli {
     }
 
     @Command(name = "keys", description = {"Manage API keys.",
-            "Of the local stack (also while ./reelay serve runs), or with --table NAME [--region R] of a deployed stack's table"
-            + " (default AWS credentials)."},
-            synopsisSubcommandLabel = "COMMAND", footer = EXIT_CODES)
+            "Of the local stack, or with --table NAME [--region R] of a deployed stack's table (default AWS credentials).",
+            "While ./reelay serve (or a local generate) runs, the command is run by that process, found through .reelay/serve.json;"
+            + " otherwise it opens .reelay/'s database itself, one keys command at a time.",
+            "A write is read back before it is reported: exit 0 means it is stored; 1 means it could not be confirmed,"
+            + " 3 that the database failed."},
+            synopsisSubcommandLabel = "COMMAND", footer = KEYS_EXIT_CODES)
     static final class Keys extends Base {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "keys needs a command: create, list, revoke or usage");
+            throw new CommandLine.ParameterException(spec.commandLine(), "keys needs a command: create, list, revoke, usage or webhook-secret");
         }
     }
 
@@ -382,8 +394,8 @@ final class Cli {
     }
 
     @Command(name = "create", description = {"Create an API key.",
-            "Prints {name, api_key, monthly_budget_usd, max_concurrency, webhook_secret} on one line; the key and its webhook"
-            + " secret are shown this once."}, footer = EXIT_CODES)
+            "Prints {name, api_key, monthly_budget_usd, max_concurrency, webhook_secret} on one line once the key is stored;"
+            + " the key is shown this once (keys webhook-secret shows the webhook secret again)."}, footer = KEYS_EXIT_CODES)
     static final class KeysCreate extends KeysSubcommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Lowercase letters, digits and dashes; never reused.")
         String name;
@@ -409,7 +421,7 @@ final class Cli {
         }
     }
 
-    @Command(name = "list", description = "List the API keys, one JSON line each, without secrets.", footer = EXIT_CODES)
+    @Command(name = "list", description = "List the API keys, one JSON line each, without secrets.", footer = KEYS_EXIT_CODES)
     static final class KeysList extends KeysSubcommand {
         KeysList(Launcher launcher) {
             super(launcher);
@@ -425,7 +437,7 @@ final class Cli {
         }
     }
 
-    @Command(name = "revoke", description = "Revoke an API key; prints {name, revoked_at}.", footer = EXIT_CODES)
+    @Command(name = "revoke", description = "Revoke an API key; prints {name, revoked_at}.", footer = KEYS_EXIT_CODES)
     static final class KeysRevoke extends KeysSubcommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "The key's name.")
         String name;
@@ -446,7 +458,7 @@ final class Cli {
     }
 
     @Command(name = "usage", description = "A key's usage of a month and its budget: the object GET /v1/usage answers that key with.",
-            footer = EXIT_CODES)
+            footer = KEYS_EXIT_CODES)
     static final class KeysUsage extends KeysSubcommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "The key's name.")
         String name;
@@ -466,6 +478,33 @@ final class Cli {
         void addOptions(Deque<String> args) {
             add(args, "name", name);
             add(args, "month", month);
+        }
+    }
+
+    @Command(name = "webhook-secret", description = {"Show an API key's webhook signing secret again, or replace it with --rotate.",
+            "Prints {name, webhook_secret, rotated} on one line. After a rotation every delivery attempt, retries of earlier"
+            + " webhooks included, is signed with the new secret only."}, footer = KEYS_EXIT_CODES)
+    static final class KeysWebhookSecret extends KeysSubcommand {
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "The key's name.")
+        String name;
+        @Option(names = "--rotate", description = "Make a new secret; the old one stops signing at once.")
+        boolean rotate;
+
+        KeysWebhookSecret(Launcher launcher) {
+            super(launcher);
+        }
+
+        @Override
+        String name() {
+            return "webhook-secret";
+        }
+
+        @Override
+        void addOptions(Deque<String> args) {
+            add(args, "name", name);
+            if (rotate) {
+                args.add("--rotate");
+            }
         }
     }
 

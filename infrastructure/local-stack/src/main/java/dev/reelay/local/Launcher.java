@@ -118,23 +118,59 @@ public final class Launcher {
         }
         LocalRuntime.Settings settings = userSettings(0, options.stack);
         ProgressDisplay display = ProgressDisplay.choose(options.progress, stderr, jsonLogs(), options.stack.verbose);
-        sendStackLogToFile("generate", options.stack, display instanceof ProgressDisplay.Live);
-        announceStart();
-        LocalRuntime runtime;
-        try {
-            runtime = LocalRuntime.start(settings);
-        } catch (Exception e) {
-            throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
+        StateDirectory.Access access = StateDirectory.await(stateDir, KeysCommand.PATIENCE, stderr);
+        if (access.stack() != null) {
+            return generateOnRunningStack(access.stack(), options, request, out, display);
         }
-        try (runtime) {
-            if (!runtime.hasDefaultApiKey()) {
-                stderr.println("reelay: no usable API key: " + runtime.defaultApiKeyProblem());
-                return UNAVAILABLE;
+        try (StateDirectory.Ownership owned = access.ownership()) {
+            sendStackLogToFile("generate", options.stack, display instanceof ProgressDisplay.Live);
+            announceStart();
+            LocalRuntime runtime;
+            try {
+                runtime = LocalRuntime.start(settings);
+            } catch (Exception e) {
+                throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
             }
-            showNewWebhookSecret(runtime);
-            return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out,
-                    request.containsKey("callback_url"), display);
+            try (runtime; KeysAdminEndpoint keys = publishKeysEndpoint(runtime, "generate")) {
+                try {
+                    if (!runtime.hasDefaultApiKey()) {
+                        stderr.println("reelay: no usable API key: " + runtime.defaultApiKeyProblem());
+                        return UNAVAILABLE;
+                    }
+                    showNewWebhookSecret(runtime);
+                    return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out,
+                            request.containsKey("callback_url"), display);
+                } finally {
+                    StateDirectory.removeRunningStack(stateDir);
+                }
+            }
         }
+    }
+
+    /**
+     * A local {@code generate} while {@code serve} runs on the same state directory: a second stack on
+     * its database would end serve's running tasks as orphans, so the request goes to serve's API with
+     * the default key, as a client's would. Another local {@code generate} is not shared: its stack stops
+     * when its own video is done.
+     */
+    private int generateOnRunningStack(StateDirectory.RunningStack stack, Cli.Generate options, Map<String, Object> request, Path out,
+            ProgressDisplay display) throws Exception {
+        if (!stack.kind().equals("serve")) {
+            throw new RemoteApi.Unavailable("another local generate (pid " + stack.pid() + ") is using " + stateDir
+                    + "; wait for it, or run './reelay serve' and generate with it", null);
+        }
+        if (options.stack.anyGiven()) {
+            throw new UsageException("./reelay serve runs on " + stateDir + " (pid " + stack.pid() + ") with its own settings: drop"
+                    + " --render-delay, --progress-steps, --max-concurrency and --allow-local-webhooks, or stop serve");
+        }
+        Path keyFile = stateDir.resolve(DefaultApiKey.FILE);
+        if (!Files.isRegularFile(keyFile)) {
+            throw new RemoteApi.Unavailable("./reelay serve runs on " + stateDir + " but " + keyFile + " is gone: use generate --endpoint "
+                    + stack.apiUrl() + " --api-key KEY", null);
+        }
+        stderr.println("Using the running ./reelay serve (pid " + stack.pid() + ") at " + stack.apiUrl() + " ...");
+        return generate(new RemoteApi(stack.apiUrl(), Files.readString(keyFile).strip()), request, out, request.containsKey("callback_url"),
+                display);
     }
 
     /** {@code generate} with {@code --endpoint}: the same request to any Reelay API. */
@@ -343,13 +379,32 @@ public final class Launcher {
             throw new UsageException("--port must be 0 to 65535, not " + port);
         }
         LocalRuntime.Settings settings = userSettings(port, options);
-        sendStackLogToFile("serve", options, false);
-        announceStart();
+        StateDirectory.Access access = StateDirectory.await(stateDir, KeysCommand.PATIENCE, stderr);
+        if (access.stack() != null) {
+            throw new RemoteApi.Unavailable("a local stack already runs on " + stateDir + ": " + access.stack().kind() + ", pid "
+                    + access.stack().pid() + ", API at " + access.stack().apiUrl() + "; stop it first", null);
+        }
+        try (StateDirectory.Ownership owned = access.ownership()) {
+            sendStackLogToFile("serve", options, false);
+            announceStart();
+            return serveOwning(settings);
+        }
+    }
+
+    /** {@code serve} while this process owns the state directory: the stack, and its keys endpoint published in serve.json. */
+    private int serveOwning(LocalRuntime.Settings settings) throws Exception {
         LocalRuntime runtime;
         try {
             runtime = LocalRuntime.start(settings);
         } catch (Exception e) {
             throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
+        }
+        KeysAdminEndpoint keys;
+        try {
+            keys = publishKeysEndpoint(runtime, "serve");
+        } catch (IOException | RuntimeException e) {
+            runtime.close();
+            throw e;
         }
         CountDownLatch closed = new CountDownLatch(1);
         Thread onShutdown = new Thread(() -> {
@@ -388,6 +443,8 @@ public final class Launcher {
             stderr.println("  " + uploadCurl(runtime));
             stopServing.await();
         } finally {
+            StateDirectory.removeRunningStack(stateDir);
+            keys.close();
             runtime.close();
             closed.countDown();
             try {
@@ -397,6 +454,22 @@ public final class Launcher {
             }
         }
         return 0;
+    }
+
+    /**
+     * Lets {@code keys} commands of other processes run on this stack's database client
+     * ({@link KeysAdminEndpoint}), and says where in {@code .reelay/serve.json}; the caller owns the
+     * state directory and removes the file before it closes the endpoint.
+     */
+    private KeysAdminEndpoint publishKeysEndpoint(LocalRuntime runtime, String kind) throws IOException {
+        KeysAdminEndpoint keys = KeysAdminEndpoint.start(runtime.dynamo().client(), LocalRuntime.TASKS_TABLE);
+        try {
+            StateDirectory.publish(stateDir, keys.published(kind, runtime.apiBaseUrl()));
+        } catch (IOException | RuntimeException e) {
+            keys.close();
+            throw e;
+        }
+        return keys;
     }
 
     /**
@@ -504,7 +577,7 @@ public final class Launcher {
 
     /** {@code --name value} options; every name must be known (the {@code keys} commands' own rules). */
     record Options(Map<String, String> values) {
-        private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS);
+        private static final List<String> FLAGS = List.of(ALLOW_LOCAL_WEBHOOKS, "rotate");
         private static final List<String> REPEATABLE = List.of(MAX_CONCURRENCY);
 
         static Options parse(Deque<String> args, List<String> known) {

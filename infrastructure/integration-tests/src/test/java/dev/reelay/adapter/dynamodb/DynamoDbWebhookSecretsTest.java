@@ -18,7 +18,7 @@ import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** One secret per owner, created once even when first uses race, against a real DynamoDB Local. */
+/** One secret per owner, created once even when first uses race, found without creating, and rotated; against a real DynamoDB Local. */
 class DynamoDbWebhookSecretsTest {
     private static final String TABLE = "TasksTable";
     private static LocalDynamoDb dynamo;
@@ -77,5 +77,28 @@ class DynamoDbWebhookSecretsTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void findReadsTheSecretWithoutEverCreatingOne() {
+        assertThat(secrets.find("owner-never")).isEmpty();
+        assertThat(secrets.find("owner-never")).as("still none: find creates nothing").isEmpty();
+        String made = secrets.ensure("owner-found").secret();
+        assertThat(secrets.find("owner-found")).contains(made);
+    }
+
+    @Test
+    void rotationReplacesTheSecretForEveryLaterReadAndCreatesOneForAnOwnerWithout() {
+        String before = secrets.ensure("owner-rotated").secret();
+        String rotated = secrets.rotate("owner-rotated");
+
+        assertThat(rotated).startsWith(StandardWebhookSigner.SECRET_PREFIX).isNotEqualTo(before);
+        assertThat(secrets.find("owner-rotated")).contains(rotated);
+        assertThat(secrets.ensure("owner-rotated")).isEqualTo(new CreatedSecret(rotated, false));
+        assertThat(secrets.secretFor("owner-rotated")).as("what deliveries sign with").isEqualTo(rotated);
+        assertThat(secrets.rotate("owner-rotated")).isNotEqualTo(rotated);
+
+        String first = secrets.rotate("owner-rotated-first");
+        assertThat(secrets.find("owner-rotated-first")).contains(first);
     }
 }
