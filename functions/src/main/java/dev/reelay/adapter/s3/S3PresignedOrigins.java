@@ -1,0 +1,41 @@
+package dev.reelay.adapter.s3;
+
+import dev.reelay.port.StorageOrigins;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+
+/**
+ * The origins of the presigned URLs, taken from URLs presigned by the very presigner that signs the
+ * real ones: virtual-hosted in AWS ({@code https://<bucket>.s3.<region>.amazonaws.com}), path-style
+ * on the local S3 ({@code http://127.0.0.1:<port>}). Presigning is computed locally and sends nothing.
+ */
+public final class S3PresignedOrigins implements StorageOrigins {
+    private static final Duration ANY = Duration.ofMinutes(1);
+    private final String archive;
+    private final String uploads;
+
+    public S3PresignedOrigins(S3Presigner presigner, String archiveBucket, String uploadsBucket) {
+        this.archive = originOf(presigner.presignGetObject(b -> b.signatureDuration(ANY)
+                .getObjectRequest(g -> g.bucket(archiveBucket).key("videos/origin.mp4"))).url());
+        this.uploads = originOf(presigner.presignPutObject(b -> b.signatureDuration(ANY)
+                .putObjectRequest(p -> p.bucket(uploadsBucket).key("direct-uploads/origin.png"))).url());
+    }
+
+    static String originOf(URL url) {
+        URI uri = URI.create(url.toString());
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    }
+
+    @Override
+    public String archive() {
+        return archive;
+    }
+
+    @Override
+    public String uploads() {
+        return uploads;
+    }
+}
