@@ -33,18 +33,24 @@ public final class ServeConsole {
     public record Asset(String name, String contentType, byte[] body, String etag) {
     }
 
-    private final Map<String, Optional<Asset>> read = new ConcurrentHashMap<>();
-    private final String contentSecurityPolicy;
+    /** Only the files found: a miss is not remembered, so that asking for made-up names cannot grow it. */
+    private final Map<String, Asset> read = new ConcurrentHashMap<>();
+    private final StorageOrigins origins;
+    private volatile String contentSecurityPolicy;
 
     public ServeConsole(StorageOrigins origins) {
-        // media-src: <video> plays result.url from the archive bucket; connect-src: the API itself, and the
-        // presigned PUT of an upload. Nothing else is allowed: no inline script or style, no frames, no forms.
-        this.contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-                + "media-src " + origins.archive() + "; connect-src 'self' " + origins.uploads() + "; "
-                + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        this.origins = origins;
     }
 
+    /** Made at the first request: the origins come from presigning, which needs the function's credentials. */
     public String contentSecurityPolicy() {
+        if (contentSecurityPolicy == null) {
+            // media-src: <video> plays result.url from the archive bucket; connect-src: the API itself, and the
+            // presigned PUT of an upload. Nothing else is allowed: no inline script or style, no frames, no forms.
+            contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+                    + "media-src " + origins.archive() + "; connect-src 'self' " + origins.uploads() + "; "
+                    + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        }
         return contentSecurityPolicy;
     }
 
@@ -53,7 +59,7 @@ public final class ServeConsole {
         if (name == null || !FILE_NAME.matcher(name).matches()) {
             return Optional.empty();
         }
-        return read.computeIfAbsent(name, ServeConsole::load);
+        return Optional.ofNullable(read.computeIfAbsent(name, file -> load(file).orElse(null)));
     }
 
     private static Optional<Asset> load(String name) {
