@@ -120,10 +120,16 @@ try {
 
   // ---------------------------------------------------------------- generate: 3 s from an uploaded image
   await page.getByRole('link', { name: 'Generate' }).click();
-  await page.getByLabel('Start image', { exact: true }).setInputFiles(image);
-  await page.locator('#image_start-status').filter({ hasText: 'uploaded' }).waitFor();
   await page.getByLabel('Prompt', { exact: true }).fill(HOSTILE_PROMPT);
   await page.getByLabel('Duration', { exact: true }).fill('3');
+  // A last image without a start image: the quote is refused as the submit would be, next to that field.
+  await page.getByLabel('Last image (optional)', { exact: true }).setInputFiles(image);
+  await page.locator('#error-image_end').filter({ hasText: 'image_end_without_image_start' }).waitFor();
+  ok('a refusal of the API is shown next to the field its param names');
+  await page.getByLabel('Last image (optional)', { exact: true }).setInputFiles([]);
+  await page.locator('#error-image_end:empty').waitFor({ state: 'attached' });
+  await page.getByLabel('Start image', { exact: true }).setInputFiles(image);
+  await page.locator('#image_start-status').filter({ hasText: 'uploaded' }).waitFor();
   await page.getByLabel('Quality', { exact: true }).selectOption('720p');
   // The multi-shot editor checks the sum as one types, then is left off for this task.
   await page.getByLabel('Multi-shot').check();

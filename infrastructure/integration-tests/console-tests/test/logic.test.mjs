@@ -54,6 +54,8 @@ test('the request body leaves empty optional fields out and numbers the shots', 
   });
   assert.equal(generationRequest({ prompt: 'p', duration: '3', quality: '720p', sound: 'off', shots: [] }).model,
     'kling-v3-text-to-video');
+  assert.equal(generationRequest({ prompt: 'p', duration: '3', quality: '720p', sound: 'off', imageEnd: 'upload://x', shots: [] }).model,
+    'kling-v3-image-to-video');
 });
 
 test("an error's param names the field it is shown next to", () => {

@@ -229,6 +229,15 @@ function renderShotsTotal() {
 
 let quoteTimer = null;
 let quoteSequence = 0;
+// The field the last quote's refusal was shown next to, cleared by the next quote.
+let quoteRefusalField = null;
+
+function clearQuoteRefusal() {
+  if (quoteRefusalField) {
+    $(`error-${quoteRefusalField}`).textContent = '';
+    quoteRefusalField = null;
+  }
+}
 
 function formChanged() {
   renderShotsTotal();
@@ -241,6 +250,7 @@ async function refreshQuote() {
   const sequence = ++quoteSequence;
   const problems = localProblems();
   if (problems.length > 0) {
+    clearQuoteRefusal();
     $('quote').textContent = `Price: ${problems[0][1]}`;
     return;
   }
@@ -249,11 +259,16 @@ async function refreshQuote() {
     if (sequence !== quoteSequence) {
       return;
     }
+    clearQuoteRefusal();
     const holds = quote.reserved_usd !== quote.cost_usd ? `; ${formatUsd(quote.reserved_usd)} held of the budget until it ends` : '';
     $('quote').textContent = `Price: ${formatUsd(quote.cost_usd)} for ${quote.billed_seconds} s at ${quote.provider}${holds}.`;
   } catch (error) {
     if (sequence === quoteSequence && !handleAuthFailure(error)) {
-      $('quote').textContent = `Price: ${error.message}`;
+      $('quote').textContent = 'Price: not until the request is valid.';
+      clearQuoteRefusal();
+      // The submit would refuse the same way: say so next to the field at fault, as it would.
+      quoteRefusalField = fieldOfParam(error.param);
+      $(`error-${quoteRefusalField}`).textContent = error.message;
     }
   }
 }

@@ -93,7 +93,8 @@ export function shotsTotal(shots) {
  */
 export function generationRequest(form) {
   const body = {
-    model: form.imageStart ? 'kling-v3-image-to-video' : 'kling-v3-text-to-video',
+    // Any image makes it image-to-video: a last image alone is then refused for want of a start image, which says what to do.
+    model: form.imageStart || form.imageEnd ? 'kling-v3-image-to-video' : 'kling-v3-text-to-video',
     prompt: form.prompt,
     duration: Number(form.duration),
     quality: form.quality,
