@@ -8,6 +8,8 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
+// With nothing running on the page, the list is read less often: a new task from elsewhere still shows within this.
+const IDLE_POLL_MS = 10000;
 const PROMPTS = 'reelay.prompts';
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -84,13 +86,14 @@ function route() {
   }
 }
 
+/** Calls `refresh` until it answers false; it may answer how long to wait before the next call. */
 function poll(refresh) {
   let timer = null;
   let stopped = false;
   const tick = async () => {
     const again = await refresh();
     if (!stopped && again !== false) {
-      timer = setTimeout(tick, POLL_MS);
+      timer = setTimeout(tick, typeof again === 'number' ? again : POLL_MS);
     }
   };
   tick();
@@ -366,6 +369,7 @@ $('generate-form').addEventListener('submit', async (event) => {
 // ------------------------------------------------------------------ tasks
 let taskPages = [];
 let nextCursor = null;
+let listSequence = 0;
 
 async function cancelTask(id) {
   try {
@@ -403,10 +407,13 @@ function taskRow(task) {
   return row;
 }
 
-/** Reloads the first page (or, with `more`, adds the next one) of the list. */
+/**
+ * Reloads the list as far as it was read (at least a page of 20, at most the API's 100), or, with `more`,
+ * adds the next page.
+ */
 async function loadTasks(more) {
   const status = $('status-filter').value;
-  const query = new URLSearchParams({ limit: '20' });
+  const query = new URLSearchParams({ limit: String(more ? 20 : Math.min(100, Math.max(20, taskPages.length))) });
   if (status) {
     query.set('status', status);
   }
@@ -414,32 +421,36 @@ async function loadTasks(more) {
     query.set('cursor', nextCursor);
   }
   try {
+    const sequence = ++listSequence;
     const page = await call('GET', `/v1/tasks?${query}`);
-    taskPages = more ? [...taskPages, ...page.data] : page.data;
-    if (!more) {
-      nextCursor = page.next_cursor;
-    } else {
-      nextCursor = page.next_cursor;
+    if (sequence !== listSequence) {
+      return POLL_MS; // a newer read (another filter, say) is under way: its answer counts, not this one
     }
+    taskPages = more ? [...taskPages, ...page.data] : page.data;
+    nextCursor = page.next_cursor;
     $('tasks-body').replaceChildren(...taskPages.map(taskRow));
     $('tasks-empty').hidden = taskPages.length > 0;
     $('tasks-more').hidden = !page.has_more;
     $('tasks-error').textContent = '';
     $('tasks-updated').textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
+    return taskPages.some((task) => !TERMINAL.has(task.status)) ? POLL_MS : IDLE_POLL_MS;
   } catch (error) {
     if (!handleAuthFailure(error)) {
       $('tasks-error').textContent = error.message;
     }
+    return IDLE_POLL_MS;
   }
 }
 
 function showTasks() {
   $('view-tasks').hidden = false;
-  // The first page stays live; pages loaded with "Load more" are refreshed with it only when reloaded.
   poll(() => loadTasks(false));
 }
 
-$('status-filter').addEventListener('change', () => loadTasks(false));
+$('status-filter').addEventListener('change', () => {
+  taskPages = [];
+  loadTasks(false);
+});
 $('tasks-more').addEventListener('click', () => loadTasks(true));
 
 // ------------------------------------------------------------------ one task
