@@ -7,6 +7,8 @@ import dev.reelay.adapter.dynamodb.DynamoDbIdempotencyKeys;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderCallbacks;
 import dev.reelay.adapter.dynamodb.DynamoDbProviderSlots;
 import dev.reelay.application.ProviderQueue;
+import dev.reelay.application.QuoteVideoGeneration;
+import dev.reelay.application.ServeConsole;
 import dev.reelay.domain.apikey.ApiKey;
 import dev.reelay.domain.provider.ProviderProfile;
 import java.util.OptionalInt;
@@ -41,6 +43,7 @@ import dev.reelay.application.GetTask;
 import dev.reelay.application.GetUsage;
 import dev.reelay.application.CreateUpload;
 import dev.reelay.adapter.s3.S3UploadUrls;
+import dev.reelay.adapter.s3.S3PresignedOrigins;
 import dev.reelay.application.ListTasks;
 import dev.reelay.application.ProviderCallbackReception;
 import dev.reelay.application.ProviderRouter;
@@ -160,6 +163,17 @@ public final class Wiring {
                 uploadedImagesPrefix == null ? images.withDirectUploads(config.uploadsBucket(), clock) : images, inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets, metrics);
+    }
+
+    /** The web console: its files, and a Content-Security-Policy naming the origins the presigner signs for. */
+    public ServeConsole serveConsole() {
+        return new ServeConsole(new S3PresignedOrigins(presigner, config.archiveBucket(), config.uploadsBucket()));
+    }
+
+    /** {@code POST /v1/quotes}: the HTTP API's parser and vendor table, and nothing that makes a call. */
+    public QuoteVideoGeneration quoteVideoGeneration() {
+        return new QuoteVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
+                new WebhookUrlRules(config.allowLocalWebhooks()), null), config.providers());
     }
 
     /** {@code POST /v1/uploads}: presigned PUTs to {@code direct-uploads/<key name>/} of the uploads bucket. */

@@ -5,6 +5,8 @@ import dev.reelay.domain.pricing.Quote;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
+import dev.reelay.application.QuoteVideoGeneration;
+import dev.reelay.application.ServeConsole;
 import dev.reelay.application.DeliverWebhook;
 import dev.reelay.application.GetTask;
 import dev.reelay.application.GetUsage;
@@ -75,10 +77,12 @@ public final class SnapStartPriming implements Resource {
     /** The classes a request goes through, loaded and initialised (their static state is constants and loggers). */
     private static final List<Class<?>> CLASSES = List.of(
             SubmitVideoHandler.class, GetTaskHandler.class, ListTasksHandler.class, GetUsageHandler.class, CreateUploadHandler.class, CancelTaskHandler.class,
+            QuoteVideoHandler.class, ConsoleHandler.class,
             AuthorizeApiKeyHandler.class, ProviderCallbackHandler.class, StartGenerationFromUploadHandler.class,
             SubmitToProviderHandler.class, AwaitProviderSlotHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
             ArchiveVideoHandler.class, SettleBillingHandler.class, RecordFailureHandler.class, DeliverWebhookHandler.class,
             SubmitVideoGeneration.class, GetTask.class, ListTasks.class, GetUsage.class, CreateUpload.class, CancelTask.class, AuthorizeApiKey.class,
+            QuoteVideoGeneration.class, ServeConsole.class,
             ProviderCallbackReception.class, StartGenerationFromUpload.class, VideoGenerationSteps.class,
             DeliverWebhook.class, TaskRepresentation.class, UsageRepresentation.class, WorkflowState.class);
 

@@ -23,6 +23,9 @@ import dev.reelay.application.ListTasks;
 import dev.reelay.application.GetTask;
 import dev.reelay.adapter.s3.S3UploadUrls;
 import dev.reelay.application.CreateUpload;
+import dev.reelay.application.QuoteVideoGeneration;
+import dev.reelay.application.ServeConsole;
+import dev.reelay.adapter.s3.S3PresignedOrigins;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -195,6 +198,65 @@ class SampleEventsTest {
         assertThat(response.getStatusCode()).isEqualTo(200);
         assertThat(response.getHeaders().get("Content-Type")).startsWith("application/yaml");
         assertThat(response.getBody()).startsWith("openapi: 3.").contains("/v1/videos/generations:");
+    }
+
+    /** The page and a file of the console, each with its content type and the console's security headers; no key needed. */
+    @Test
+    void consoleEventsServeThePageAndItsFilesWithTheirPolicyAndUnknownFilesAre404() throws IOException {
+        try (S3Presigner presigner = S3Presigner.builder().region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret"))).build()) {
+            ConsoleHandler handler = new ConsoleHandler(new ServeConsole(
+                    new S3PresignedOrigins(presigner, "reelay-dev-archive", "reelay-dev-uploads")));
+            APIGatewayV2HTTPEvent page = EventLoader.loadApiGatewayHttpEvent("events/console-page.json");
+            assertThat(page.getRequestContext().getAuthorizer()).as("the route has no authorizer").isNull();
+
+            APIGatewayV2HTTPResponse served = handler.handleRequest(page, null);
+
+            assertThat(served.getStatusCode()).isEqualTo(200);
+            assertThat(served.getHeaders()).containsEntry("Content-Type", "text/html; charset=utf-8")
+                    .containsEntry("X-Content-Type-Options", "nosniff").containsEntry("Referrer-Policy", "no-referrer")
+                    .containsEntry("Cache-Control", "no-cache");
+            assertThat(served.getHeaders().get("Content-Security-Policy"))
+                    .contains("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'",
+                            "media-src https://reelay-dev-archive.s3.amazonaws.com;",
+                            "connect-src 'self' https://reelay-dev-uploads.s3.amazonaws.com;")
+                    .doesNotContain("unsafe");
+            assertThat(served.getBody()).contains("<script type=\"module\" src=\"/console/app.mjs\"></script>");
+
+            APIGatewayV2HTTPEvent file = EventLoader.loadApiGatewayHttpEvent("events/console-file.json");
+            APIGatewayV2HTTPResponse script = handler.handleRequest(file, null);
+            assertThat(script.getStatusCode()).isEqualTo(200);
+            assertThat(script.getHeaders()).containsEntry("Content-Type", "text/javascript; charset=utf-8");
+            file.getHeaders().put("if-none-match", script.getHeaders().get("ETag"));
+            assertThat(handler.handleRequest(file, null).getStatusCode()).as("unchanged since the ETag").isEqualTo(304);
+
+            for (String name : new String[] {"missing.mjs", "..", "%2e%2e%2fopenapi.yaml", "../openapi.yaml", "app.mjs/..", "APP.MJS", "openapi.yaml", "logic.mjs.map"}) {
+                file.setPathParameters(Map.of("file", name));
+                APIGatewayV2HTTPResponse missing = handler.handleRequest(file, null);
+                assertThat(missing.getStatusCode()).as(name).isEqualTo(404);
+                assertThat(JSON.readTree(missing.getBody()).path("error").path("code").asText()).isEqualTo("console_file_not_found");
+                assertThat(missing.getHeaders()).containsKey("Content-Security-Policy");
+            }
+        }
+    }
+
+    /** A quote answers what the submit would charge and reserve, and records, reserves and starts nothing. */
+    @Test
+    void quoteVideoEventPricesTheRequestWithoutMakingATask() throws IOException {
+        QuoteVideoHandler handler = new QuoteVideoHandler(new QuoteVideoGeneration(new GenerationRequestParser(), Providers.table(provider)));
+
+        APIGatewayV2HTTPResponse answered = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent("events/quote-video.json"), null);
+
+        assertThat(answered.getStatusCode()).as(answered.getBody()).isEqualTo(200);
+        JsonNode quote = JSON.readTree(answered.getBody());
+        assertThat(quote.path("object").asText()).isEqualTo("quote");
+        assertThat(quote.path("provider").asText()).isEqualTo("unified");
+        assertThat(quote.path("billed_seconds").asInt()).isEqualTo(5);
+        assertThat(quote.path("cost_usd").decimalValue()).isEqualByComparingTo("0.375");
+        assertThat(quote.path("reserved_usd").decimalValue()).isEqualByComparingTo("0.375");
+        assertThat(quote.path("images_checked").asBoolean(true)).isFalse();
+        assertThat(workflow.started).isEmpty();
+        assertThat(budgets.reserved).isEmpty();
     }
 
     /**

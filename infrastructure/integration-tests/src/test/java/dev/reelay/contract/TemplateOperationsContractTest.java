@@ -112,7 +112,7 @@ class TemplateOperationsContractTest {
     }
 
     @Test
-    void theApiAuthorizesEveryRouteButTheCallbacksAndItsDescriptionAndLogsAsJson() throws IOException {
+    void theApiAuthorizesEveryRouteButTheCallbacksItsDescriptionAndTheConsoleAndLogsAsJson() throws IOException {
         Map<String, Object> api = properties("ReelayHttpApi");
         assertThat(map(api.get("Auth")).get("DefaultAuthorizer")).isEqualTo("ApiKeyAuthorizer");
         Map<String, String> open = new LinkedHashMap<>();
@@ -125,8 +125,10 @@ class TemplateOperationsContractTest {
                 }
             }
         }));
-        assertThat(open).isEqualTo(Map.of("POST /callbacks/{provider}/{secret}", "NONE", "GET /openapi.yaml", "NONE"));
-        assertThat(httpRoutes()).containsEntry("GET /openapi.yaml", "OpenApiDocumentFunction");
+        assertThat(open).isEqualTo(Map.of("POST /callbacks/{provider}/{secret}", "NONE", "GET /openapi.yaml", "NONE",
+                "GET /", "NONE", "GET /console/{file}", "NONE"));
+        assertThat(httpRoutes()).containsEntry("GET /openapi.yaml", "OpenApiDocumentFunction")
+                .containsEntry("GET /", "ConsoleFunction").containsEntry("GET /console/{file}", "ConsoleFunction");
         assertThat(functions.get("OpenApiDocumentFunction").get("Handler")).isEqualTo("dev.reelay.handler.OpenApiDocumentHandler::handleRequest");
         Map<String, Object> logs = map(api.get("AccessLogSettings"));
         JsonNode format = JSON.readTree((String) logs.get("Format"));

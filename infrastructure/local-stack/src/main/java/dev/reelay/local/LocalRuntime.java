@@ -29,6 +29,8 @@ import dev.reelay.handler.GetTaskHandler;
 import dev.reelay.handler.GetUsageHandler;
 import dev.reelay.handler.CreateUploadHandler;
 import dev.reelay.handler.OpenApiDocumentHandler;
+import dev.reelay.handler.ConsoleHandler;
+import dev.reelay.handler.QuoteVideoHandler;
 import dev.reelay.handler.RecordFailureHandler;
 import dev.reelay.handler.SettleBillingHandler;
 import dev.reelay.handler.SubmitToProviderHandler;
@@ -290,6 +292,7 @@ public final class LocalRuntime implements AutoCloseable {
                 LOG.warn("No usable default API key: {}", defaultApiKey.problem());
             }
             webhookSecret = wiring.webhookSecrets().ensure(DefaultApiKey.NAME);
+            ConsoleHandler console = new ConsoleHandler(wiring.serveConsole());
             HttpApiServer.Authorizer authorizer = new HttpApiServer.Authorizer(AUTHORIZER_FUNCTION,
                     new AuthorizeApiKeyHandler(wiring.authorizeApiKey()), settings.authorizerCacheTtl());
             api = track(HttpApiServer.start(apiPort, authorizer, awsCalls, List.of(
@@ -307,8 +310,11 @@ public final class LocalRuntime implements AutoCloseable {
                             new GetUsageHandler(wiring.getUsage())),
                     new HttpApiServer.Route("POST", "/v1/uploads", "CreateUploadFunction",
                             new CreateUploadHandler(wiring.createUpload())),
-
-                    HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()))));
+                    new HttpApiServer.Route("POST", "/v1/quotes", "QuoteVideoFunction",
+                            new QuoteVideoHandler(wiring.quoteVideoGeneration())),
+                    HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()),
+                    HttpApiServer.Route.unauthenticated("GET", ConsoleHandler.ROOT, "ConsoleFunction", console),
+                    HttpApiServer.Route.unauthenticated("GET", ConsoleHandler.FILES, "ConsoleFunction", console))));
         } catch (Exception | Error e) {
             close();
             throw e;

@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import org.gaul.s3proxy.CrossOriginResourceSharing;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -89,6 +90,9 @@ public final class LocalS3 implements S3Engine, AutoCloseable {
                 .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                // As the uploads bucket's CORS rule in template.yaml: a page of any origin may PUT to a presigned
+                // URL with its Content-Type (the web console does, docs/console.md); nothing else crosses origins.
+                .corsRules(new CrossOriginResourceSharing(List.of("*"), List.of("PUT"), List.of("Content-Type"), List.of(), "false"))
                 // A graceful stop took about 2 s per close here; a local store has no request worth that wait.
                 .stopTimeout(0)
                 .build();
