@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP counterpart of {@link WorkflowStepHandler}.
  */
 public abstract class ApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
-    private final Logger log = LoggerFactory.getLogger(getClass());
+    /** The concrete handler's logger. */
+    protected final Logger log = LoggerFactory.getLogger(getClass());
 
     @Override
     public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {

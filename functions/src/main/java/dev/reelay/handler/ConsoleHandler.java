@@ -1,13 +1,9 @@
 package dev.reelay.handler;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import dev.reelay.application.ServeConsole;
 import dev.reelay.domain.error.NotFoundException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -19,10 +15,9 @@ import java.util.Optional;
  * key: the page asks for one and sends it to the API itself. Every answer carries the console's
  * Content-Security-Policy and the headers that keep it out of frames and sniffing.
  */
-public final class ConsoleHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+public final class ConsoleHandler extends ApiHandler {
     public static final String ROOT = "/";
     public static final String FILES = "/console/{file}";
-    private static final Logger LOG = LoggerFactory.getLogger(ConsoleHandler.class);
     private final ServeConsole console;
 
     public ConsoleHandler() {
@@ -34,19 +29,13 @@ public final class ConsoleHandler implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     @Override
-    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        try (InvocationLog log = InvocationLog.open(context, this)) {
-            return handle(event);
-        }
-    }
-
-    private APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
+    protected APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent event) {
         String file = ("GET " + ROOT).equals(event.getRouteKey()) ? ServeConsole.INDEX
                 : Optional.ofNullable(event.getPathParameters()).map(p -> p.get("file")).orElse(null);
         Optional<ServeConsole.Asset> asset = console.asset(file);
         if (asset.isEmpty()) {
             APIGatewayV2HTTPResponse missing = HttpExchange.error(new NotFoundException("console_file_not_found",
-                    "The console has no such file."), LOG, "GET " + FILES);
+                    "The console has no such file."), log, "GET " + FILES);
             missing.setHeaders(headers("application/json"));
             return missing;
         }
