@@ -3,6 +3,7 @@ package dev.reelay.application;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TimelineEvent;
@@ -124,7 +125,18 @@ public final class ProviderCallbackReception {
         if (task.pendingSubmission() == null || !task.pendingSubmission().provider().equals(provider)) {
             return Outcome.IGNORED;
         }
-        Optional<WorkflowState> adopted = steps.adopt(task, provider, report.providerTaskId());
+        Optional<WorkflowState> adopted;
+        try {
+            adopted = steps.adopt(task, provider, report.providerTaskId());
+        } catch (PermanentFailureException ended) {
+            if (!VideoGenerationSteps.TASK_ALREADY_ENDED.equals(ended.code())) {
+                throw ended;
+            }
+            // Cancelled while its submission had no answer: adopting asked the vendor to stop the job and
+            // put it on the timeline. The callback was received; an error would only make the vendor retry it.
+            LOG.info("Task {}: its {} job {} was found by its callback after the task ended", task.id(), provider, report.providerTaskId());
+            return Outcome.IGNORED;
+        }
         if (adopted.isEmpty()) {
             return Outcome.IGNORED;
         }

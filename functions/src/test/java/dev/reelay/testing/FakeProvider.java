@@ -73,9 +73,12 @@ public final class FakeProvider implements ProviderClient {
         return cancels;
     }
 
+    /** What {@link #parseCallback} reads from any body: none unless a test sets one. */
+    public CallbackReport callback;
+
     @Override
     public Optional<CallbackReport> parseCallback(byte[] body) {
-        return Optional.empty();
+        return Optional.ofNullable(callback);
     }
 
     @Override
