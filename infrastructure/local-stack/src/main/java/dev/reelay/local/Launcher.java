@@ -433,7 +433,8 @@ public final class Launcher {
             ready.put("uploads_bucket", LocalRuntime.UPLOADS_BUCKET);
             stdout.println(json().writeValueAsString(ready));
             stdout.flush();
-            stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C). Try:");
+            stderr.println("Serving the Reelay API at " + base + " until interrupted (Ctrl-C).");
+            stderr.println("The web console: " + base + "/ in a browser; sign in with the API key (docs/console.md). Or try:");
             stderr.println("  export REELAY_API_KEY=" + (runtime.hasDefaultApiKey() ? runtime.defaultApiKey() : "<your key>"));
             stderr.println("  curl -s " + base + "/v1/videos/generations -H \"Authorization: Bearer $REELAY_API_KEY\" "
                     + "-H 'Content-Type: application/json' -d '"
