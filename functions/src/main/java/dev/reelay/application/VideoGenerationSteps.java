@@ -50,7 +50,7 @@ import java.util.Optional;
  * accepted just as the task was cancelled is asked to stop.
  */
 public final class VideoGenerationSteps {
-    /** The code of a step (or an adoption) that finds its task already ended, cancelled by its owner. */
+    /** The code (written as a literal where thrown, as OpenApiContractTest reads them) of a step or an adoption that finds its task already ended. */
     public static final String TASK_ALREADY_ENDED = "task_already_ended";
     private static final Logger LOG = LoggerFactory.getLogger(VideoGenerationSteps.class);
     private static final Duration INPUT_URL_VALIDITY = Duration.ofHours(1);
@@ -104,7 +104,7 @@ public final class VideoGenerationSteps {
     public WorkflowState submitToProvider(WorkflowState state) {
         Task task = load(state.taskId());
         if (task.status().isTerminal()) {
-            throw new PermanentFailureException(TASK_ALREADY_ENDED, "Task " + task.id() + " is already " + task.status().wire() + ".");
+            throw new PermanentFailureException("task_already_ended", "Task " + task.id() + " is already " + task.status().wire() + ".");
         }
         if (task.providerTaskId() != null) {
             return submitted(task.id(), task.provider(), task.providerTaskId(), task.estimatedSeconds());
@@ -243,7 +243,7 @@ public final class VideoGenerationSteps {
                 provider.name() + " " + providerTaskId + (stopped ? " stopped" : " could not be stopped")));
         LOG.warn("Task {} was {} while {} accepted it as {}; the vendor {} the job", taskId, now.status().wire(),
                 provider.name(), providerTaskId, stopped ? "stopped" : "could NOT stop");
-        throw new PermanentFailureException(TASK_ALREADY_ENDED, "Task " + taskId + " is already " + now.status().wire() + ".");
+        throw new PermanentFailureException("task_already_ended", "Task " + taskId + " is already " + now.status().wire() + ".");
     }
 
     /**
