@@ -57,7 +57,8 @@ public final class ListTasks {
         return new TaskList(page.tasks().stream().map(views::view).toList(), page.nextCursor());
     }
 
-    private static int limit(String value) {
+    /** A page's {@code limit} parameter: 1 to {@link #MAX_LIMIT}, {@link #DEFAULT_LIMIT} when absent. Batch lists share it. */
+    static int limit(String value) {
         if (value == null) {
             return DEFAULT_LIMIT;
         }

@@ -236,14 +236,24 @@ public final class StartGenerationFromUpload {
 
     /** {@code {"error": {"code", "message", "param"}, "task_id", "image", "at"}} next to the image. */
     private void writeError(String key, String image, String taskId, String code, String message, String param) {
+        writeErrorReport(uploads, clock, key, "image", image, "task_id", taskId, code, message, param);
+    }
+
+    /**
+     * {@code {"error": {"code", "message", "param"}, <idName>, <subject>, "at"}} as {@code {key}.error.json}:
+     * how the uploads bucket tells who put an object there why nothing (or not all) came of it.
+     * Shared with the manifest trigger ({@link StartBatchFromManifest}).
+     */
+    static void writeErrorReport(UploadedObjects uploads, Clock clock, String key, String subjectName, String subject,
+                                 String idName, String id, String code, String message, String param) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);
         error.put("param", param);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("error", error);
-        report.put("task_id", taskId);
-        report.put("image", image);
+        report.put(idName, id);
+        report.put(subjectName, subject);
         report.put("at", TaskRepresentation.iso(clock.instant()));
         try {
             uploads.write(UploadKey.errorKeyOf(key), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report),

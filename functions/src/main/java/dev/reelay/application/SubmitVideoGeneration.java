@@ -121,10 +121,15 @@ public final class SubmitVideoGeneration {
      * the original task, even under concurrent duplicates, and the same key with another body is a 409.
      */
     public Task submit(String ownerKeyId, Object body, String idempotencyKey) {
+        return submit(ownerKeyId, body, idempotencyKey, null);
+    }
+
+    /** As {@link #submit(String, Object, String)}, for a request of the batch {@code batchId} (null: none). */
+    public Task submit(String ownerKeyId, Object body, String idempotencyKey, String batchId) {
         TaskLog.clearTask();
         TaskLog.keyName(ownerKeyId);
         try {
-            return accept(ownerKeyId, body, idempotencyKey);
+            return accept(ownerKeyId, body, idempotencyKey, batchId);
         } catch (InvalidRequestException | QuotaExceededException | ConflictException refused) {
             countRefusal(ownerKeyId, refused.code());
             throw refused;
@@ -137,7 +142,7 @@ public final class SubmitVideoGeneration {
                 .property(TaskLog.KEY_NAME, ownerKeyId).build());
     }
 
-    private Task accept(String ownerKeyId, Object body, String idempotencyKey) {
+    private Task accept(String ownerKeyId, Object body, String idempotencyKey, String batchId) {
         GenerationRequest request = parser.parse(body);
         // The cheapest vendor that can serve the request sets the quote; a request none can serve stops here.
         List<ProviderTable.Candidate> candidates = providers.candidates(request);
@@ -181,6 +186,9 @@ public final class SubmitVideoGeneration {
             String endKey = end == null ? null
                     : inputs.stage(taskId, "image_end." + endFacts.format(), end, endFacts.contentType());
             task = Task.accepted(taskId, ownerKeyId, now, request, startKey, endKey, quote);
+            if (batchId != null) {
+                task = task.inBatch(batchId);
+            }
             store.create(task, reservation);
         } catch (RuntimeException e) {
             giveUp(ownerKeyId, taskId, key, reservation, e);

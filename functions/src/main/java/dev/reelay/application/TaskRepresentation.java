@@ -75,6 +75,9 @@ public final class TaskRepresentation {
             info.put("provider", task.provider());
         }
         view.queuePosition().ifPresent(position -> info.put("queue_position", position));
+        if (task.batchId() != null) {
+            info.put("batch_id", task.batchId());
+        }
         return info;
     }
 

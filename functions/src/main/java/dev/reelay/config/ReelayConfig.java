@@ -24,7 +24,8 @@ import java.util.Optional;
  * naming the key. {@code stateMachineArn} is optional here because not every function uses the
  * workflow: those that start, stop or look at executions get it (the template builds it from the
  * machine's fixed name, so no reference is circular), and those that start them require it when
- * they are wired.
+ * they are wired. {@code batchStateMachineArn} likewise, for the functions that start batches;
+ * {@code batchPoll} is how long a batch's workflow waits between two looks at its tasks.
  */
 public record ReelayConfig(
         String tasksTable,
@@ -39,7 +40,9 @@ public record ReelayConfig(
         boolean allowLocalWebhooks,
         Optional<URI> callbackBaseUrl,
         WebhookSchedule webhookSchedule,
-        QueuePolicy queue) {
+        QueuePolicy queue,
+        Optional<String> batchStateMachineArn,
+        Duration batchPoll) {
 
     public ReelayConfig {
         queue.caps().keySet().stream().filter(name -> providers.profile(name).isEmpty()).findFirst().ifPresent(name -> {
@@ -68,7 +71,9 @@ public record ReelayConfig(
                 Optional.ofNullable(env.get("CALLBACK_BASE_URL")).filter(url -> !url.isBlank()).map(URI::create),
                 Optional.ofNullable(env.get("WEBHOOK_RETRY_SCHEDULE")).filter(v -> !v.isBlank())
                         .map(WebhookSchedule::parse).orElse(WebhookSchedule.DEFAULT),
-                queuePolicy(env));
+                queuePolicy(env),
+                Optional.ofNullable(env.get("BATCH_STATE_MACHINE_ARN")).filter(arn -> !arn.isBlank()),
+                Duration.ofSeconds(integer(env, "BATCH_POLL_SECONDS", 30)));
     }
 
     /** {@code PROVIDER_CONCURRENCY} ({@code kling=5;unified=20}) and the queue's timings (docs/queue.md). */
@@ -90,6 +95,11 @@ public record ReelayConfig(
     public String requireStateMachineArn() {
         return stateMachineArn.orElseThrow(() -> new IllegalStateException(
                 "Environment variable STATE_MACHINE_ARN is not set; this function starts workflows and needs it."));
+    }
+
+    public String requireBatchStateMachineArn() {
+        return batchStateMachineArn.orElseThrow(() -> new IllegalStateException(
+                "Environment variable BATCH_STATE_MACHINE_ARN is not set; this function starts batch workflows and needs it."));
     }
 
     /**

@@ -58,6 +58,15 @@ import dev.reelay.port.IdempotencyKeys;
 import dev.reelay.port.ProviderCallbacks;
 import dev.reelay.port.ProviderClient;
 import dev.reelay.port.StagedInputs;
+import dev.reelay.port.BatchStore;
+import dev.reelay.adapter.dynamodb.DynamoDbBatchStore;
+import dev.reelay.adapter.s3.S3BatchRequests;
+import dev.reelay.adapter.sfn.StepFunctionsBatchWorkflow;
+import dev.reelay.application.AdvanceBatch;
+import dev.reelay.application.CancelBatch;
+import dev.reelay.application.CreateBatch;
+import dev.reelay.application.ReadBatches;
+import dev.reelay.application.StartBatchFromManifest;
 import dev.reelay.port.TaskStore;
 import dev.reelay.port.VideoArchive;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -95,6 +104,7 @@ public final class Wiring {
     private final Metrics metrics;
     private final DynamoDbTaskUsages taskUsages;
     private final S3Presigner presigner;
+    private final BatchStore batchStore;
 
     /**
      * @param providers a client for every vendor of {@code config.providers()}, by name
@@ -119,6 +129,7 @@ public final class Wiring {
         this.apiKeys = new DynamoDbApiKeys(dynamo, config.tasksTable(), RANDOM, clock);
         this.budgets = new DynamoDbBudgets(dynamo, config.tasksTable());
         this.taskUsages = new DynamoDbTaskUsages(dynamo, config.tasksTable());
+        this.batchStore = new DynamoDbBatchStore(dynamo, config.tasksTable());
         this.queue = new ProviderQueue(new DynamoDbProviderSlots(dynamo, config.tasksTable()), config.queue(),
                 config.providers().profiles().stream().map(ProviderProfile::name).toList(), store,
                 new StepFunctionsWorkflow(sfn, config.stateMachineArn().orElse("")),
@@ -163,6 +174,48 @@ public final class Wiring {
                 uploadedImagesPrefix == null ? images.withDirectUploads(config.uploadsBucket(), clock) : images, inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets, metrics);
+    }
+
+    /** {@code POST /v1/batches}: kept in the uploads bucket and the table, run by the batch state machine. */
+    public CreateBatch createBatch() {
+        return new CreateBatch(batchStore, new S3BatchRequests(s3, config.uploadsBucket()),
+                new StepFunctionsBatchWorkflow(sfn, config.requireBatchStateMachineArn()), idempotency,
+                new WebhookUrlRules(config.allowLocalWebhooks()), clock, BATCH_IDS);
+    }
+
+    /** A manifest under {@code batches/{key-name}/} of the uploads bucket starts a batch. */
+    public StartBatchFromManifest startBatchFromManifest() {
+        return new StartBatchFromManifest(createBatch(), new S3UploadedObjects(s3, config.uploadsBucket()), apiKeys, clock);
+    }
+
+    /** {@code GET /v1/batches}, {@code GET /v1/batches/{id}} and {@code GET /v1/batches/{id}/tasks}. */
+    public ReadBatches readBatches() {
+        return new ReadBatches(batchStore, store, getTask());
+    }
+
+    /** {@code POST /v1/batches/{id}/cancel}: what it cannot cancel within 20 s, the batch's workflow does. */
+    public CancelBatch cancelBatch() {
+        return new CancelBatch(batchStore, readBatches(), cancelTask(), clock, Duration.ofSeconds(20));
+    }
+
+    public AdvanceBatch advanceBatch() {
+        return advanceBatch(Optional.empty());
+    }
+
+    /**
+     * The batch workflow's step. A batch's requests are submitted as the HTTP API's (an API batch) or
+     * as the upload trigger's, reading images next to the manifest ({@code s3://<uploads>/batches/}).
+     * Its webhook goes out as a task's, with the same timeout and schedule.
+     *
+     * @param trust the certificates webhook receivers may present, when not the JVM's own (local mode only)
+     */
+    public AdvanceBatch advanceBatch(Optional<TlsTrustManagersProvider> trust) {
+        String manifestImages = "s3://" + config.uploadsBucket() + "/" + UploadKey.BATCHES;
+        return new AdvanceBatch(batchStore, new S3BatchRequests(s3, config.uploadsBucket()), store,
+                new AdvanceBatch.Submissions(submitVideoGeneration(), submitVideoGeneration(manifestImages)), cancelTask(),
+                new S3UploadedObjects(s3, config.uploadsBucket()), config.archiveBucket(), webhookSecrets, webhookSender(trust),
+                new WebhookUrlRules(config.allowLocalWebhooks()), config.webhookSchedule(), config.batchPoll(),
+                Duration.ofSeconds(40), clock);
     }
 
     /** The web console: its files, and a Content-Security-Policy naming the origins the presigner signs for. */
@@ -226,13 +279,16 @@ public final class Wiring {
     /** @param trust the certificates webhook receivers may present, when not the JVM's own (local mode only) */
     public DeliverWebhook deliverWebhook(Optional<TlsTrustManagersProvider> trust) {
         WebhookUrlRules rules = new WebhookUrlRules(config.allowLocalWebhooks());
+        return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
+                webhookSender(trust), rules, config.webhookSchedule(), json(), clock, metrics);
+    }
+
+    private HttpWebhookSender webhookSender(Optional<TlsTrustManagersProvider> trust) {
         UrlConnectionHttpClient.Builder client = UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS))
                 .socketTimeout(Duration.ofSeconds(HttpWebhookSender.TIMEOUT_SECONDS));
         trust.ifPresent(client::tlsTrustManagersProvider);
-        HttpTransport webhookHttp = new HttpTransport(client.build());
-        return new DeliverWebhook(store, store::appendEventToEndedTask, getTask(), webhookSecrets,
-                new HttpWebhookSender(webhookHttp, rules), rules, config.webhookSchedule(), json(), clock, metrics);
+        return new HttpWebhookSender(new HttpTransport(client.build()), new WebhookUrlRules(config.allowLocalWebhooks()));
     }
 
     public ApiKeys apiKeys() {
@@ -265,11 +321,16 @@ public final class Wiring {
     };
 
     /** {@code task-<unix seconds>-<12 random base-36 characters>}: sortable by age, unguessable. */
-    static final Supplier<String> TASK_IDS = () -> {
-        StringBuilder id = new StringBuilder("task-").append(System.currentTimeMillis() / 1000).append('-');
+    static final Supplier<String> TASK_IDS = () -> id("task-");
+
+    /** {@code batch-<unix seconds>-<12 random base-36 characters>}, as task ids. */
+    static final Supplier<String> BATCH_IDS = () -> id("batch-");
+
+    private static String id(String prefix) {
+        StringBuilder id = new StringBuilder(prefix).append(System.currentTimeMillis() / 1000).append('-');
         for (int i = 0; i < 12; i++) {
             id.append(ALPHABET[RANDOM.nextInt(ALPHABET.length)]);
         }
         return id.toString();
-    };
+    }
 }

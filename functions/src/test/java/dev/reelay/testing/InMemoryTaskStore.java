@@ -111,7 +111,7 @@ public final class InMemoryTaskStore implements TaskStore, TaskUsages {
     private static Task withPending(Task t, PendingSubmission pending) {
         return new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(), t.imageEndKey(), t.status(),
                 t.progress(), t.quote(), t.charged(), t.estimatedSeconds(), t.provider(), t.providerTaskId(), t.result(),
-                t.failure(), t.timeline(), pending);
+                t.failure(), t.timeline(), pending, t.batchId());
     }
 
     @Override
@@ -123,7 +123,7 @@ public final class InMemoryTaskStore implements TaskStore, TaskUsages {
         }
         return update(taskId, event, t -> new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(),
                 t.imageEndKey(), TaskStatus.PROCESSING, t.progress(), quote, t.charged(), estimatedSeconds, provider,
-                providerTaskId, t.result(), t.failure(), t.timeline(), null));
+                providerTaskId, t.result(), t.failure(), t.timeline(), null, t.batchId()));
     }
 
     @Override
@@ -148,7 +148,7 @@ public final class InMemoryTaskStore implements TaskStore, TaskUsages {
         timeline.add(event);
         tasks.put(taskId, new Task(task.id(), task.ownerKeyId(), task.createdAt(), task.request(), task.imageStartKey(),
                 task.imageEndKey(), task.status(), task.progress(), task.quote(), task.charged(), task.estimatedSeconds(),
-                task.provider(), task.providerTaskId(), task.result(), task.failure(), timeline, task.pendingSubmission()));
+                task.provider(), task.providerTaskId(), task.result(), task.failure(), timeline, task.pendingSubmission(), task.batchId()));
         return true;
     }
 
@@ -227,13 +227,13 @@ public final class InMemoryTaskStore implements TaskStore, TaskUsages {
         tasks.put(taskId, new Task(changed.id(), changed.ownerKeyId(), changed.createdAt(), changed.request(),
                 changed.imageStartKey(), changed.imageEndKey(), changed.status(), changed.progress(), changed.quote(),
                 changed.charged(), changed.estimatedSeconds(), changed.provider(), changed.providerTaskId(),
-                changed.result(), changed.failure(), timeline, changed.pendingSubmission()));
+                changed.result(), changed.failure(), timeline, changed.pendingSubmission(), changed.batchId()));
         return true;
     }
 
     private static Task copy(Task t, TaskStatus status, int progress, Quote charged, int estimate, String provider,
                              String providerTaskId, TaskResult result, Failure failure) {
         return new Task(t.id(), t.ownerKeyId(), t.createdAt(), t.request(), t.imageStartKey(), t.imageEndKey(), status,
-                progress, t.quote(), charged, estimate, provider, providerTaskId, result, failure, t.timeline(), t.pendingSubmission());
+                progress, t.quote(), charged, estimate, provider, providerTaskId, result, failure, t.timeline(), t.pendingSubmission(), t.batchId());
     }
 }

@@ -41,6 +41,8 @@ import static dev.reelay.adapter.dynamodb.TasksTableSchema.timestamp;
  * one JSON string.
  */
 final class TaskItems {
+    /** On a task made for a batch: the batch's id. */
+    static final String BATCH_ID = "batchId";
     private TaskItems() {
     }
 
@@ -81,6 +83,7 @@ final class TaskItems {
         item.put("quotedCredits", AttributeValue.fromN(task.quote().credits().toPlainString()));
         item.put("timeline", AttributeValue.fromL(task.timeline().stream().map(TaskItems::event).toList()));
         item.put("recordedEvents", AttributeValue.fromSs(task.timeline().stream().map(TimelineEvent::key).distinct().toList()));
+        putIfPresent(item, BATCH_ID, task.batchId());
         if (task.pendingSubmission() != null) {
             item.put("submittingTo", s(task.pendingSubmission().provider()));
             item.put("submittingSince", s(timestamp(task.pendingSubmission().since())));
@@ -115,7 +118,8 @@ final class TaskItems {
                 item.containsKey("estimatedSeconds") ? integer(item, "estimatedSeconds") : 0,
                 str(item, "provider"), str(item, "providerTaskId"), result, failure, timeline,
                 item.containsKey("submittingTo")
-                        ? new PendingSubmission(str(item, "submittingTo"), Instant.parse(str(item, "submittingSince"))) : null);
+                        ? new PendingSubmission(str(item, "submittingTo"), Instant.parse(str(item, "submittingSince"))) : null,
+                str(item, BATCH_ID));
     }
 
     /** The budget reservation the task holds; {@link Reservation#NONE} for a task recorded before budgets. */

@@ -92,7 +92,14 @@ public final class TasksTableSchema {
         /** An API key's slots: holders. */
         KEY_SLOTS("SLOTS#KEY#<key name>", "SLOTS"),
         /** A task waiting for a slot, oldest first. */
-        QUEUE_ENTRY("QUEUE", "<acceptance epoch ms, 13 digits>#<task id>");
+        QUEUE_ENTRY("QUEUE", "<acceptance epoch ms, 13 digits>#<task id>"),
+        /**
+         * A batch (DynamoDbBatchStore maps it). It is on the owner index too, in a partition of its own
+         * ({@link #BATCH_OWNER_PREFIX}{@code <key name>}), so that batches and tasks are listed apart.
+         */
+        BATCH("BATCH#<batch id>", "BATCH"),
+        /** What became of one request of a batch: its task, or why it was refused. */
+        BATCH_ENTRY("BATCH#<batch id>", "ENTRY#<request index, 4 digits>");
 
         private final String partitionKey;
         private final String sortKey;
@@ -119,6 +126,10 @@ public final class TasksTableSchema {
     public static final String API_KEYS_PARTITION = "APIKEYS";
     /** The partition of the queue, read oldest first. */
     public static final String QUEUE_PARTITION = "QUEUE";
+    /** On a batch item, the owner index's partition: {@code BATCHES#<key name>}, never a task owner's. */
+    public static final String BATCH_OWNER_PREFIX = "BATCHES#";
+    /** The sort-key prefix of a batch's entries. */
+    public static final String BATCH_ENTRY_PREFIX = "ENTRY#";
     /** The partition-key prefix of every vendor's slots. */
     public static final String VENDOR_SLOTS_PREFIX = "SLOTS#VENDOR#";
 
@@ -178,6 +189,14 @@ public final class TasksTableSchema {
     /** A queue entry's sort key: fixed-width epoch milliseconds, so that text order is arrival order. */
     public static String queuePlace(String taskId, Instant acceptedAt) {
         return String.format("%013d#%s", acceptedAt.toEpochMilli(), taskId);
+    }
+
+    public static Map<String, AttributeValue> batchKey(String batchId) {
+        return key("BATCH#" + batchId, "BATCH");
+    }
+
+    public static Map<String, AttributeValue> batchEntryKey(String batchId, int index) {
+        return key("BATCH#" + batchId, String.format(BATCH_ENTRY_PREFIX + "%04d", index));
     }
 
     /** A new item: the key and the given attributes. */

@@ -70,10 +70,15 @@ public final class StepFunctionsWorkflow implements Workflow {
     }
 
     private void startExecution(String name, String input) {
+        startOnce(sfn, stateMachineArn, name, input);
+    }
+
+    /** Starts the execution {@code name} unless it was started before: executions are named after what they carry. */
+    static void startOnce(SfnClient sfn, String stateMachineArn, String name, String input) {
         try {
             sfn.startExecution(start -> start.stateMachineArn(stateMachineArn).name(name).input(input));
         } catch (ExecutionAlreadyExistsException alreadyStarted) {
-            // Executions are named after their task, so this one was started before: nothing to do.
+            // Started before: nothing to do.
         }
     }
 

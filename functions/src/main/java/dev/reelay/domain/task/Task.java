@@ -11,7 +11,8 @@ import java.util.List;
  * {@code charged} is what was actually billed (zero until settlement, and for failed tasks).
  * {@code pendingSubmission} is set while a job is being handed to a vendor and until the vendor's
  * answer is known: a submission whose answer never came is reconciled, never repeated blind
- * (docs/queue.md, "At-most-once submission").
+ * (docs/queue.md, "At-most-once submission"). {@code batchId} names the batch the task was made
+ * for, or is null (docs/batches.md).
  */
 public record Task(
         String id,
@@ -30,7 +31,8 @@ public record Task(
         TaskResult result,
         Failure failure,
         List<TimelineEvent> timeline,
-        PendingSubmission pendingSubmission) {
+        PendingSubmission pendingSubmission,
+        String batchId) {
 
     public Task {
         timeline = List.copyOf(timeline);
@@ -40,7 +42,7 @@ public record Task(
     public static Task accepted(String id, String ownerKeyId, Instant now, GenerationRequest request,
                                 String imageStartKey, String imageEndKey, Quote quote) {
         return new Task(id, ownerKeyId, now, request, imageStartKey, imageEndKey, TaskStatus.PENDING, 0, quote,
-                Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)), null);
+                Quote.FREE, 0, null, null, null, null, List.of(TimelineEvent.of(TimelineEvent.ACCEPTED, now)), null, null);
     }
 
     /**
@@ -50,6 +52,12 @@ public record Task(
      */
     public static Task rejected(String id, String ownerKeyId, Instant now, GenerationRequest request, Failure failure) {
         return new Task(id, ownerKeyId, now, request, null, null, TaskStatus.FAILED, 0, Quote.FREE, Quote.FREE, 0,
-                null, null, null, failure, List.of(new TimelineEvent(TimelineEvent.FAILED, now, failure.code())), null);
+                null, null, null, failure, List.of(new TimelineEvent(TimelineEvent.FAILED, now, failure.code())), null, null);
+    }
+
+    /** This task, made for the batch {@code id}. */
+    public Task inBatch(String id) {
+        return new Task(this.id, ownerKeyId, createdAt, request, imageStartKey, imageEndKey, status, progress, quote, charged,
+                estimatedSeconds, provider, providerTaskId, result, failure, timeline, pendingSubmission, id);
     }
 }

@@ -8,8 +8,10 @@ import java.util.Optional;
  * Where an uploaded image sits: {@code uploads/{key-name}/...}. The first folder names the API key
  * that owns the upload; the rest is the caller's own path. Keys are the decoded S3 object keys.
  */
-public record UploadKey(String key, String owner, String folder) {
+public record UploadKey(String key, String root, String owner, String folder) {
     public static final String PREFIX = "uploads/";
+    /** Where batch manifests are put ({@code batches/{key-name}/...jsonl}), with the images they name. */
+    public static final String BATCHES = "batches/";
     /** The rule of API key names: lower-case letters, digits and hyphens. */
     private static final String OWNER_RULE = "[a-z0-9][a-z0-9-]{0,62}";
 
@@ -18,10 +20,15 @@ public record UploadKey(String key, String owner, String folder) {
      * with a well-formed key name.
      */
     public static Optional<UploadKey> parse(String key) {
-        if (key == null || !key.startsWith(PREFIX)) {
+        return parse(key, PREFIX);
+    }
+
+    /** As {@link #parse(String)}, under another root than {@code uploads/}: {@code batches/} for manifests. */
+    public static Optional<UploadKey> parse(String key, String root) {
+        if (key == null || !key.startsWith(root)) {
             return Optional.empty();
         }
-        String rest = key.substring(PREFIX.length());
+        String rest = key.substring(root.length());
         int slash = rest.indexOf('/');
         if (slash <= 0 || slash == rest.length() - 1 || key.endsWith("/")) {
             return Optional.empty();
@@ -30,12 +37,12 @@ public record UploadKey(String key, String owner, String folder) {
         if (!owner.matches(OWNER_RULE)) {
             return Optional.empty();
         }
-        return Optional.of(new UploadKey(key, owner, key.substring(0, key.lastIndexOf('/') + 1)));
+        return Optional.of(new UploadKey(key, root, owner, key.substring(0, key.lastIndexOf('/') + 1)));
     }
 
-    /** The prefix every object of this owner lives under: {@code uploads/{owner}/}. */
+    /** The prefix every object of this owner lives under: {@code uploads/{owner}/} (or under its other root). */
     public String ownerPrefix() {
-        return PREFIX + owner + "/";
+        return root + owner + "/";
     }
 
     /** The sidecar holding this image's parameters: {@code {image}.json}. */

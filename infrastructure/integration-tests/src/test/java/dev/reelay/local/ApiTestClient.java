@@ -85,9 +85,26 @@ public record ApiTestClient(URI base, String apiKey) {
         return at;
     }
 
-    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    /** GETs {@code path} and answers its JSON; any answer but 200 fails the test. */
+    JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> answer = send("GET", path, null);
+        assertThat(answer.statusCode()).as("GET %s: %s", path, answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
+    }
+
+    /** POSTs {@code body} as JSON to {@code path}, with these extra headers. */
+    HttpResponse<String> post(String path, Object body, Map<String, String> headers) throws Exception {
+        return send("POST", path, JSON.writeValueAsString(body), headers);
+    }
+
+    HttpResponse<String> send(String method, String path, String body) throws Exception {
+        return send(method, path, body, Map.of());
+    }
+
+    private HttpResponse<String> send(String method, String path, String body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + apiKey)
                 .timeout(Duration.ofSeconds(30));
+        headers.forEach(request::header);
         if (body == null) {
             request.GET();
         } else {

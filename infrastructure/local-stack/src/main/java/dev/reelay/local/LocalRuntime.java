@@ -13,7 +13,11 @@ import dev.reelay.config.ReelayConfig;
 import dev.reelay.config.Wiring;
 import dev.reelay.domain.provider.ProviderTable;
 import dev.reelay.application.ProviderCallbackReception;
+import dev.reelay.handler.AdvanceBatchHandler;
 import dev.reelay.handler.ArchiveVideoHandler;
+import dev.reelay.handler.BatchesHandler;
+import dev.reelay.handler.StartBatchFromManifestHandler;
+import dev.reelay.local.sfn.StepFunctionsGlue;
 import dev.reelay.handler.AuthorizeApiKeyHandler;
 import dev.reelay.port.ApiKeys;
 import dev.reelay.handler.AwaitProviderCallbackHandler;
@@ -90,10 +94,20 @@ public final class LocalRuntime implements AutoCloseable {
     public static final String ARCHIVE_BUCKET = "reelay-archive";
     public static final String UPLOADS_BUCKET = "reelay-uploads";
     public static final String STATE_MACHINE = "VideoGenerationStateMachine";
+    /** The batch workflow (statemachine/batch.asl.json) and its one function, named as in template.yaml. */
+    public static final String BATCH_STATE_MACHINE = "BatchStateMachine";
+    static final String ADVANCE_BATCH_FUNCTION = "AdvanceBatchFunction";
+    /** The batch manifest trigger, named as in template.yaml, and its notification filter. */
+    public static final String MANIFEST_FUNCTION = "S3BatchManifestFunction";
+    public static final String MANIFESTS_PREFIX = "batches/";
+    public static final List<String> MANIFEST_SUFFIXES = List.of(".jsonl");
+    /** How long the local batch workflow waits between two looks at a batch's tasks (30 s in AWS). */
+    static final Duration LOCAL_BATCH_POLL = Duration.ofSeconds(1);
     static final String AWAIT_CALLBACK_FUNCTION = "AwaitProviderCallbackFunction";
     static final String AWAIT_SLOT_FUNCTION = "AwaitProviderSlotFunction";
     static final String DELIVER_WEBHOOK_FUNCTION = "DeliverWebhookFunction";
     static final String AUTHORIZER_FUNCTION = "AuthorizeApiKeyFunction";
+    static final String BATCHES_FUNCTION = "BatchesFunction";
     /** How long the local API reuses an authorizer's decision, as the template's {@code ReauthorizeEvery}. */
     public static final Duration AUTHORIZER_CACHE_TTL = Duration.ofSeconds(60);
     /** The S3 trigger, named as in template.yaml. */
@@ -112,6 +126,7 @@ public final class LocalRuntime implements AutoCloseable {
             ARCHIVE_BUCKET, "ArchiveBucket",
             UPLOADS_BUCKET, "UploadsBucket",
             STATE_MACHINE, "VideoGenerationStateMachine",
+            BATCH_STATE_MACHINE, "BatchStateMachine",
             PROVIDER_SECRET, "ProviderSecretArn");
     /** The state machine's placeholder for the webhook dead-letter queue's URL, as in template.yaml. */
     static final String WEBHOOK_DEAD_LETTER_QUEUE_URL = "WebhookDeadLetterQueueUrl";
@@ -241,15 +256,18 @@ public final class LocalRuntime implements AutoCloseable {
             config = new ReelayConfig(TASKS_TABLE, ARCHIVE_BUCKET, UPLOADS_BUCKET,
                     Optional.of(LocalArns.stateMachine(STATE_MACHINE)), providers, "local-sandboxes",
                     settings.polling(), Duration.ofHours(1), true, settings.allowLocalWebhooks(),
-                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.DEFAULT, settings.queue());
+                    Optional.of(URI.create("http://127.0.0.1:" + apiPort)), WebhookSchedule.DEFAULT, settings.queue(),
+                    Optional.of(LocalArns.stateMachine(BATCH_STATE_MACHINE)), LOCAL_BATCH_POLL);
 
             // The dead-letter queues: files under the state directory, or under a directory of this run's own
             // (removed on close, after the functions and the state machine that write there have stopped).
             queues = new LocalQueues(stateDir != null ? stateDir.resolve("dead-letters") : temporaryDirectory("reelay-dead-letters-"));
             // Each function's EMF documents, as CloudWatch would ingest them (docs/operations.md, "Metrics").
             metricsDirectory = stateDir != null ? stateDir.resolve("metrics") : temporaryDirectory("reelay-metrics-");
-            // Only the state machine invokes functions synchronously (S3's invocations are asynchronous).
-            lambdas = track(LambdaInvokeServer.start(LambdaInvokeServer.DEFAULT_ASYNC_RETRY_DELAYS, awsCalls, STATE_MACHINE));
+            // Only the state machines invoke functions synchronously (S3's invocations are asynchronous):
+            // the batch machine its one function, the video generation machine all the others.
+            lambdas = track(LambdaInvokeServer.start(LambdaInvokeServer.DEFAULT_ASYNC_RETRY_DELAYS, awsCalls,
+                    function -> function.equals(ADVANCE_BATCH_FUNCTION) ? BATCH_STATE_MACHINE : STATE_MACHINE));
             Map<String, String> substitutions = new LinkedHashMap<>();
             STEP_FUNCTIONS.keySet().forEach(name -> substitutions.put(name + "Arn", LocalArns.function(name)));
             substitutions.put(AWAIT_CALLBACK_FUNCTION + "Arn", LocalArns.function(AWAIT_CALLBACK_FUNCTION));
@@ -257,8 +275,11 @@ public final class LocalRuntime implements AutoCloseable {
             substitutions.put(DELIVER_WEBHOOK_FUNCTION + "Arn", LocalArns.function(DELIVER_WEBHOOK_FUNCTION));
             substitutions.put(WEBHOOK_DEAD_LETTER_QUEUE_URL, LocalArns.queueUrl(LocalQueues.WEBHOOK_DEAD_LETTERS));
             Path workDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"));
-            Engines.StateMachineEngine stateMachine = track(engines.deployStateMachine(new Engines.StateMachineSpec(STATE_MACHINE,
-                    layout.stateMachineDefinition(), substitutions, lambdas.endpoint(), layout.sfnGlue(), workDir, queues.dir())));
+            Engines.StateMachineEngine stateMachine = track(engines.deployStateMachine(new Engines.StateMachineSpec(List.of(
+                    new StepFunctionsGlue.Machine(STATE_MACHINE, layout.stateMachineDefinition(), substitutions),
+                    new StepFunctionsGlue.Machine(BATCH_STATE_MACHINE, layout.batchStateMachineDefinition(),
+                            Map.of(ADVANCE_BATCH_FUNCTION + "Arn", LocalArns.function(ADVANCE_BATCH_FUNCTION)))),
+                    lambdas.endpoint(), layout.sfnGlue(), workDir, queues.dir())));
             sfn = track(SfnClient.builder().endpointOverride(stateMachine.endpoint()).region(Region.of(LocalArns.REGION))
                     .credentialsProvider(stateMachine.credentials())
                     .httpClient(httpClient)
@@ -276,6 +297,8 @@ public final class LocalRuntime implements AutoCloseable {
             lambdas.register(AWAIT_SLOT_FUNCTION, new AwaitProviderSlotHandler(steps));
             lambdas.register(DELIVER_WEBHOOK_FUNCTION, new DeliverWebhookHandler(
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
+            lambdas.register(ADVANCE_BATCH_FUNCTION, new AdvanceBatchHandler(
+                    wiring.advanceBatch(WebhookTrust.fromEnvironment(settings.environment()))));
             // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,
             // as an asynchronous invocation of the upload function over the local Lambda endpoint
             // (other engines raise their own: see the engine's subscribe).
@@ -286,6 +309,12 @@ public final class LocalRuntime implements AutoCloseable {
                     queues.send(LocalQueues.UPLOAD_DEAD_LETTERS, event, attributes));
             s3.subscribe(new S3Notifications.Subscription(UPLOAD_FUNCTION, UPLOADS_BUCKET, UPLOADS_PREFIX, UPLOAD_SUFFIXES,
                     lambdas.asyncInvoker(UPLOAD_FUNCTION)));
+            lambdas.register(MANIFEST_FUNCTION, PojoHandlers.of(
+                    new StartBatchFromManifestHandler(wiring.startBatchFromManifest()), S3Event.class));
+            lambdas.deadLetterQueue(MANIFEST_FUNCTION, (event, attributes) ->
+                    queues.send(LocalQueues.UPLOAD_DEAD_LETTERS, event, attributes));
+            s3.subscribe(new S3Notifications.Subscription(MANIFEST_FUNCTION, UPLOADS_BUCKET, MANIFESTS_PREFIX, MANIFEST_SUFFIXES,
+                    lambdas.asyncInvoker(MANIFEST_FUNCTION)));
             apiKeys = wiring.apiKeys();
             defaultApiKey = DefaultApiKey.ensure(apiKeys, stateDir);
             if (defaultApiKey.secret().isEmpty()) {
@@ -293,6 +322,7 @@ public final class LocalRuntime implements AutoCloseable {
             }
             webhookSecret = wiring.webhookSecrets().ensure(DefaultApiKey.NAME);
             ConsoleHandler console = new ConsoleHandler(wiring.serveConsole());
+            BatchesHandler batches = new BatchesHandler(wiring.createBatch(), wiring.readBatches(), wiring.cancelBatch());
             HttpApiServer.Authorizer authorizer = new HttpApiServer.Authorizer(AUTHORIZER_FUNCTION,
                     new AuthorizeApiKeyHandler(wiring.authorizeApiKey()), settings.authorizerCacheTtl());
             api = track(HttpApiServer.start(apiPort, authorizer, awsCalls, List.of(
@@ -312,6 +342,11 @@ public final class LocalRuntime implements AutoCloseable {
                             new CreateUploadHandler(wiring.createUpload())),
                     new HttpApiServer.Route("POST", "/v1/quotes", "QuoteVideoFunction",
                             new QuoteVideoHandler(wiring.quoteVideoGeneration())),
+                    new HttpApiServer.Route("POST", "/v1/batches", BATCHES_FUNCTION, batches),
+                    new HttpApiServer.Route("GET", "/v1/batches", BATCHES_FUNCTION, batches),
+                    new HttpApiServer.Route("GET", "/v1/batches/{id}", BATCHES_FUNCTION, batches),
+                    new HttpApiServer.Route("GET", "/v1/batches/{id}/tasks", BATCHES_FUNCTION, batches),
+                    new HttpApiServer.Route("POST", "/v1/batches/{id}/cancel", BATCHES_FUNCTION, batches),
                     HttpApiServer.Route.unauthenticated("GET", "/openapi.yaml", "OpenApiDocumentFunction", new OpenApiDocumentHandler()),
                     HttpApiServer.Route.unauthenticated("GET", ConsoleHandler.ROOT, "ConsoleFunction", console),
                     HttpApiServer.Route.unauthenticated("GET", ConsoleHandler.FILES, "ConsoleFunction", console))));

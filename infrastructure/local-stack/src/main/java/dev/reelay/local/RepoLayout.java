@@ -3,7 +3,7 @@ package dev.reelay.local;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds the repository's files the local runtime needs: the state machine and the glue. */
+/** Finds the repository's files the local runtime needs: the state machines and the glue. */
 public record RepoLayout(Path root) {
     static final String DEFINITION = "statemachine/video-generation.asl.json";
 
@@ -21,6 +21,10 @@ public record RepoLayout(Path root) {
 
     public Path stateMachineDefinition() {
         return root.resolve(DEFINITION);
+    }
+
+    public Path batchStateMachineDefinition() {
+        return root.resolve("statemachine/batch.asl.json");
     }
 
     public Path sfnGlue() {

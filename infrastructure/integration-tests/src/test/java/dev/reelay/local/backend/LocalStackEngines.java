@@ -3,6 +3,7 @@ package dev.reelay.local.backend;
 import dev.reelay.local.engines.DynamoDbEngine;
 import dev.reelay.local.engines.Engines;
 import dev.reelay.local.lambda.LocalArns;
+import dev.reelay.local.sfn.StepFunctionsGlue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.Testcontainers;
@@ -211,7 +212,8 @@ public final class LocalStackEngines implements Engines {
         Testcontainers.exposeHostPorts(port);
         String bridge = "http://" + bridgeHost + ":" + port;
         SdkBytes code = SdkBytes.fromByteArray(LambdaBridge.forwarderZip());
-        SortedSet<String> functions = LambdaBridge.functionNames(spec.substitutions());
+        SortedSet<String> functions = new java.util.TreeSet<>();
+        spec.machines().forEach(machine -> functions.addAll(LambdaBridge.functionNames(machine.substitutions())));
         for (String function : functions) {
             Map<String, String> environment = Map.of(LambdaBridge.BRIDGE_VARIABLE, bridge, LambdaBridge.TARGET_VARIABLE, function);
             try {
@@ -226,14 +228,17 @@ public final class LocalStackEngines implements Engines {
         for (String function : functions) {
             lambda.waiter().waitUntilFunctionActiveV2(get -> get.functionName(function));
         }
-        String definition = LambdaBridge.substitute(Files.readString(spec.definition()), spec.substitutions());
-        String arn = sfn.createStateMachine(create -> create.name(spec.name()).definition(definition).roleArn(ROLE)
-                .type(StateMachineType.STANDARD)).stateMachineArn();
-        String expected = LocalArns.stateMachine(spec.name());
-        if (!arn.equals(expected)) {
-            throw new IllegalStateException("LocalStack made the state machine " + arn + "; the runtime expects " + expected);
+        for (StepFunctionsGlue.Machine machine : spec.machines()) {
+            String definition = LambdaBridge.substitute(Files.readString(machine.definition()), machine.substitutions());
+            String arn = sfn.createStateMachine(create -> create.name(machine.name()).definition(definition).roleArn(ROLE)
+                    .type(StateMachineType.STANDARD)).stateMachineArn();
+            String expected = LocalArns.stateMachine(machine.name());
+            if (!arn.equals(expected)) {
+                throw new IllegalStateException("LocalStack made the state machine " + arn + "; the runtime expects " + expected);
+            }
+            LOG.info("On LocalStack: state machine {}", arn);
         }
-        LOG.info("On LocalStack: state machine {}, forwarders {} to {}", arn, functions, bridge);
+        LOG.info("On LocalStack: forwarders {} to {}", functions, bridge);
         URI endpoint = container.getEndpoint();
         return new StateMachineEngine() {
             @Override
@@ -244,11 +249,6 @@ public final class LocalStackEngines implements Engines {
             @Override
             public AwsCredentialsProvider credentials() {
                 return credentials;
-            }
-
-            @Override
-            public String stateMachineArn() {
-                return arn;
             }
 
             @Override

@@ -1,10 +1,11 @@
 package dev.reelay.local.engines;
 
+import dev.reelay.local.sfn.StepFunctionsGlue;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The AWS services under the local runtime: DynamoDB, S3 and Step Functions. Everything else of
@@ -22,7 +23,7 @@ public interface Engines extends AutoCloseable {
     S3Engine s3();
 
     /**
-     * Runs {@code spec}'s state machine on this Step Functions engine, its Task states invoking the
+     * Runs {@code spec}'s state machines on this Step Functions engine, their Task states invoking the
      * functions that its substitutions name, which answer at {@code spec.lambdaEndpoint()}. The
      * runtime closes what this returns before it stops that endpoint.
      */
@@ -39,29 +40,25 @@ public interface Engines extends AutoCloseable {
     }
 
     /**
-     * One state machine, as SAM deploys it.
+     * The state machines, as SAM deploys them, each with its name, ASL file and
+     * {@code DefinitionSubstitutions} ({@code ${Name}} to value, e.g. function ARNs).
      *
-     * @param name           e.g. {@code VideoGenerationStateMachine}
-     * @param definition     the ASL file
-     * @param substitutions  its {@code DefinitionSubstitutions}: {@code ${Name}} to value, e.g. function ARNs
      * @param lambdaEndpoint the local Lambda Invoke endpoint where the functions run, by their names
      * @param glueDir        the Step Functions glue's folder (the local engine's; others ignore it)
      * @param workDir        where an engine may write files (the glue's config)
      * @param queuesDir      where the local engine writes what its {@code sqs:sendMessage} states send (others ignore it)
      */
-    record StateMachineSpec(String name, Path definition, Map<String, String> substitutions, URI lambdaEndpoint,
-                            Path glueDir, Path workDir, Path queuesDir) {
+    record StateMachineSpec(List<StepFunctionsGlue.Machine> machines, URI lambdaEndpoint, Path glueDir, Path workDir,
+                            Path queuesDir) {
         public StateMachineSpec {
-            substitutions = Map.copyOf(substitutions);
+            machines = List.copyOf(machines);
         }
     }
 
-    /** A running state machine: where its Step Functions API answers, and with which credentials. */
+    /** The running state machines: where their Step Functions API answers, and with which credentials. */
     interface StateMachineEngine extends AutoCloseable {
         URI endpoint();
 
         AwsCredentialsProvider credentials();
-
-        String stateMachineArn();
     }
 }

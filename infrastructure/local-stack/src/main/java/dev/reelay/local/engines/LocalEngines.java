@@ -61,8 +61,8 @@ public final class LocalEngines implements Engines {
 
     @Override
     public StateMachineEngine deployStateMachine(StateMachineSpec spec) throws Exception {
-        StepFunctionsGlue glue = StepFunctionsGlue.start(spec.glueDir(), spec.name(), spec.definition(),
-                spec.substitutions(), spec.lambdaEndpoint(), spec.workDir(), spec.queuesDir());
+        StepFunctionsGlue glue = StepFunctionsGlue.start(spec.glueDir(), spec.machines(), spec.lambdaEndpoint(), spec.workDir(),
+                spec.queuesDir());
         AwsCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
         return new StateMachineEngine() {
             @Override
@@ -73,11 +73,6 @@ public final class LocalEngines implements Engines {
             @Override
             public AwsCredentialsProvider credentials() {
                 return credentials;
-            }
-
-            @Override
-            public String stateMachineArn() {
-                return glue.stateMachineArn();
             }
 
             @Override

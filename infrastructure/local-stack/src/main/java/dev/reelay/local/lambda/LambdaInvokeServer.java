@@ -72,7 +72,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private final Map<String, DeadLetterQueue> deadLetterQueues = new ConcurrentHashMap<>();
     private final List<Duration> asyncRetryDelays;
     private final CallLedger ledger;
-    private final String synchronousCaller;
+    private final java.util.function.UnaryOperator<String> synchronousCaller;
     private final ScheduledExecutorService asyncRuns = Executors.newScheduledThreadPool(2, runnable -> {
         Thread thread = new Thread(runnable, "lambda-async");
         thread.setDaemon(true);
@@ -81,7 +81,8 @@ public final class LambdaInvokeServer implements AutoCloseable {
     private final HttpClient selfClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private LoopbackHttpServer server;
 
-    private LambdaInvokeServer(List<Duration> asyncRetryDelays, CallLedger ledger, String synchronousCaller) {
+    private LambdaInvokeServer(List<Duration> asyncRetryDelays, CallLedger ledger,
+                               java.util.function.UnaryOperator<String> synchronousCaller) {
         this.asyncRetryDelays = List.copyOf(asyncRetryDelays);
         this.ledger = ledger;
         this.synchronousCaller = synchronousCaller;
@@ -98,10 +99,12 @@ public final class LambdaInvokeServer implements AutoCloseable {
 
     /**
      * @param ledger            where each run's AWS calls are attributed to its function
-     * @param synchronousCaller the principal whose role makes the synchronous invocations (the state
-     *                          machine), recorded as its {@code lambda:InvokeFunction}; null for none
+     * @param synchronousCaller the principal whose role makes the synchronous invocations of a function
+     *                          (the state machine whose Task states name it), recorded as its
+     *                          {@code lambda:InvokeFunction}; null for none
      */
-    public static LambdaInvokeServer start(List<Duration> asyncRetryDelays, CallLedger ledger, String synchronousCaller)
+    public static LambdaInvokeServer start(List<Duration> asyncRetryDelays, CallLedger ledger,
+                                           java.util.function.UnaryOperator<String> synchronousCaller)
             throws IOException {
         LambdaInvokeServer invoke = new LambdaInvokeServer(asyncRetryDelays, ledger, synchronousCaller);
         invoke.server = LoopbackHttpServer.start("lambda-invoke", 0, invoke::invoke);
@@ -166,7 +169,7 @@ public final class LambdaInvokeServer implements AutoCloseable {
                 return;
             }
             if (synchronousCaller != null) {
-                ledger.recordAs(synchronousCaller, "lambda:InvokeFunction", AwsResource.function(name));
+                ledger.recordAs(synchronousCaller.apply(name), "lambda:InvokeFunction", AwsResource.function(name));
             }
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             try (InputStream input = new ByteArrayInputStream(payload)) {

@@ -41,48 +41,55 @@ public final class StepFunctionsGlue implements AutoCloseable {
 
     private final Process node;
     private final URI endpoint;
-    private final String stateMachineArn;
-
-    private StepFunctionsGlue(Process node, URI endpoint, String stateMachineArn) {
-        this.node = node;
-        this.endpoint = endpoint;
-        this.stateMachineArn = stateMachineArn;
-    }
 
     /**
-     * @param glueDir          the glue's folder, with its node_modules installed
-     * @param stateMachineName e.g. {@code VideoGenerationStateMachine}
-     * @param definition       the ASL file
-     * @param substitutions    the {@code DefinitionSubstitutions}
-     * @param lambdaEndpoint   where the glue invokes functions
-     * @param workDir          where the glue's config file is written
+     * One state machine the glue runs.
+     *
+     * @param name          e.g. {@code VideoGenerationStateMachine}
+     * @param definition    the ASL file
+     * @param substitutions its {@code DefinitionSubstitutions}
      */
+    public record Machine(String name, Path definition, Map<String, String> substitutions) {
+        public Machine {
+            substitutions = Map.copyOf(substitutions);
+        }
+    }
+
+    private StepFunctionsGlue(Process node, URI endpoint) {
+        this.node = node;
+        this.endpoint = endpoint;
+    }
+
+    /** One machine, without queues. */
     public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
                                           Map<String, String> substitutions, URI lambdaEndpoint, Path workDir)
             throws IOException, InterruptedException {
-        return start(glueDir, stateMachineName, definition, substitutions, lambdaEndpoint, workDir, null);
+        return start(glueDir, List.of(new Machine(stateMachineName, definition, substitutions)), lambdaEndpoint, workDir, null);
     }
 
     /**
-     * @param queuesDir where the machine's {@code sqs:sendMessage} tasks append their messages, one
-     *                  {@code <queue name>.jsonl} per queue ({@link dev.reelay.local.engines.LocalQueues}); null for none
+     * @param glueDir        the glue's folder, with its node_modules installed
+     * @param machines       the state machines it runs, each under the ARN {@link LocalArns#stateMachine} gives its name
+     * @param lambdaEndpoint where the glue invokes functions
+     * @param workDir        where the glue's config file is written
+     * @param queuesDir      where the machines' {@code sqs:sendMessage} tasks append their messages, one
+     *                       {@code <queue name>.jsonl} per queue ({@link dev.reelay.local.engines.LocalQueues}); null for none
      */
-    public static StepFunctionsGlue start(Path glueDir, String stateMachineName, Path definition,
-                                          Map<String, String> substitutions, URI lambdaEndpoint, Path workDir, Path queuesDir)
+    public static StepFunctionsGlue start(Path glueDir, List<Machine> machines, URI lambdaEndpoint, Path workDir, Path queuesDir)
             throws IOException, InterruptedException {
         if (!Files.isRegularFile(glueDir.resolve("node_modules/aws-local-stepfunctions/package.json"))) {
             throw new IllegalStateException("The Step Functions glue has no node_modules in " + glueDir
                     + "; run 'npm ci' there (the Maven build does it).");
         }
-        String arn = LocalArns.stateMachine(stateMachineName);
         Map<String, Object> config = new java.util.LinkedHashMap<>(Map.of(
                 "port", 0,
                 "host", "127.0.0.1",
                 "region", LocalArns.REGION,
                 "accountId", LocalArns.ACCOUNT,
                 "lambdaEndpoint", lambdaEndpoint.toString(),
-                "stateMachines", List.of(Map.of("name", stateMachineName, "arn", arn,
-                        "definitionFile", definition.toAbsolutePath().toString(), "substitutions", substitutions))));
+                "stateMachines", machines.stream().map(machine -> Map.of("name", machine.name(),
+                        "arn", LocalArns.stateMachine(machine.name()), "definitionFile", machine.definition().toAbsolutePath().toString(),
+                        "substitutions", machine.substitutions())).toList()));
         if (queuesDir != null) {
             config.put("queuesDir", queuesDir.toAbsolutePath().toString());
         }
@@ -114,7 +121,7 @@ public final class StepFunctionsGlue implements AutoCloseable {
             }
             URI endpoint = URI.create("http://127.0.0.1:" + readyLine.path("port").asInt());
             LOG.debug("Step Functions glue ready at {}", endpoint);
-            return new StepFunctionsGlue(node, endpoint, arn);
+            return new StepFunctionsGlue(node, endpoint);
         } catch (ExecutionException | TimeoutException e) {
             node.destroyForcibly();
             throw new IllegalStateException("The Step Functions glue did not report ready within "
@@ -152,10 +159,6 @@ public final class StepFunctionsGlue implements AutoCloseable {
 
     public URI endpoint() {
         return endpoint;
-    }
-
-    public String stateMachineArn() {
-        return stateMachineArn;
     }
 
     @Override
