@@ -4,7 +4,6 @@ import dev.reelay.port.StorageOrigins;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 
 /**
@@ -18,26 +17,24 @@ public final class S3PresignedOrigins implements StorageOrigins {
     private static final Duration ANY = Duration.ofMinutes(1);
     private final S3Presigner presigner;
     private final String archiveBucket;
-    private final String uploadsBucket;
+    private final S3UploadUrls uploadUrls;
     private volatile String archive;
     private volatile String uploads;
 
     public S3PresignedOrigins(S3Presigner presigner, String archiveBucket, String uploadsBucket) {
         this.presigner = presigner;
         this.archiveBucket = archiveBucket;
-        this.uploadsBucket = uploadsBucket;
+        this.uploadUrls = new S3UploadUrls(presigner, uploadsBucket);
     }
 
-    static String originOf(URL url) {
-        URI uri = URI.create(url.toString());
+    static String originOf(URI uri) {
         return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
     }
 
     @Override
     public String archive() {
         if (archive == null) {
-            archive = originOf(presigner.presignGetObject(b -> b.signatureDuration(ANY)
-                    .getObjectRequest(g -> g.bucket(archiveBucket).key("videos/origin.mp4"))).url());
+            archive = originOf(S3Objects.presignGet(presigner, archiveBucket, "videos/origin.mp4", ANY));
         }
         return archive;
     }
@@ -45,8 +42,7 @@ public final class S3PresignedOrigins implements StorageOrigins {
     @Override
     public String uploads() {
         if (uploads == null) {
-            uploads = originOf(presigner.presignPutObject(b -> b.signatureDuration(ANY)
-                    .putObjectRequest(p -> p.bucket(uploadsBucket).key("direct-uploads/origin.png"))).url());
+            uploads = originOf(uploadUrls.presignPut("direct-uploads/origin.png", "image/png", 1, ANY).url());
         }
         return uploads;
     }
