@@ -10,16 +10,15 @@ import java.time.Duration;
  * The origins of the presigned URLs, taken from URLs presigned by the very presigner that signs the
  * real ones: virtual-hosted in AWS ({@code https://<bucket>.s3.<region>.amazonaws.com}, or
  * {@code s3.amazonaws.com} in us-east-1), path-style on the local S3 ({@code http://127.0.0.1:<port>}).
- * Presigning is computed locally and sends nothing. It happens at the first request, not when the
- * function starts: signing resolves credentials, which must not be taken into a SnapStart snapshot.
+ * Presigning is computed locally and sends nothing. It happens when asked, not when the function
+ * starts: signing resolves credentials, which must not be taken into a SnapStart snapshot
+ * (the console asks once, at its first request, and keeps its policy).
  */
 public final class S3PresignedOrigins implements StorageOrigins {
     private static final Duration ANY = Duration.ofMinutes(1);
     private final S3Presigner presigner;
     private final String archiveBucket;
     private final S3UploadUrls uploadUrls;
-    private volatile String archive;
-    private volatile String uploads;
 
     public S3PresignedOrigins(S3Presigner presigner, String archiveBucket, String uploadsBucket) {
         this.presigner = presigner;
@@ -33,17 +32,11 @@ public final class S3PresignedOrigins implements StorageOrigins {
 
     @Override
     public String archive() {
-        if (archive == null) {
-            archive = originOf(S3Objects.presignGet(presigner, archiveBucket, "videos/origin.mp4", ANY));
-        }
-        return archive;
+        return originOf(S3Objects.presignGet(presigner, archiveBucket, "videos/origin.mp4", ANY));
     }
 
     @Override
     public String uploads() {
-        if (uploads == null) {
-            uploads = originOf(uploadUrls.presignPut("direct-uploads/origin.png", "image/png", 1, ANY).url());
-        }
-        return uploads;
+        return originOf(uploadUrls.presignPut("direct-uploads/origin.png", "image/png", 1, ANY).url());
     }
 }
