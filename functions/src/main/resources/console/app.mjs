@@ -577,7 +577,7 @@ async function tasksOfMonth(month) {
     }
     const answer = await call('GET', `/v1/tasks?${query}`);
     for (const task of answer.data) {
-      if (new Date(task.created * 1000).toISOString().slice(0, 7) < month) {
+      if (monthOf(new Date(task.created * 1000)) < month) {
         return { tasks, complete: true };
       }
       tasks.push(task);

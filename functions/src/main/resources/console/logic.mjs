@@ -39,7 +39,7 @@ export function dayOf(unixSeconds) {
   return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
 }
 
-/** The current month as `/v1/usage` names it (`YYYY-MM`, UTC). */
+/** The month of a date as `/v1/usage` names it (`YYYY-MM`, UTC). */
 export function monthOf(date) {
   return date.toISOString().slice(0, 7);
 }

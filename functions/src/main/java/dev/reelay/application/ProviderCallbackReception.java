@@ -3,7 +3,6 @@ package dev.reelay.application;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.provider.ProviderException;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TimelineEvent;
@@ -125,18 +124,7 @@ public final class ProviderCallbackReception {
         if (task.pendingSubmission() == null || !task.pendingSubmission().provider().equals(provider)) {
             return Outcome.IGNORED;
         }
-        Optional<WorkflowState> adopted;
-        try {
-            adopted = steps.adopt(task, provider, report.providerTaskId());
-        } catch (PermanentFailureException ended) {
-            if (!VideoGenerationSteps.TASK_ALREADY_ENDED.equals(ended.code())) {
-                throw ended;
-            }
-            // Cancelled while its submission had no answer: adopting asked the vendor to stop the job and
-            // put it on the timeline. The callback was received; an error would only make the vendor retry it.
-            LOG.info("Task {}: its {} job {} was found by its callback after the task ended", task.id(), provider, report.providerTaskId());
-            return Outcome.IGNORED;
-        }
+        Optional<WorkflowState> adopted = steps.adopt(task, provider, report.providerTaskId());
         if (adopted.isEmpty()) {
             return Outcome.IGNORED;
         }

@@ -50,8 +50,6 @@ import java.util.Optional;
  * accepted just as the task was cancelled is asked to stop.
  */
 public final class VideoGenerationSteps {
-    /** The code (written as a literal where thrown, as OpenApiContractTest reads them) of a step or an adoption that finds its task already ended. */
-    public static final String TASK_ALREADY_ENDED = "task_already_ended";
     private static final Logger LOG = LoggerFactory.getLogger(VideoGenerationSteps.class);
     private static final Duration INPUT_URL_VALIDITY = Duration.ofHours(1);
     /** A vendor accepted the job of a task that had just been cancelled. */
@@ -104,7 +102,7 @@ public final class VideoGenerationSteps {
     public WorkflowState submitToProvider(WorkflowState state) {
         Task task = load(state.taskId());
         if (task.status().isTerminal()) {
-            throw new PermanentFailureException("task_already_ended", "Task " + task.id() + " is already " + task.status().wire() + ".");
+            throw alreadyEnded(task);
         }
         if (task.providerTaskId() != null) {
             return submitted(task.id(), task.provider(), task.providerTaskId(), task.estimatedSeconds());
@@ -199,51 +197,59 @@ public final class VideoGenerationSteps {
         return queued ? Duration.between(task.createdAt(), clock.instant()) : Duration.ZERO;
     }
 
-    /**
-     * Records the vendor job. When the task already has another job (one found by reconciling, or
-     * adopted from a callback, while this answer was under way), this one is an orphan.
-     */
+    /** Records the vendor job ({@link #record}); a task that ended meanwhile ends the step. */
     private WorkflowState accepted(String taskId, String providerName, ProviderClient provider, ProviderClient.Submission submission,
                                    Quote quote, String how) {
+        return record(taskId, providerName, provider, submission, quote, how).orElseThrow(() -> alreadyEnded(load(taskId)));
+    }
+
+    /**
+     * Records the vendor job. When the task already has another job (one found by reconciling, or
+     * adopted from a callback, while this answer was under way), this one is an orphan. Empty when
+     * the task has ended: the job is then stopped ({@link #stopLateJob}).
+     */
+    private Optional<WorkflowState> record(String taskId, String providerName, ProviderClient provider,
+                                           ProviderClient.Submission submission, Quote quote, String how) {
         boolean recorded = store.recordProviderSubmission(taskId, providerName, submission.providerTaskId(),
                 submission.estimatedSeconds(), quote,
                 new TimelineEvent(TimelineEvent.PROVIDER_SUBMITTED, clock.instant(), how == null ? providerName : providerName + " (" + how + ")"));
         Task now = load(taskId);
         if (!recorded) {
             if (now.status().isTerminal()) {
-                stopIfEnded(taskId, provider, submission.providerTaskId());
+                stopLateJob(now, provider, submission.providerTaskId());
+                return Optional.empty();
             }
             if (now.providerTaskId() != null && !now.providerTaskId().equals(submission.providerTaskId())) {
                 orphan(now, providerName, submission.providerTaskId());
             }
-            return submitted(taskId, now.provider(), now.providerTaskId(), now.estimatedSeconds());
+            return Optional.of(submitted(taskId, now.provider(), now.providerTaskId(), now.estimatedSeconds()));
         }
         LOG.info("Task {} submitted to {} as {} (estimate {} s, {} USD)", taskId, providerName,
                 submission.providerTaskId(), submission.estimatedSeconds(), quote.costUsd());
-        return submitted(taskId, providerName, submission.providerTaskId(), submission.estimatedSeconds());
+        return Optional.of(submitted(taskId, providerName, submission.providerTaskId(), submission.estimatedSeconds()));
     }
 
     /**
      * The task ended (its owner cancelled it) while the vendor was accepting the job: the vendor is
-     * asked to stop it, and the step ends. The cancellation was free, so a vendor that cannot stop
-     * the job bills it to us: a narrow window, logged and put on the task's timeline.
+     * asked to stop it. The cancellation was free, so a vendor that cannot stop the job bills it to
+     * us: a narrow window, logged and put on the task's timeline.
      */
-    private void stopIfEnded(String taskId, ProviderClient provider, String providerTaskId) {
-        Task now = load(taskId);
-        if (!now.status().isTerminal()) {
-            return;
-        }
+    private void stopLateJob(Task ended, ProviderClient provider, String providerTaskId) {
         boolean stopped;
         try {
             stopped = provider.cancel(providerTaskId);
         } catch (ProviderException e) {
             stopped = false;
         }
-        store.appendEventToEndedTask(taskId, new TimelineEvent(LATE_PROVIDER_JOB, clock.instant(),
+        store.appendEventToEndedTask(ended.id(), new TimelineEvent(LATE_PROVIDER_JOB, clock.instant(),
                 provider.name() + " " + providerTaskId + (stopped ? " stopped" : " could not be stopped")));
-        LOG.warn("Task {} was {} while {} accepted it as {}; the vendor {} the job", taskId, now.status().wire(),
+        LOG.warn("Task {} was {} while {} accepted it as {}; the vendor {} the job", ended.id(), ended.status().wire(),
                 provider.name(), providerTaskId, stopped ? "stopped" : "could NOT stop");
-        throw new PermanentFailureException("task_already_ended", "Task " + taskId + " is already " + now.status().wire() + ".");
+    }
+
+    /** A step that finds its task already ended (its owner cancelled it) fails for good. */
+    private static PermanentFailureException alreadyEnded(Task task) {
+        return new PermanentFailureException("task_already_ended", "Task " + task.id() + " is already " + task.status().wire() + ".");
     }
 
     /**
@@ -301,7 +307,9 @@ public final class VideoGenerationSteps {
 
     /**
      * A vendor's callback on the task's own URL named a job while the task's submission had no answer:
-     * once a query confirms the vendor has that job, it is the task's.
+     * once a query confirms the vendor has that job, it is the task's. Empty when the query does not
+     * confirm it, or when the task has ended meanwhile (cancelled during its submission): the job is
+     * then asked to stop and noted on the timeline, and the callback is no error, which the vendor would retry.
      */
     public Optional<WorkflowState> adopt(Task task, String providerName, String jobId) {
         ProviderClient provider = router.client(providerName);
@@ -313,8 +321,7 @@ public final class VideoGenerationSteps {
         }
         Quote quote = router.table().candidates(task.request()).stream().filter(c -> c.name().equals(providerName))
                 .map(ProviderTable.Candidate::quote).findFirst().orElse(task.quote());
-        return Optional.of(accepted(task.id(), providerName, provider, new ProviderClient.Submission(jobId, 0), quote,
-                "found by its callback"));
+        return record(task.id(), providerName, provider, new ProviderClient.Submission(jobId, 0), quote, "found by its callback");
     }
 
     /** No slot is free: the task waits its turn, unless it has waited as long as the queue allows. */

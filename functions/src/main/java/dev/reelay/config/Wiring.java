@@ -169,8 +169,7 @@ public final class Wiring {
     private SubmitVideoGeneration submitVideoGeneration(String uploadedImagesPrefix) {
         FetchingImageSource images = new FetchingImageSource(http, new S3BucketReader(s3), config.allowLocalImageSources(),
                 uploadedImagesPrefix);
-        return new SubmitVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
-                        new WebhookUrlRules(config.allowLocalWebhooks()), uploadedImagesPrefix),
+        return new SubmitVideoGeneration(requestParser(uploadedImagesPrefix),
                 uploadedImagesPrefix == null ? images.withDirectUploads(config.uploadsBucket(), clock) : images, inputs,
                 config.providers(), store, new StepFunctionsWorkflow(sfn, config.requireStateMachineArn()), clock, TASK_IDS,
                 idempotency, apiKeys, budgets, metrics);
@@ -218,6 +217,12 @@ public final class Wiring {
                 Duration.ofSeconds(40), clock);
     }
 
+    /** The parser of a submission's body; {@code uploadedImagesPrefix} as for {@link #submitVideoGeneration(String)}. */
+    private GenerationRequestParser requestParser(String uploadedImagesPrefix) {
+        return new GenerationRequestParser(config.allowLocalImageSources(), new WebhookUrlRules(config.allowLocalWebhooks()),
+                uploadedImagesPrefix);
+    }
+
     /** The web console: its files, and a Content-Security-Policy naming the origins the presigner signs for. */
     public ServeConsole serveConsole() {
         return new ServeConsole(new S3PresignedOrigins(presigner, config.archiveBucket(), config.uploadsBucket()));
@@ -225,8 +230,7 @@ public final class Wiring {
 
     /** {@code POST /v1/quotes}: the HTTP API's parser and vendor table, and nothing that makes a call. */
     public QuoteVideoGeneration quoteVideoGeneration() {
-        return new QuoteVideoGeneration(new GenerationRequestParser(config.allowLocalImageSources(),
-                new WebhookUrlRules(config.allowLocalWebhooks()), null), config.providers());
+        return new QuoteVideoGeneration(requestParser(null), config.providers());
     }
 
     /** {@code POST /v1/uploads}: presigned PUTs to {@code direct-uploads/<key name>/} of the uploads bucket. */

@@ -65,19 +65,6 @@ class ConsoleBrowserEndToEndTest {
         }
     }
 
-    private static Path consoleTests() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("infrastructure/integration-tests/console-tests");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-            if (Files.isDirectory(dir.resolve("console-tests")) && Files.exists(dir.resolve("console-tests/browser.mjs"))) {
-                return dir.resolve("console-tests");
-            }
-        }
-        throw new IllegalStateException("console-tests not found from " + Path.of("").toAbsolutePath());
-    }
-
     /** A task of the default key that stays running: its vendor, the one a quote names, renders it slowly. */
     private static String slowTask(ApiTestClient client) throws Exception {
         Map<String, Object> body = Map.of("model", "kling-v3-text-to-video", "prompt", "a slow storm over the sea", "duration", 5);
@@ -100,7 +87,8 @@ class ConsoleBrowserEndToEndTest {
         String toCancel = slowTask(client);
         Path image = dir.resolve("start.png");
         Files.write(image, TestImages.png(1280, 720));
-        Path consoleTests = consoleTests();
+        Path repo = RepoLayout.locate().root();
+        Path consoleTests = repo.resolve("infrastructure/integration-tests/console-tests");
         Path output = dir.resolve("browser.log");
 
         ProcessBuilder browser = new ProcessBuilder("node", "browser.mjs").directory(consoleTests.toFile())
@@ -108,7 +96,7 @@ class ConsoleBrowserEndToEndTest {
         browser.environment().putAll(Map.of("REELAY_URL", runtime.apiBaseUrl().toString(), "REELAY_API_KEY", runtime.defaultApiKey(),
                 "REELAY_IMAGE", image.toString(), "REELAY_CANCEL_TASK", toCancel, "REELAY_CHROMIUM", CHROMIUM.toString()));
         if ("1".equals(System.getenv("REELAY_CONSOLE_SCREENSHOTS"))) {
-            browser.environment().put("REELAY_SCREENSHOTS", consoleTests.resolve("../../../docs/console").normalize().toString());
+            browser.environment().put("REELAY_SCREENSHOTS", repo.resolve("docs/console").toString());
         }
         Process process = browser.start();
         boolean ended = process.waitFor(SCRIPT_LIMIT.toSeconds(), TimeUnit.SECONDS);
