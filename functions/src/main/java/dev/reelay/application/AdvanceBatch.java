@@ -118,7 +118,8 @@ public final class AdvanceBatch {
         BatchEntry[] entries = new BatchEntry[batch.counts().total()];
         batches.entries(batchId).forEach(entry -> entries[entry.index()] = entry);
 
-        boolean creationDone = batch.cancelRequested() || create(batch, entries);
+        Creation creation = batch.cancelRequested() ? Creation.DONE : create(batch, entries);
+        boolean creationDone = creation == Creation.DONE;
         if (batch.cancelRequested()) {
             cancelUnfinished(batch, entries);
         }
@@ -142,16 +143,19 @@ public final class AdvanceBatch {
         }
         BatchStatus status = creationDone ? BatchStatus.IN_PROGRESS : BatchStatus.VALIDATING;
         batches.saveProgress(batch.progressed(status, counts, cost, null));
-        // Still making tasks: go on at once. Else look again after the poll interval.
-        return creationDone ? new Step(batchId, Next.WAIT, (int) poll.toSeconds(), 0) : new Step(batchId, Next.ADVANCE, 0, 0);
+        // Still making tasks: go on at once, unless a transient failure held them up. Else look again after the poll interval.
+        return creation == Creation.TIME_UP ? new Step(batchId, Next.ADVANCE, 0, 0) : new Step(batchId, Next.WAIT, (int) poll.toSeconds(), 0);
     }
+
+    /** How a run's creation of tasks ended: all made (or no more to make), out of time, or held up by a transient failure. */
+    private enum Creation { DONE, TIME_UP, HELD_UP }
 
     /**
      * Submits the requests that have no entry yet, in order, until they are all made or this run's
-     * time is up (then false: the next run goes on). A transient failure also stops here, for the
-     * workflow's next run to try again.
+     * time is up (then the next run goes on at once). A transient failure also stops here, for the
+     * workflow's next run to try again after the poll interval.
      */
-    private boolean create(Batch batch, BatchEntry[] entries) {
+    private Creation create(Batch batch, BatchEntry[] entries) {
         Instant until = clock.instant().plus(creationBudget);
         List<Object> bodies = null;
         SubmitVideoGeneration submit = batch.manifest() == null ? submissions.api() : submissions.manifest();
@@ -160,14 +164,14 @@ public final class AdvanceBatch {
                 continue;
             }
             if (clock.instant().isAfter(until)) {
-                return false;
+                return Creation.TIME_UP;
             }
             if (bodies == null) {
                 bodies = requests.load(batch.id());
             }
             if (index % 10 == 0 && batches.find(batch.id()).map(Batch::cancelRequested).orElse(false)) {
                 LOG.info("Batch {} was cancelled while its tasks were being made; {} made", batch.id(), index);
-                return true;
+                return Creation.DONE;
             }
             BatchEntry entry;
             try {
@@ -176,7 +180,7 @@ public final class AdvanceBatch {
             } catch (TransientFailureException e) {
                 LOG.warn("Batch {} request {} could not be submitted now ({}); the next run tries again", batch.id(), index,
                         e.getMessage());
-                return false;
+                return Creation.HELD_UP;
             } catch (ReelayException refused) {
                 String param = refused instanceof InvalidRequestException invalid ? invalid.field() : null;
                 LOG.info("Batch {} request {} refused: {} {}", batch.id(), index, refused.code(), refused.getMessage());
@@ -185,7 +189,7 @@ public final class AdvanceBatch {
             batches.putEntry(batch.id(), entry);
             entries[index] = entry;
         }
-        return true;
+        return Creation.DONE;
     }
 
     /** After a cancel: every unfinished task cancelled as a single cancel would be; requests not made yet never will be. */

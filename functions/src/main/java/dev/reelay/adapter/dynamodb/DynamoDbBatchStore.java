@@ -46,7 +46,9 @@ import static dev.reelay.adapter.dynamodb.TasksTableSchema.timestamp;
 public final class DynamoDbBatchStore implements BatchStore {
     private static final String OWNER = "batchOwner";
     private static final String RUNNING = "#status IN (:validating, :inProgress)";
-    private static final List<String> COUNTS = List.of("total", "pending", "processing", "completed", "failed", "cancelled", "refused");
+    /** The request counts, one number each (named so, since some plain words are reserved in DynamoDB expressions). */
+    private static final List<String> COUNTS = List.of("requestsTotal", "requestsPending", "requestsProcessing", "requestsCompleted",
+            "requestsFailed", "requestsCancelled", "requestsRefused");
 
     private final DynamoDbClient dynamo;
     private final String table;

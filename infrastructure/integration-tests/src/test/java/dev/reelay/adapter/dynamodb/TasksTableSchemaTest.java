@@ -6,6 +6,8 @@ import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.request.GenerationRequest;
 import dev.reelay.domain.request.Quality;
 import dev.reelay.domain.request.Sound;
+import dev.reelay.domain.batch.Batch;
+import dev.reelay.domain.batch.BatchEntry;
 import dev.reelay.domain.task.Task;
 import dev.reelay.domain.task.TimelineEvent;
 import dev.reelay.local.engines.LocalDynamoDb;
@@ -104,17 +106,20 @@ class TasksTableSchemaTest {
                 case VENDOR_SLOTS -> TasksTableSchema.vendorSlotsKey("unified");
                 case KEY_SLOTS -> TasksTableSchema.keySlotsKey("team-a");
                 case QUEUE_ENTRY -> TasksTableSchema.queueEntryKey("task-1", at);
+                case BATCH -> TasksTableSchema.batchKey("batch-1");
+                case BATCH_ENTRY -> TasksTableSchema.batchEntryKey("batch-1", 7);
             };
             assertThat(kindsOf(key)).as("%s: %s", kind, key).containsExactly(kind);
         }
         assertThat(TasksTableSchema.usageKey("team-a", at)).isEqualTo(TasksTableSchema.usageKey("team-a", "2026-11"))
                 .containsEntry("sk", AttributeValue.fromS("MONTH#2026-11"));
         assertThat(TasksTableSchema.queueEntryKey("task-1", at)).containsEntry("sk", AttributeValue.fromS("1795428000123#task-1"));
+        assertThat(TasksTableSchema.batchEntryKey("batch-1", 7)).containsEntry("sk", AttributeValue.fromS("ENTRY#0007"));
         assertThat(TasksTableSchema.taskKey("task-1")).isEqualTo(Map.of("pk", AttributeValue.fromS("TASK#task-1"), "sk", AttributeValue.fromS("TASK")));
     }
 
     @Test
-    void theStoresWriteOnlyTheListedKindsAndOnlyTasksAreInTheOwnerIndex() {
+    void theStoresWriteOnlyTheListedKindsAndOnlyTasksAndBatchesAreInTheOwnerIndexEachInItsOwnPartition() {
         String table = "EveryKindTable";
         dynamo.createTasksTable(table);
         var client = dynamo.client();
@@ -139,6 +144,9 @@ class TasksTableSchemaTest {
         new DynamoDbIdempotencyKeys(client, table, clock).claim("team-a", "order-7", "hash", waiting.id());
         new DynamoDbProviderCallbacks(client, table, new SecureRandom(), clock).secretFor(waiting.id());
         new DynamoDbWebhookSecrets(client, table, new SecureRandom()).ensure("team-a");
+        Batch batch = Batch.accepted("batch-1", "team-a", Instant.now(), 2, null, Map.of(), null);
+        new DynamoDbBatchStore(client, table).create(batch, List.of(BatchEntry.refused(1,
+                new BatchEntry.Refusal("invalid_json", "The line is not valid JSON", null))));
 
         List<Map<String, AttributeValue>> items = client.scanPaginator(s -> s.tableName(table)).items().stream().toList();
         Map<ItemKind, Long> kinds = items.stream().collect(Collectors.groupingBy(item -> {
@@ -150,10 +158,15 @@ class TasksTableSchemaTest {
         assertThat(kinds).containsEntry(ItemKind.TASK, 2L).containsEntry(ItemKind.QUEUE_ENTRY, 1L);
 
         var indexed = client.scanPaginator(s -> s.tableName(table).indexName(TasksTableSchema.OWNER_INDEX.name())).items().stream().toList();
-        assertThat(indexed).extracting(item -> item.get(TasksTableSchema.TASK_ID).s())
+        var tasksOfTeam = indexed.stream().filter(item -> item.get(TasksTableSchema.OWNER_KEY_ID).s().equals("team-a")).toList();
+        assertThat(tasksOfTeam).extracting(item -> item.get(TasksTableSchema.TASK_ID).s())
                 .containsExactlyInAnyOrder(billed.id(), waiting.id());
-        assertThat(indexed).allSatisfy(item -> assertThat(kindsOf(Map.of("pk", item.get("pk"), "sk", item.get("sk"))))
+        assertThat(tasksOfTeam).allSatisfy(item -> assertThat(kindsOf(Map.of("pk", item.get("pk"), "sk", item.get("sk"))))
                 .containsExactly(ItemKind.TASK));
+        assertThat(indexed).filteredOn(item -> !tasksOfTeam.contains(item)).singleElement().satisfies(item -> {
+            assertThat(kindsOf(Map.of("pk", item.get("pk"), "sk", item.get("sk")))).containsExactly(ItemKind.BATCH);
+            assertThat(item.get(TasksTableSchema.OWNER_KEY_ID).s()).isEqualTo(TasksTableSchema.BATCH_OWNER_PREFIX + "team-a");
+        });
     }
 
     /** The kinds whose layout the key fits: {@code <...>} stands for any non-empty text. */
