@@ -194,15 +194,17 @@ public final class AdvanceBatch {
 
     /** After a cancel: every unfinished task cancelled as a single cancel would be; requests not made yet never will be. */
     private void cancelUnfinished(Batch batch, BatchEntry[] entries) {
+        List<String> unfinished = new java.util.ArrayList<>();
         for (int index = 0; index < entries.length; index++) {
             BatchEntry entry = entries[index];
             if (entry == null) {
                 entries[index] = BatchEntry.cancelledBeforeCreation(index);
                 batches.putEntry(batch.id(), entries[index]);
             } else if (!entry.isFinal()) {
-                CancelBatch.cancelTask(cancelTask, batch, entry.taskId());
+                unfinished.add(entry.taskId());
             }
         }
+        CancelBatch.cancelAll(cancelTask, batch, unfinished, clock, clock.instant().plus(creationBudget));
     }
 
     /** Reads the tasks not seen ended yet; an ended one's outcome is kept in its entry, never read again. */
