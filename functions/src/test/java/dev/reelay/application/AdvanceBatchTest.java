@@ -163,7 +163,6 @@ class AdvanceBatchTest {
             assertThat(rig.task(taskId).status()).isEqualTo(TaskStatus.CANCELLED);
             assertThat(rig.task(taskId).charged().costUsd()).isZero();
         }
-        assertThat(rig.workflow.stopped).containsExactlyInAnyOrderElementsOf(made);
 
         Step ended = rig.advance.advance(batch.id(), 0);
 

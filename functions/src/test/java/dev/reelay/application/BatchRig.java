@@ -94,7 +94,7 @@ final class BatchRig {
     final CreateBatch createBatch;
     final AdvanceBatch advance;
     final ReadBatches reads = new ReadBatches(batches, tasks, getTask);
-    final CancelBatch cancelBatch = new CancelBatch(batches, reads, cancelTask, clock, Duration.ofSeconds(20));
+    final CancelBatch cancelBatch = new CancelBatch(batches, reads, cancelTask, tasks, clock, Duration.ofSeconds(20));
     final StartBatchFromManifest fromManifest;
 
     BatchRig() {

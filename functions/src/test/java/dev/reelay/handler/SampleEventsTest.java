@@ -65,6 +65,17 @@ import dev.reelay.testing.InMemoryProviderSlots;
 import dev.reelay.port.ProviderSlots;
 import dev.reelay.testing.InMemoryTaskStore;
 import dev.reelay.testing.RecordingWorkflow;
+import dev.reelay.application.AdvanceBatch;
+import dev.reelay.application.CancelBatch;
+import dev.reelay.application.CreateBatch;
+import dev.reelay.application.ReadBatches;
+import dev.reelay.application.StartBatchFromManifest;
+import dev.reelay.domain.pricing.Quote;
+import dev.reelay.domain.task.Failure;
+import dev.reelay.domain.task.TaskResult;
+import dev.reelay.testing.InMemoryBatchRequests;
+import dev.reelay.testing.InMemoryBatchStore;
+import dev.reelay.testing.RecordingBatchWorkflow;
 import dev.reelay.testing.Providers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -634,6 +645,252 @@ class SampleEventsTest {
         assertThat(task.quote().costUsd()).isEqualByComparingTo("0.225");
         assertThat(workflow.started).containsExactly(TASK);
         assertThat(archive.objects).containsKey("inputs/" + TASK + "/image_start.jpeg");
+    }
+
+    /** The batch of the batch events, as the create event makes it. */
+    private static final String BATCH = "batch-1795398000-q7d2x9m4k1v8";
+    private static final String UPLOADS_BUCKET = "reelay-dev-uploads-123456789012-us-east-1";
+
+    /** The batch functions on in-memory ports, with the single API's submission, cancel and task views. */
+    private record BatchFunctions(BatchesHandler api, AdvanceBatchHandler advance, StartBatchFromManifestHandler manifests,
+                                  InMemoryBatchStore batches, InMemoryBatchRequests requests, RecordingBatchWorkflow workflow,
+                                  InMemoryUploadedObjects uploads, List<String> webhooks) {
+    }
+
+    private BatchFunctions batchFunctions() throws IOException {
+        InMemoryBatchStore batches = new InMemoryBatchStore();
+        InMemoryBatchRequests requests = new InMemoryBatchRequests();
+        RecordingBatchWorkflow batchWorkflow = new RecordingBatchWorkflow();
+        InMemoryUploadedObjects uploads = new InMemoryUploadedObjects(UPLOADS_BUCKET, archive.objects);
+        InMemoryIdempotencyKeys idempotency = new InMemoryIdempotencyKeys();
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<String> taskIds = () -> String.format("task-1795398000-b%011d", made.incrementAndGet());
+        byte[] beach = TestImages.jpeg(1280, 720);
+        FixedImageSource images = new FixedImageSource(Map.of("https://images.example.com/beach-1280x720.jpg", beach,
+                "s3://" + UPLOADS_BUCKET + "/batches/default/summer 2026/beach.jpg", beach));
+        SubmitVideoGeneration api = new SubmitVideoGeneration(new GenerationRequestParser(), images, archive.inputs(),
+                Providers.table(provider), store, workflow, Clock.systemUTC(), taskIds, idempotency, apiKeys, budgets, metrics);
+        SubmitVideoGeneration fromManifests = new SubmitVideoGeneration(
+                new GenerationRequestParser(false, WebhookUrlRules.STRICT, "s3://" + UPLOADS_BUCKET + "/batches/"), images,
+                archive.inputs(), Providers.table(provider), store, workflow, Clock.systemUTC(), taskIds, idempotency, apiKeys, budgets, metrics);
+        GetTask views = new GetTask(store, archive, Duration.ofMinutes(10), Clock.systemUTC());
+        CancelTask cancelTask = new CancelTask(store, Providers.router(provider), workflow, views, Clock.systemUTC(), metrics);
+        CreateBatch create = new CreateBatch(batches, requests, batchWorkflow, idempotency, WebhookUrlRules.STRICT, Clock.systemUTC(),
+                () -> BATCH);
+        ReadBatches reads = new ReadBatches(batches, store, views);
+        List<String> webhooks = new ArrayList<>();
+        AdvanceBatch advance = new AdvanceBatch(batches, requests, store, new AdvanceBatch.Submissions(api, fromManifests), cancelTask,
+                uploads, "reelay-dev-archive", new FixedWebhookSecret("whsec_" + "A".repeat(44)), (url, headers, body) -> {
+                    webhooks.add(url + " " + headers.get("webhook-id") + " " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+                    return WebhookSender.Result.delivered(204);
+                }, WebhookUrlRules.STRICT, WebhookSchedule.DEFAULT, Duration.ofSeconds(30), Duration.ofSeconds(40), Clock.systemUTC());
+        return new BatchFunctions(new BatchesHandler(create, reads, new CancelBatch(batches, reads, cancelTask, store, Clock.systemUTC(),
+                Duration.ofSeconds(20))), new AdvanceBatchHandler(advance),
+                new StartBatchFromManifestHandler(new StartBatchFromManifest(create, uploads, apiKeys, Clock.systemUTC())),
+                batches, requests, batchWorkflow, uploads, webhooks);
+    }
+
+    private static JsonNode answer(BatchesHandler handler, String event, int status) throws IOException {
+        APIGatewayV2HTTPResponse response = handler.handleRequest(EventLoader.loadApiGatewayHttpEvent(event), null);
+        assertThat(response.getStatusCode()).as(event + ": " + response.getBody()).isEqualTo(status);
+        return JSON.readTree(response.getBody());
+    }
+
+    /** The sample batch's tasks, in the order of its requests. */
+    private static List<String> taskIds(InMemoryBatchStore batches) {
+        return batches.entries(BATCH).stream().filter(entry -> entry.taskId() != null).map(entry -> entry.taskId()).toList();
+    }
+
+    /**
+     * The create event makes the batch and starts its workflow (once, with its Idempotency-Key); the
+     * advance event makes its valid requests into tasks and refuses the invalid one by index; get, tasks
+     * and list show it; once its tasks end, the next advance completes it with its cost and one webhook.
+     */
+    @Test
+    void batchEventsCreateTheBatchMakeItsTasksShowItAndCompleteItWithOneWebhook() throws IOException {
+        apiKeys.create("default", null, SAMPLE_KEY);
+        BatchFunctions batches = batchFunctions();
+
+        JsonNode created = answer(batches.api(), "events/batches-create.json", 200);
+
+        assertThat(created.path("id").asText()).isEqualTo(BATCH);
+        assertThat(created.path("object").asText()).isEqualTo("batch");
+        assertThat(created.path("status").asText()).isEqualTo("validating");
+        assertThat(created.path("request_counts").path("total").asInt()).isEqualTo(3);
+        assertThat(created.path("request_counts").path("pending").asInt()).isEqualTo(3);
+        assertThat(created.path("callback_url").asText()).startsWith("https://hooks.example.com/");
+        assertThat(created.path("metadata").path("campaign").asText()).isEqualTo("summer-2026");
+        assertThat(batches.workflow().started).containsExactly(BATCH);
+        assertThat(batches.requests().load(BATCH)).hasSize(3);
+        assertThat(answer(batches.api(), "events/batches-create.json", 200).path("id").asText()).isEqualTo(BATCH);
+        assertThat(batches.workflow().started).as("the same Idempotency-Key and body: the same batch").hasSize(1);
+
+        JsonNode advanced = stepEvent(batches.advance(), "events/advance-batch.json");
+
+        assertThat(advanced.path("batchId").asText()).isEqualTo(BATCH);
+        assertThat(advanced.path("next").asText()).isEqualTo("wait");
+        assertThat(advanced.path("waitSeconds").asInt()).isEqualTo(30);
+        List<String> made = taskIds(batches.batches());
+        assertThat(made).hasSize(2);
+        assertThat(workflow.started).containsExactlyElementsOf(made);
+
+        JsonNode got = answer(batches.api(), "events/batches-get.json", 200);
+        assertThat(got.path("status").asText()).isEqualTo("in_progress");
+        assertThat(got.path("request_counts").path("pending").asInt()).isEqualTo(2);
+        assertThat(got.path("request_counts").path("refused").asInt()).isEqualTo(1);
+        assertThat(got.path("errors")).hasSize(1);
+        assertThat(got.path("errors").get(0).path("index").asInt()).isEqualTo(1);
+        assertThat(got.path("errors").get(0).path("error").path("code").asText()).isEqualTo("invalid_duration");
+        assertThat(got.path("errors").get(0).path("error").path("param").asText()).isEqualTo("duration");
+
+        JsonNode tasks = answer(batches.api(), "events/batches-tasks.json", 200);
+        assertThat(tasks.path("object").asText()).isEqualTo("list");
+        assertThat(tasks.path("data")).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(tasks.path("data").get(i).path("id").asText()).isEqualTo(made.get(i));
+            assertThat(tasks.path("data").get(i).path("status").asText()).isEqualTo("pending");
+            assertThat(tasks.path("data").get(i).path("task_info").path("batch_id").asText()).isEqualTo(BATCH);
+        }
+
+        Instant now = Instant.now();
+        Quote charge = store.find(made.get(0)).orElseThrow().quote();
+        store.recordResult(made.get(0), new TaskResult("videos/" + made.get(0) + ".mp4", "00ff", 8, 5), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
+        store.settle(made.get(0), charge, TimelineEvent.of(TimelineEvent.BILLED, now));
+        store.markFailed(made.get(1), new Failure("provider_failed", "The vendor could not render the video."),
+                new TimelineEvent(TimelineEvent.FAILED, now, "provider_failed"));
+
+        JsonNode done = stepEvent(batches.advance(), "events/advance-batch.json");
+
+        assertThat(done.path("next").asText()).isEqualTo("done");
+        assertThat(done.path("webhookAttempts").asInt()).isEqualTo(1);
+        JsonNode completed = answer(batches.api(), "events/batches-get.json", 200);
+        assertThat(completed.path("status").asText()).isEqualTo("completed");
+        assertThat(completed.path("request_counts").path("completed").asInt()).isEqualTo(1);
+        assertThat(completed.path("request_counts").path("failed").asInt()).isEqualTo(1);
+        assertThat(completed.path("cost_usd").decimalValue()).isPositive().isEqualByComparingTo(charge.costUsd());
+        assertThat(completed.path("completed_at").isNumber()).isTrue();
+        assertThat(batches.webhooks()).singleElement().asString()
+                .startsWith(created.path("callback_url").asText() + " msg_" + BATCH + " ").contains("\"status\":\"completed\"");
+        assertThat(stepEvent(batches.advance(), "events/advance-batch.json").path("next").asText()).isEqualTo("done");
+        assertThat(batches.webhooks()).hasSize(1);
+
+        APIGatewayV2HTTPEvent list = EventLoader.loadApiGatewayHttpEvent("events/batches-list.json");
+        JsonNode listed = JSON.readTree(batches.api().handleRequest(list, null).getBody());
+        assertThat(listed.path("object").asText()).isEqualTo("list");
+        assertThat(listed.path("data")).hasSize(1);
+        assertThat(listed.path("data").get(0).path("id").asText()).isEqualTo(BATCH);
+        assertThat(listed.path("data").get(0).path("status").asText()).isEqualTo("completed");
+        assertThat(listed.path("has_more").asBoolean()).isFalse();
+        list.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
+        assertThat(JSON.readTree(batches.api().handleRequest(list, null).getBody()).path("data")).isEmpty();
+        APIGatewayV2HTTPEvent foreign = EventLoader.loadApiGatewayHttpEvent("events/batches-tasks.json");
+        foreign.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
+        APIGatewayV2HTTPResponse notYours = batches.api().handleRequest(foreign, null);
+        assertThat(notYours.getStatusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(notYours.getBody()).path("error").path("code").asText()).isEqualTo("batch_not_found");
+    }
+
+    /** The cancel event cancels the batch's pending tasks at once, for free; the next advance ends it cancelled. */
+    @Test
+    void batchesCancelEventCancelsTheBatchAndItsTasksFree() throws IOException {
+        BatchFunctions batches = batchFunctions();
+        answer(batches.api(), "events/batches-create.json", 200);
+        stepEvent(batches.advance(), "events/advance-batch.json");
+        List<String> made = taskIds(batches.batches());
+        APIGatewayV2HTTPEvent foreign = EventLoader.loadApiGatewayHttpEvent("events/batches-cancel.json");
+        foreign.getRequestContext().getAuthorizer().getLambda().put("keyName", "someone-else");
+        assertThat(batches.api().handleRequest(foreign, null).getStatusCode()).isEqualTo(404);
+        assertThat(batches.batches().find(BATCH).orElseThrow().cancelRequested()).isFalse();
+
+        JsonNode cancelling = answer(batches.api(), "events/batches-cancel.json", 200);
+
+        assertThat(cancelling.path("id").asText()).isEqualTo(BATCH);
+        assertThat(cancelling.path("status").asText()).isEqualTo("cancelling");
+        for (String taskId : made) {
+            assertThat(store.find(taskId).orElseThrow().status()).isEqualTo(TaskStatus.CANCELLED);
+            assertThat(store.find(taskId).orElseThrow().charged().costUsd()).isZero();
+        }
+        assertThat(provider.cancelRequests).isEmpty();
+
+        assertThat(stepEvent(batches.advance(), "events/advance-batch.json").path("next").asText()).isEqualTo("done");
+
+        JsonNode cancelled = answer(batches.api(), "events/batches-get.json", 200);
+        assertThat(cancelled.path("status").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.path("request_counts").path("cancelled").asInt()).isEqualTo(2);
+        assertThat(cancelled.path("request_counts").path("refused").asInt()).isEqualTo(1);
+        assertThat(cancelled.path("cost_usd").decimalValue()).isZero();
+        assertThat(batches.webhooks()).singleElement().asString().contains("\"status\":\"cancelled\"");
+        JsonNode again = answer(batches.api(), "events/batches-cancel.json", 409);
+        assertThat(again.path("error").path("code").asText()).isEqualTo("batch_not_cancellable");
+        JsonNode tasks = answer(batches.api(), "events/batches-tasks.json", 200);
+        assertThat(tasks.path("data")).extracting(task -> task.path("status").asText()).containsOnly("cancelled");
+    }
+
+    /**
+     * The manifest event starts a batch for the key its folder names, with its relative image names
+     * resolved next to it and its broken line refused by index; the batch's tasks read those images,
+     * and its end writes the results file next to the manifest. A redelivered event makes nothing more.
+     */
+    @Test
+    void s3BatchManifestEventStartsABatchRefusesTheBrokenLineAndEndsWithItsResultsFile() throws IOException {
+        apiKeys.create("default", null, SAMPLE_KEY);
+        BatchFunctions batches = batchFunctions();
+        String manifest = "batches/default/summer 2026/shots.jsonl";
+        batches.uploads().write(manifest, String.join("\n",
+                "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"Waves at dusk\",\"image_start\":\"beach.jpg\",\"duration\":5}",
+                "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"never closed\"",
+                "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"Gulls\",\"image_start\":\"beach.jpg\",\"duration\":3}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/x-ndjson");
+
+        List<String> outcomes = batches.manifests().handleRequest(EventLoader.loadS3Event("events/s3-batch-manifest.json"), null);
+
+        assertThat(outcomes).containsExactly("STARTED " + manifest + " " + BATCH);
+        var batch = batches.batches().find(BATCH).orElseThrow();
+        assertThat(batch.ownerKeyId()).isEqualTo("default");
+        assertThat(batch.manifest()).isEqualTo("s3://" + UPLOADS_BUCKET + "/" + manifest);
+        assertThat(batch.counts().total()).isEqualTo(3);
+        assertThat(batches.batches().entries(BATCH)).singleElement().satisfies(broken -> {
+            assertThat(broken.index()).isEqualTo(1);
+            assertThat(broken.refusal().code()).isEqualTo("invalid_json");
+        });
+        assertThat(batches.manifests().handleRequest(EventLoader.loadS3Event("events/s3-batch-manifest.json"), null))
+                .isEqualTo(outcomes);
+        assertThat(batches.workflow().started).containsExactly(BATCH);
+
+        assertThat(stepEvent(batches.advance(), "events/advance-batch.json").path("next").asText()).isEqualTo("wait");
+        List<String> made = taskIds(batches.batches());
+        assertThat(made).hasSize(2);
+        for (String taskId : made) {
+            assertThat(store.find(taskId).orElseThrow().request().imageStart())
+                    .isEqualTo("s3://" + UPLOADS_BUCKET + "/batches/default/summer 2026/beach.jpg");
+            Instant now = Instant.now();
+            store.recordResult(taskId, new TaskResult("videos/" + taskId + ".mp4", "00ff", 8, 5), TimelineEvent.of(TimelineEvent.ARCHIVED, now));
+            store.settle(taskId, store.find(taskId).orElseThrow().quote(), TimelineEvent.of(TimelineEvent.BILLED, now));
+        }
+
+        assertThat(stepEvent(batches.advance(), "events/advance-batch.json").path("next").asText()).isEqualTo("done");
+
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : new String(batches.uploads().read(manifest + StartBatchFromManifest.RESULTS_SUFFIX, 1 << 20).orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).extracting(line -> line.path("status").asText()).containsExactly("completed", "refused", "completed");
+        assertThat(lines.get(0).path("task_id").asText()).isEqualTo(made.get(0));
+        assertThat(lines.get(0).path("video").asText()).isEqualTo("s3://reelay-dev-archive/videos/" + made.get(0) + ".mp4");
+        assertThat(lines.get(1).path("error").path("code").asText()).isEqualTo("invalid_json");
+        assertThat(lines.get(2).path("cost_usd").decimalValue()).isEqualByComparingTo(store.find(made.get(1)).orElseThrow().charged().costUsd());
+        assertThat(batches.webhooks()).as("a manifest's batch has no callback_url").isEmpty();
+    }
+
+    /** Feeds an event file (its path on the test classpath, {@code events/...}) to a stream handler. */
+    private static JsonNode stepEvent(RequestStreamHandler handler, String event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = SampleEventsTest.class.getResourceAsStream("/" + event)) {
+            assertThat(in).as(event).isNotNull();
+            handler.handleRequest(in, out, null);
+        }
+        return JSON.readTree(out.toByteArray());
     }
 
     private static JsonNode step(RequestStreamHandler handler, String event) throws IOException {
