@@ -204,7 +204,7 @@ public final class AdvanceBatch {
                 unfinished.add(entry.taskId());
             }
         }
-        CancelBatch.cancelAll(cancelTask, batch, unfinished, clock, clock.instant().plus(creationBudget));
+        CancelBatch.cancelAll(cancelTask, tasks, batch, unfinished, clock, clock.instant().plus(creationBudget));
     }
 
     /** Reads the tasks not seen ended yet; an ended one's outcome is kept in its entry, never read again. */

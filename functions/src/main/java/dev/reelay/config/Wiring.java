@@ -194,7 +194,7 @@ public final class Wiring {
 
     /** {@code POST /v1/batches/{id}/cancel}: what it cannot cancel within 20 s, the batch's workflow does. */
     public CancelBatch cancelBatch() {
-        return new CancelBatch(batchStore, readBatches(), cancelTask(), clock, Duration.ofSeconds(20));
+        return new CancelBatch(batchStore, readBatches(), cancelTask(), store, clock, Duration.ofSeconds(20));
     }
 
     public AdvanceBatch advanceBatch() {

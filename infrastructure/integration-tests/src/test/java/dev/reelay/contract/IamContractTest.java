@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,8 +158,71 @@ class IamContractTest {
         assertThat(awaitTask(JSON.readTree(fromUpload.body()).path("id").asText(), IamContractTest::ended).path("status").asText())
                 .isEqualTo("completed");
 
+        // Batches: one through the API (a refused request, its webhook), one from a manifest next to its image, and a cancel.
+        Map<String, Object> valid = Map.of("model", "kling-v3-image-to-video", "prompt", "iam batch",
+                "image_start", image.toUri().toString(), "duration", 3, "provider", "unified");
+        JsonNode batch = postJson("/v1/batches", Map.of("requests", List.of(valid, Map.of("model", "nope")), "callback_url", hooks));
+        String manifestFolder = "batches/default/iam/";
+        put(manifestFolder + "frame.png", TestImages.png(1280, 720), Map.of());
+        put(manifestFolder + "manifest.jsonl", (JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video",
+                "prompt", "iam manifest", "image_start", "frame.png", "duration", 3)) + "\n{broken\n").getBytes(StandardCharsets.UTF_8), Map.of());
+        runtime.sandbox("apimart").faults().renderSlowly(1, SLOW_RENDER);
+        JsonNode toCancel = postJson("/v1/batches", Map.of("requests", List.of(Map.of("model", "kling-v3-image-to-video",
+                "prompt", "iam batch cancel", "image_start", image.toUri().toString(), "duration", 3, "provider", "apimart"))));
+        awaitBatch(toCancel.path("id").asText(), b -> !b.path("status").asText().equals("validating"));
+        assertThat(postJson("/v1/batches/" + toCancel.path("id").asText() + "/cancel", Map.of()).path("status").asText())
+                .isIn("cancelling", "cancelled");
+        assertThat(awaitBatch(batch.path("id").asText(), IamContractTest::batchNotified).path("status").asText()).isEqualTo("completed");
+        HttpResponse<String> batchTasks = HTTP.send(authorized("/v1/batches/" + batch.path("id").asText() + "/tasks").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(batchTasks.statusCode()).as(batchTasks.body()).isEqualTo(200);
+        assertThat(awaitBatch(toCancel.path("id").asText(), b -> b.path("status").asText().equals("cancelled"))).isNotNull();
+        awaitObject(manifestFolder + "manifest.jsonl.results.jsonl");
+
         calls = runtime.awsCalls().calls();
         unattributed = runtime.awsCalls().unattributed();
+    }
+
+    private static JsonNode postJson(String path, Object body) throws Exception {
+        HttpResponse<String> answer = HTTP.send(authorized(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(path + ": " + answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
+    }
+
+    private static JsonNode awaitBatch(String batchId, Predicate<JsonNode> condition) throws Exception {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (true) {
+            HttpResponse<String> answer = HTTP.send(authorized("/v1/batches/" + batchId).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            JsonNode batch = JSON.readTree(answer.body());
+            if (condition.test(batch)) {
+                return batch;
+            }
+            assertThat(System.nanoTime()).as("batch %s within %s: %s", batchId, LIMIT, batch).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /** Ended, and its webhook sent: the batch's workflow records it, and the batch object shows the end. */
+    private static boolean batchNotified(JsonNode batch) {
+        return batch.path("status").asText().equals("completed") && runtime.dynamo().client()
+                .getItem(g -> g.tableName(LocalRuntime.TASKS_TABLE).consistentRead(true).key(Map.of(
+                        "pk", AttributeValue.fromS("BATCH#" + batch.path("id").asText()), "sk", AttributeValue.fromS("BATCH"))))
+                .item().containsKey("webhook");
+    }
+
+    private static void awaitObject(String key) throws Exception {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                runtime.s3().client().headObject(h -> h.bucket(LocalRuntime.UPLOADS_BUCKET).key(key));
+                return;
+            } catch (NoSuchKeyException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("No s3://" + LocalRuntime.UPLOADS_BUCKET + "/" + key + " within " + LIMIT);
     }
 
     @AfterAll

@@ -49,7 +49,11 @@ public final class CallLedger {
 
     private final boolean enabled;
     private final String taskTokenStateMachine;
-    private final ThreadLocal<String> current = new ThreadLocal<>();
+    /**
+     * The function running on this thread. Inherited: a function may do its work on threads it starts
+     * (a batch's cancel runs several task cancels at once), and those calls are still its own.
+     */
+    private final InheritableThreadLocal<String> current = new InheritableThreadLocal<>();
     private final Set<AwsCall> calls = ConcurrentHashMap.newKeySet();
     private final Set<Unattributed> unattributed = ConcurrentHashMap.newKeySet();
 
