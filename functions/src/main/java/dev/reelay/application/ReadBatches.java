@@ -59,6 +59,12 @@ public final class ReadBatches {
         return batches.list(ownerKeyId, ListTasks.limit(query.get("limit")), Optional.ofNullable(query.get("cursor")));
     }
 
+    /** {@code GET /v1/batches}'s list object: a {@link #list} page as {@link BatchRepresentation#list} shows it. */
+    public Map<String, Object> listJson(String ownerKeyId, Map<String, String> parameters) {
+        BatchStore.BatchPage page = list(ownerKeyId, parameters);
+        return BatchRepresentation.list(page.batches(), page.nextCursor());
+    }
+
     /** The tasks of the caller's batch, in the order of its requests; refused requests have none. */
     public ListTasks.TaskList tasks(String ownerKeyId, String batchId, Map<String, String> parameters) {
         Map<String, String> query = checked(parameters, "GET /v1/batches/{id}/tasks");

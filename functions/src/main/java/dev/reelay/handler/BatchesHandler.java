@@ -9,7 +9,6 @@ import dev.reelay.application.ReadBatches;
 import dev.reelay.application.TaskRepresentation;
 import dev.reelay.domain.batch.Batch;
 import dev.reelay.domain.error.NotFoundException;
-import dev.reelay.port.BatchStore;
 
 import java.util.List;
 import java.util.Optional;
@@ -50,10 +49,7 @@ public final class BatchesHandler extends ApiHandler {
                 Batch batch = createBatch.create(owner, HttpExchange.jsonBody(event), HttpExchange.idempotencyKey(event));
                 yield HttpExchange.json(200, BatchRepresentation.of(batch, List.of()));
             }
-            case LIST -> {
-                BatchStore.BatchPage page = readBatches.list(owner, event.getQueryStringParameters());
-                yield HttpExchange.json(200, BatchRepresentation.list(page.batches(), page.nextCursor()));
-            }
+            case LIST -> HttpExchange.json(200, readBatches.listJson(owner, event.getQueryStringParameters()));
             case GET -> HttpExchange.json(200, readBatches.get(owner, batchId(event)).json());
             case TASKS -> HttpExchange.json(200, TaskRepresentation.list(
                     readBatches.tasks(owner, batchId(event), event.getQueryStringParameters())));
