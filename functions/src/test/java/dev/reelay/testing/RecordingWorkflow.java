@@ -2,22 +2,23 @@ package dev.reelay.testing;
 
 import dev.reelay.port.Workflow;
 
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Records started, stopped and webhook-only workflows and resumed waits; a token resumes once, like a
- * real task token. Starts and stops can be made to fail, as when Step Functions is unavailable.
+ * real task token. Safe to call from several threads, as a batch's cancel does. Starts and stops can be made to fail, as when Step Functions is unavailable.
  */
 public final class RecordingWorkflow implements Workflow {
-    public final List<String> started = new ArrayList<>();
-    public final Map<String, String> resumed = new LinkedHashMap<>();
-    public final List<String> stopped = new ArrayList<>();
-    public final List<String> cancellationWebhooks = new ArrayList<>();
+    public final List<String> started = new CopyOnWriteArrayList<>();
+    public final Map<String, String> resumed = Collections.synchronizedMap(new LinkedHashMap<>());
+    public final List<String> stopped = new CopyOnWriteArrayList<>();
+    public final List<String> cancellationWebhooks = new CopyOnWriteArrayList<>();
 
-    private boolean startsFail;
+    private volatile boolean startsFail;
     private int stopFailuresLeft;
 
     /** Every start fails from now on, as an unavailable Step Functions would. */
@@ -44,7 +45,7 @@ public final class RecordingWorkflow implements Workflow {
     }
 
     @Override
-    public void stop(String taskId, String cause) {
+    public synchronized void stop(String taskId, String cause) {
         if (stopFailuresLeft > 0) {
             stopFailuresLeft--;
             throw new IllegalStateException("Step Functions is unavailable");

@@ -53,18 +53,21 @@ class EnvironmentContractTest {
     /** Keys only some functions need: each must be set exactly where it is used. */
     private static final Map<String, Pattern> FUNCTION_SPECIFIC = Map.of(
             "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.(requireStateMachineArn|stateMachineArn)\\(\\)|\\bworkflow\\.running\\("),
+            "BATCH_STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireBatchStateMachineArn\\(\\)"),
             "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"),
             "WEBHOOK_RETRY_SCHEDULE", Pattern.compile("\\bconfig\\.webhookSchedule\\(\\)"));
     /** Uses that make a function-specific key required, not merely read: without it, the function would fail or silently degrade. */
     private static final Map<String, Pattern> REQUIRED_BY = Map.of(
             // The queue's workflow names executions after the machine's ARN: without it, taking back a stale slot fails.
             "STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireStateMachineArn\\(\\)|\\bworkflow\\.running\\("),
+            "BATCH_STATE_MACHINE_ARN", Pattern.compile("\\bconfig\\.requireBatchStateMachineArn\\(\\)"),
             "CALLBACK_BASE_URL", Pattern.compile("\\bcallbackBaseUrl\\b"));
     /** Plausible values for keys whose template value is an intrinsic function (an ARN, a URL). */
     private static final Map<String, String> SAMPLES = Map.of(
             "PROVIDER_ENDPOINTS", "unified=https://api.unified.example;kling=https://api-singapore.klingai.com",
             "PROVIDER_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:reelay-providers",
             "STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:reelay-dev-video-generation",
+            "BATCH_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:reelay-dev-batches",
             "CALLBACK_BASE_URL", "https://abcdef1234.execute-api.us-east-1.amazonaws.com");
     private static CloudFormationTemplate template;
 
@@ -164,8 +167,7 @@ class EnvironmentContractTest {
                 }
             }
             // The handler's own wiring, with this environment: fails fast on what it requires.
-            String factory = wiringFactoryOf(handler);
-            if (factory != null) {
+            for (String factory : wiringFactoriesOf(handler)) {
                 try {
                     Wiring.class.getMethod(factory).invoke(wiring(config));
                 } catch (InvocationTargetException e) {
@@ -225,10 +227,14 @@ class EnvironmentContractTest {
                 Clock.systemUTC(), Wiring.lambdaMetrics());
     }
 
-    /** The {@code Wiring} method a handler's no-arg constructor calls: {@code AwsFunctions.WIRING.getTask()}. */
-    private static String wiringFactoryOf(String handlerClass) {
+    /** The {@code Wiring} methods a handler's no-arg constructor calls: {@code AwsFunctions.WIRING.getTask()}. */
+    private static List<String> wiringFactoriesOf(String handlerClass) {
         Matcher call = Pattern.compile("AwsFunctions\\.WIRING\\.(\\w+)\\(\\)").matcher(source(handlerClass));
-        return call.find() ? call.group(1) : null;
+        List<String> factories = new java.util.ArrayList<>();
+        while (call.find()) {
+            factories.add(call.group(1));
+        }
+        return factories;
     }
 
     static Set<String> functionSpecificKeysUsedBy(String handlerClass) {
@@ -253,8 +259,7 @@ class EnvironmentContractTest {
     private static String reachedBy(String handlerClass) {
         String handler = source(handlerClass);
         String reached = handler;
-        String factory = wiringFactoryOf(handlerClass);
-        if (factory != null) {
+        for (String factory : wiringFactoriesOf(handlerClass)) {
             reached += reachable(read("config/Wiring.java"), factory);
         }
         Matcher step = Pattern.compile("steps::(\\w+)").matcher(handler);

@@ -107,10 +107,15 @@ class TemplateContractTest {
     }
 
     @Test
-    void everyPlaceholderOfTheStateMachineHasASubstitutionAndTheReverse() throws IOException {
+    void everyPlaceholderOfEachStateMachineHasASubstitutionAndTheReverse() throws IOException {
         Map<String, Map<String, Object>> machines = template.resourcesOfType("AWS::Serverless::StateMachine");
-        assertThat(machines).hasSize(1);
-        Map<String, Object> machine = machines.values().iterator().next();
+        assertThat(machines).as("a task's workflow and a batch's").containsOnlyKeys("VideoGenerationStateMachine", "BatchStateMachine");
+        for (Map<String, Object> machine : machines.values()) {
+            placeholdersAreSubstituted(machine);
+        }
+    }
+
+    private void placeholdersAreSubstituted(Map<String, Object> machine) throws IOException {
         String definition = Files.readString(REPO.resolve((String) machine.get("DefinitionUri")));
         Set<String> placeholders = new TreeSet<>();
         Matcher placeholder = Pattern.compile("\\$\\{(\\w+)}").matcher(definition);

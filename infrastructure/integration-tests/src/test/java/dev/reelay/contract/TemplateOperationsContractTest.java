@@ -42,13 +42,15 @@ class TemplateOperationsContractTest {
     private static String text;
     private static Map<String, Map<String, Object>> functions;
     private static Map<String, Object> machine;
+    private static Map<String, Object> batchMachine;
 
     @BeforeAll
     static void load() throws IOException {
         template = CloudFormationTemplate.load(TemplateContractTest.REPO.resolve("template.yaml"));
         text = Files.readString(TemplateContractTest.REPO.resolve("template.yaml"));
         functions = template.resourcesOfType("AWS::Serverless::Function");
-        machine = template.resourcesOfType("AWS::Serverless::StateMachine").values().iterator().next();
+        machine = template.resourcesOfType("AWS::Serverless::StateMachine").get("VideoGenerationStateMachine");
+        batchMachine = template.resourcesOfType("AWS::Serverless::StateMachine").get("BatchStateMachine");
     }
 
     @Test
@@ -365,7 +367,7 @@ class TemplateOperationsContractTest {
             expected.add("Errors " + function);
             expected.add("Throttles " + function);
         }
-        expected.addAll(List.of("ExecutionsFailed VideoGenerationStateMachine",
+        expected.addAll(List.of("ExecutionsFailed VideoGenerationStateMachine", "ExecutionsFailed BatchStateMachine",
                 "ApproximateNumberOfMessagesVisible UploadDeadLetterQueue", "ApproximateNumberOfMessagesVisible WebhookDeadLetterQueue"));
         assertThat(watched).as("every function's Errors and Throttles, the machine and the queues, each watched once")
                 .containsExactlyInAnyOrderElementsOf(expected);
@@ -385,6 +387,7 @@ class TemplateOperationsContractTest {
     void noPolicyGrantsAWildcardResourceButWhereAwsRequiresItAndNoneUsesACrudTemplate() {
         Map<String, Map<String, Object>> owners = new LinkedHashMap<>(functions);
         owners.put("VideoGenerationStateMachine", machine);
+        owners.put("BatchStateMachine", batchMachine);
         owners.forEach((id, owner) -> {
             for (Map<String, Object> statement : statements(owner)) {
                 if (resources(statement).contains("*")) {
@@ -405,7 +408,9 @@ class TemplateOperationsContractTest {
             }
         }));
         assertThat(readingSecrets).containsExactlyInAnyOrder("SubmitToProviderFunction", "AwaitProviderCallbackFunction",
-                "CheckStatusFunction", "ProviderCallbackFunction", "CancelTaskFunction");
+                "CheckStatusFunction", "ProviderCallbackFunction", "CancelTaskFunction",
+                // A batch's cancel cancels its tasks, each as CancelTaskFunction would, at its vendor.
+                "BatchesFunction", "AdvanceBatchFunction");
     }
 
     /**
@@ -437,13 +442,36 @@ class TemplateOperationsContractTest {
                 assertThat(described).as(id).containsExactly(Map.of("Fn::Sub", executions));
             }
         });
-        assertThat(starting).containsExactlyInAnyOrder("SubmitVideoFunction", "CancelTaskFunction", "S3UploadFunction");
+        // A batch's step submits its requests as SubmitVideoFunction does; both batch functions cancel tasks as CancelTaskFunction does.
+        assertThat(starting).containsExactlyInAnyOrder("SubmitVideoFunction", "CancelTaskFunction", "S3UploadFunction",
+                "BatchesFunction", "AdvanceBatchFunction");
         Set<String> needing = new TreeSet<>(starting);
         needing.addAll(describing);
         assertThat(naming).as("the functions that start executions or ask about them, and no other").isEqualTo(needing);
         assertThat(statements(functions.get("CancelTaskFunction")).stream().filter(s -> actions(s).contains("states:StopExecution"))
                 .flatMap(s -> resources(s).stream()).map(r -> (String) map(r).get("Fn::Sub")).toList())
                 .containsExactly("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:" + name + ":*");
+    }
+
+    /** The batch machine, too, is named by its fixed name, by exactly the functions that start batches. */
+    @Test
+    void theFunctionsThatStartBatchesNameTheBatchMachineByItsFixedName() {
+        String name = (String) map(batchMachine.get("Name")).get("Fn::Sub");
+        Set<String> naming = new TreeSet<>();
+        Set<String> starting = new TreeSet<>();
+        functions.forEach((id, function) -> {
+            Object arn = map(map(function.get("Environment")).get("Variables")).get("BATCH_STATE_MACHINE_ARN");
+            if (arn != null) {
+                naming.add(id);
+                assertThat((String) map(arn).get("Fn::Sub")).as(id).endsWith(":stateMachine:" + name);
+            }
+            if (list(function.get("Policies")).contains(Map.of("StepFunctionsExecutionPolicy",
+                    Map.of("StateMachineName", Map.of("Fn::Sub", name))))) {
+                starting.add(id);
+            }
+        });
+        assertThat(starting).containsExactlyInAnyOrder("BatchesFunction", "S3BatchManifestFunction");
+        assertThat(naming).isEqualTo(starting);
     }
 
     @Test
