@@ -126,6 +126,8 @@ public final class TasksTableSchema {
     public static final String API_KEYS_PARTITION = "APIKEYS";
     /** The partition of the queue, read oldest first. */
     public static final String QUEUE_PARTITION = "QUEUE";
+    /** The sort key of every batch item. */
+    public static final String BATCH_SORT_KEY = "BATCH";
     /** On a batch item, the owner index's partition: {@code BATCHES#<key name>}, never a task owner's. */
     public static final String BATCH_OWNER_PREFIX = "BATCHES#";
     /** The sort-key prefix of a batch's entries. */
@@ -192,7 +194,7 @@ public final class TasksTableSchema {
     }
 
     public static Map<String, AttributeValue> batchKey(String batchId) {
-        return key("BATCH#" + batchId, "BATCH");
+        return key("BATCH#" + batchId, BATCH_SORT_KEY);
     }
 
     public static Map<String, AttributeValue> batchEntryKey(String batchId, int index) {

@@ -2,6 +2,7 @@ package dev.reelay.local;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.reelay.adapter.dynamodb.DynamoDbTaskStore;
+import dev.reelay.adapter.sfn.StepFunctionsBatchWorkflow;
 import dev.reelay.adapter.http.HttpTransport;
 import dev.reelay.adapter.provider.ProviderClients;
 import dev.reelay.adapter.provider.ProviderCredentials;
@@ -299,6 +300,9 @@ public final class LocalRuntime implements AutoCloseable {
                     wiring.deliverWebhook(WebhookTrust.fromEnvironment(settings.environment()))));
             lambdas.register(ADVANCE_BATCH_FUNCTION, new AdvanceBatchHandler(
                     wiring.advanceBatch(WebhookTrust.fromEnvironment(settings.environment()))));
+            // Only now that its step answers: a batch left running by an earlier run goes on.
+            OrphanedBatches.resumeAll(dynamo.client(), TASKS_TABLE,
+                    new StepFunctionsBatchWorkflow(sfn, LocalArns.stateMachine(BATCH_STATE_MACHINE)));
             // s3proxy raises no events: the local S3 sends the uploads bucket's notification itself,
             // as an asynchronous invocation of the upload function over the local Lambda endpoint
             // (other engines raise their own: see the engine's subscribe).
