@@ -3,6 +3,12 @@ package dev.reelay.handler;
 import dev.reelay.config.RequestPriming;
 import dev.reelay.domain.pricing.Quote;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import dev.reelay.application.AdvanceBatch;
+import dev.reelay.application.BatchRepresentation;
+import dev.reelay.application.CancelBatch;
+import dev.reelay.application.CreateBatch;
+import dev.reelay.application.ReadBatches;
+import dev.reelay.application.StartBatchFromManifest;
 import dev.reelay.application.AuthorizeApiKey;
 import dev.reelay.application.CancelTask;
 import dev.reelay.application.QuoteVideoGeneration;
@@ -81,10 +87,13 @@ public final class SnapStartPriming implements Resource {
             AuthorizeApiKeyHandler.class, ProviderCallbackHandler.class, StartGenerationFromUploadHandler.class,
             SubmitToProviderHandler.class, AwaitProviderSlotHandler.class, AwaitProviderCallbackHandler.class, CheckStatusHandler.class,
             ArchiveVideoHandler.class, SettleBillingHandler.class, RecordFailureHandler.class, DeliverWebhookHandler.class,
+            BatchesHandler.class, AdvanceBatchHandler.class, StartBatchFromManifestHandler.class,
             SubmitVideoGeneration.class, GetTask.class, ListTasks.class, GetUsage.class, CreateUpload.class, CancelTask.class, AuthorizeApiKey.class,
             QuoteVideoGeneration.class, ServeConsole.class,
             ProviderCallbackReception.class, StartGenerationFromUpload.class, VideoGenerationSteps.class,
-            DeliverWebhook.class, TaskRepresentation.class, UsageRepresentation.class, WorkflowState.class);
+            DeliverWebhook.class, TaskRepresentation.class, UsageRepresentation.class, WorkflowState.class,
+            CreateBatch.class, ReadBatches.class, CancelBatch.class, AdvanceBatch.class, StartBatchFromManifest.class,
+            BatchRepresentation.class);
 
     /** Registers a priming with {@code context} (the CRaC global context in Lambda), which holds it weakly: keep the result. */
     static SnapStartPriming registerWith(Context<Resource> context) {
