@@ -48,6 +48,8 @@ function ok(step) {
 
 async function shoot(page, name) {
   if (screenshots) {
+    // The toast of an earlier step goes after 4 s: the pictures show the view only.
+    await page.locator('#toast:empty').waitFor({ state: 'attached', timeout: 10_000 });
     await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
   }
 }
@@ -224,7 +226,14 @@ try {
   // A page that did not see the batch end yet: its Cancel is answered with the API's 409, shown as its message.
   await page.evaluate(() => document.getElementById('batch-cancel').click());
   await page.locator('#batch-error').filter({ hasText: 'batch_not_cancellable' }).waitFor();
-  ok(`the batch completed: ${progress}, ${cost}, request 1 refused (unsupported_model); a late cancel says "${await page.locator('#batch-error').textContent()}"`);
+  const lateCancel = await page.locator('#batch-error').textContent();
+  // A task of the batch links back to it.
+  const batchTask = await page.locator('#batch-tasks-body tr').first().getAttribute('data-task-id');
+  await page.getByRole('link', { name: batchTask }).click();
+  await page.locator('#task-facts dd').first().filter({ hasText: /^completed$/ }).waitFor();
+  await page.locator(`#task-facts a[href="#/batches/${batchId}"]`).click();
+  await page.locator('#batch-tasks-body tr').nth(1).waitFor();
+  ok(`the batch completed: ${progress}, ${cost}, request 1 refused (unsupported_model); a late cancel says "${lateCancel}"; its task links back to it`);
 
   await page.getByRole('link', { name: 'Batches' }).click();
   await page.locator(`tr[data-batch-id="${batchId}"][data-status="completed"]`).waitFor();

@@ -498,6 +498,11 @@ function renderTask(task) {
   fact(facts, 'Quality', task.task_info.quality);
   fact(facts, 'Sound', task.task_info.sound);
   fact(facts, 'Vendor', vendorOf(task));
+  if (task.task_info.batch_id) {
+    const batch = el('dd');
+    batch.append(el('a', task.task_info.batch_id, { href: `#/batches/${task.task_info.batch_id}` }));
+    facts.append(el('dt', 'Batch'), batch);
+  }
   fact(facts, task.usage.charged ? 'Cost (charged)' : TERMINAL.has(task.status) ? 'Cost' : 'Cost (quoted)', formatUsd(task.usage.cost_usd));
   fact(facts, 'Created', formatCreated(task.created));
 
