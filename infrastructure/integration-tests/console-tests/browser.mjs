@@ -6,6 +6,8 @@
 //   REELAY_API_KEY      a valid key
 //   REELAY_IMAGE        a PNG to generate from
 //   REELAY_CANCEL_TASK  the id of a running task of that key, to cancel from the list
+//   REELAY_BATCH        the id of a batch of that key: 3 requests, the second refused (unsupported_model)
+//   REELAY_CANCEL_BATCH the id of a running batch of that key, to cancel from its page
 //   REELAY_SCREENSHOTS  a folder to write the screenshots to (optional)
 //   REELAY_CHROMIUM     the browser (default /usr/bin/chromium)
 // Prints "ok <step>" per step and exits 0 when every check held; prints the failure and exits 1 otherwise.
@@ -18,6 +20,8 @@ const base = required('REELAY_URL').replace(/\/$/, '');
 const key = required('REELAY_API_KEY');
 const image = required('REELAY_IMAGE');
 const cancelTaskId = required('REELAY_CANCEL_TASK');
+const batchId = required('REELAY_BATCH');
+const cancelBatchId = required('REELAY_CANCEL_BATCH');
 const screenshots = process.env.REELAY_SCREENSHOTS || null;
 const executablePath = process.env.REELAY_CHROMIUM || '/usr/bin/chromium';
 const HOSTILE_PROMPT = '<img src=x onerror=alert(1)>';
@@ -44,6 +48,8 @@ function ok(step) {
 
 async function shoot(page, name) {
   if (screenshots) {
+    // The toast of an earlier step goes after 4 s: the pictures show the view only.
+    await page.locator('#toast:empty').waitFor({ state: 'attached', timeout: 10_000 });
     await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
   }
 }
@@ -181,6 +187,59 @@ try {
   await page.locator(`tr[data-task-id="${taskId}"]`).waitFor();
   await shoot(page, 'tasks');
   ok('the list shows both tasks, and filters by status');
+
+  // ---------------------------------------------------------------- batches: the list, a cancel, a batch that completes
+  await page.getByRole('link', { name: 'Batches' }).click();
+  await page.locator(`tr[data-batch-id="${batchId}"]`).waitFor();
+  await page.locator(`tr[data-batch-id="${cancelBatchId}"]`).waitFor();
+  const listed = await page.locator('#batches-body tr').evaluateAll((rows) => rows.map((row) => row.dataset.batchId));
+  check(listed.indexOf(batchId) < listed.indexOf(cancelBatchId), `the batches are not newest first: ${listed.join(', ')}`);
+  check(/^\d\/3 done$/.test(await page.locator(`tr[data-batch-id="${batchId}"] .count`).textContent()), 'no "n/3 done" progress');
+  ok('the batches are listed, newest first');
+
+  await page.getByRole('link', { name: cancelBatchId }).click();
+  await page.waitForURL(new RegExp(`#/batches/${cancelBatchId}$`));
+  await page.locator('#batch-facts dd').first().filter({ hasText: /^in progress$/ }).waitFor();
+  await page.getByRole('button', { name: 'Cancel batch' }).click();
+  await page.locator('#toast').filter({ hasText: new RegExp(`Batch ${cancelBatchId} is cancell(ing|ed)\\.`) }).waitFor();
+  await page.locator('#batch-facts dd').first().filter({ hasText: /^cancelled$/ }).waitFor({ timeout: 60_000 });
+  check(await page.getByRole('button', { name: 'Cancel batch' }).isHidden(), 'an ended batch still offers its Cancel');
+  await page.locator('#batch-tasks-body tr[data-status="cancelled"]').waitFor();
+  ok('cancelled a running batch from its page');
+
+  await page.getByRole('link', { name: 'Batches' }).click();
+  await page.getByRole('link', { name: batchId }).click();
+  await page.waitForURL(new RegExp(`#/batches/${batchId}$`));
+  const refused = page.locator('#batch-refused-body tr[data-index="1"]');
+  await refused.locator('td.code', { hasText: /^unsupported_model$/ }).waitFor();
+  check((await refused.locator('td.message').textContent()).length > 0, 'the refused request has no message');
+  check(await page.locator('#batch-refused-body tr').count() === 1, 'more than one request is shown as refused');
+  await page.locator('#batch-facts dd').first().filter({ hasText: /^completed$/ }).waitFor({ timeout: 180_000 });
+  await page.locator('#batch-tasks-body tr[data-status="completed"]').nth(1).waitFor();
+  check(await page.locator('#batch-tasks-body tr').count() === 2, 'the batch does not show its 2 tasks');
+  const progress = await page.locator('#batch-facts dt', { hasText: /^Progress$/ }).locator('xpath=following-sibling::dd[1]').textContent();
+  check(progress === '2/3 done', `the batch's progress reads "${progress}"`);
+  const cost = await page.locator('#batch-facts dt', { hasText: /^Cost$/ }).locator('xpath=following-sibling::dd[1]').textContent();
+  check(/^\$\d+\.\d+$/.test(cost) && cost !== '$0.00', `the batch's cost reads "${cost}"`);
+  check(await page.getByRole('button', { name: 'Cancel batch' }).isHidden(), 'a completed batch offers its Cancel');
+  await shoot(page, 'batch');
+  // A page that did not see the batch end yet: its Cancel is answered with the API's 409, shown as its message.
+  await page.evaluate(() => document.getElementById('batch-cancel').click());
+  await page.locator('#batch-error').filter({ hasText: 'batch_not_cancellable' }).waitFor();
+  const lateCancel = await page.locator('#batch-error').textContent();
+  // A task of the batch links back to it.
+  const batchTask = await page.locator('#batch-tasks-body tr').first().getAttribute('data-task-id');
+  await page.getByRole('link', { name: batchTask }).click();
+  await page.locator('#task-facts dd').first().filter({ hasText: /^completed$/ }).waitFor();
+  await page.locator(`#task-facts a[href="#/batches/${batchId}"]`).click();
+  await page.locator('#batch-tasks-body tr').nth(1).waitFor();
+  ok(`the batch completed: ${progress}, ${cost}, request 1 refused (unsupported_model); a late cancel says "${lateCancel}"; its task links back to it`);
+
+  await page.getByRole('link', { name: 'Batches' }).click();
+  await page.locator(`tr[data-batch-id="${batchId}"][data-status="completed"]`).waitFor();
+  await page.locator(`tr[data-batch-id="${cancelBatchId}"][data-status="cancelled"]`).waitFor();
+  check(await page.locator(`tr[data-batch-id="${batchId}"] td.refused`).textContent() === '1', 'the list does not count 1 refused');
+  await shoot(page, 'batches');
 
   // ---------------------------------------------------------------- usage
   await page.getByRole('link', { name: 'Usage' }).click();

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  barShares, budgetShares, costPerDay, costPerVendor, durationProblem, errorText, fieldOfParam, formatCreated,
-  formatUsd, generationRequest, micros, shotsProblem, shotsTotal, timelineLayout, vendorOf,
+  BATCH_STATUSES, barShares, batchCanCancel, batchCountsText, batchEnded, batchProgress, batchSettledShare, batchStatusLabel,
+  budgetShares, costPerDay, costPerVendor, durationProblem, errorText, fieldOfParam, formatCreated,
+  formatUsd, generationRequest, micros, refusedRequests, shotsProblem, shotsTotal, timelineLayout, vendorOf,
 } from '../../../../functions/src/main/resources/console/logic.mjs';
 
 test('dollars are written as Reelay writes them: two decimals at least, exact sums', () => {
@@ -108,4 +109,38 @@ test("a task's vendor, or its place in the queue", () => {
   assert.equal(vendorOf({ task_info: { provider: 'kling' } }), 'kling');
   assert.equal(vendorOf({ task_info: { queue_position: 2 } }), 'queued (#2)');
   assert.equal(vendorOf({ task_info: {} }), '—');
+});
+
+test("a batch's progress counts the requests whose task ended; refused ones are counted apart", () => {
+  const counts = { total: 50, pending: 0, processing: 0, completed: 45, failed: 1, cancelled: 1, refused: 3 };
+  assert.equal(batchEnded(counts), 47);
+  assert.equal(batchProgress(counts), '47/50 done');
+  assert.equal(batchSettledShare(counts), 1);
+  assert.equal(batchProgress({ total: 3, pending: 2, processing: 0, completed: 0, failed: 0, cancelled: 0, refused: 1 }), '0/3 done');
+  assert.equal(batchSettledShare({ total: 4, pending: 2, completed: 1, refused: 1 }), 0.5);
+  assert.equal(batchSettledShare({ total: 0 }), 0);
+  assert.equal(batchProgress(undefined), '0/0 done');
+});
+
+test("a batch's counts leave out the zeros, in the API's order", () => {
+  assert.equal(batchCountsText({ total: 50, pending: 2, processing: 1, completed: 44, failed: 0, cancelled: 0, refused: 3 }),
+    '2 pending, 1 processing, 44 completed, 3 refused');
+  assert.equal(batchCountsText({ total: 0, pending: 0 }), 'none');
+});
+
+test("a batch's status label, and whether it can still be cancelled", () => {
+  assert.deepEqual(BATCH_STATUSES.map(batchStatusLabel), ['validating', 'in progress', 'cancelling', 'completed', 'cancelled']);
+  assert.deepEqual(BATCH_STATUSES.filter((status) => batchCanCancel({ status })), ['validating', 'in_progress']);
+});
+
+test("a batch's refused requests are listed by index, with their code and message", () => {
+  const errors = [
+    { index: 17, error: { code: 'invalid_duration', message: 'Too long.', param: 'duration' } },
+    { index: 5, error: { code: 'unsupported_model', message: 'No such model.', param: 'model' } },
+  ];
+  assert.deepEqual(refusedRequests(errors), [
+    { index: 5, code: 'unsupported_model', message: 'No such model.', param: 'model' },
+    { index: 17, code: 'invalid_duration', message: 'Too long.', param: 'duration' },
+  ]);
+  assert.deepEqual(refusedRequests(undefined), []);
 });

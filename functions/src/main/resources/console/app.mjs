@@ -2,8 +2,9 @@
 // (textContent, attributes), never as markup.
 import { ApiError, apiKey, call, signIn, signOut, upload } from './api.mjs';
 import {
-  TERMINAL, barShares, budgetShares, costPerDay, costPerVendor, durationProblem, fieldOfParam, formatCreated,
-  formatUsd, generationRequest, monthOf, shotsProblem, shotsTotal, timelineLayout, vendorOf,
+  BATCH_TERMINAL, TERMINAL, barShares, batchCanCancel, batchCountsText, batchProgress, batchSettledShare, batchStatusLabel,
+  budgetShares, costPerDay, costPerVendor, durationProblem, fieldOfParam, formatCreated, formatUsd, generationRequest,
+  monthOf, refusedRequests, shotsProblem, shotsTotal, timelineLayout, vendorOf,
 } from './logic.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -74,10 +75,15 @@ function route() {
     link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
   }
   const task = hash.match(/^#\/tasks\/([A-Za-z0-9-]{1,80})$/);
+  const batch = hash.match(/^#\/batches\/([A-Za-z0-9-]{1,80})$/);
   if (task) {
     showTask(task[1]);
   } else if (hash === '#/tasks') {
     showTasks();
+  } else if (batch) {
+    showBatch(batch[1]);
+  } else if (hash === '#/batches') {
+    showBatches();
   } else if (hash === '#/usage') {
     showUsage();
   } else {
@@ -384,7 +390,8 @@ async function cancelTask(id) {
   }
 }
 
-function taskRow(task) {
+/** A row of a task list; `refresh` reloads that list once the row's Cancel has been answered. */
+function taskRow(task, refresh = () => loadTasks(false)) {
   const row = el('tr', null, { 'data-task-id': task.id, 'data-status': task.status });
   const link = el('a', task.id, { href: `#/tasks/${task.id}` });
   const idCell = el('td');
@@ -398,7 +405,7 @@ function taskRow(task) {
     cancel.addEventListener('click', async () => {
       cancel.disabled = true;
       await cancelTask(task.id);
-      loadTasks(false);
+      refresh();
     });
     actions.append(cancel);
   }
@@ -428,7 +435,7 @@ async function loadTasks(more) {
     }
     taskPages = more ? [...taskPages, ...page.data] : page.data;
     nextCursor = page.next_cursor;
-    $('tasks-body').replaceChildren(...taskPages.map(taskRow));
+    $('tasks-body').replaceChildren(...taskPages.map((task) => taskRow(task)));
     $('tasks-empty').hidden = taskPages.length > 0;
     $('tasks-more').hidden = !page.has_more;
     $('tasks-error').textContent = '';
@@ -491,6 +498,11 @@ function renderTask(task) {
   fact(facts, 'Quality', task.task_info.quality);
   fact(facts, 'Sound', task.task_info.sound);
   fact(facts, 'Vendor', vendorOf(task));
+  if (task.task_info.batch_id) {
+    const batch = el('dd');
+    batch.append(el('a', task.task_info.batch_id, { href: `#/batches/${task.task_info.batch_id}` }));
+    facts.append(el('dt', 'Batch'), batch);
+  }
   fact(facts, task.usage.charged ? 'Cost (charged)' : TERMINAL.has(task.status) ? 'Cost' : 'Cost (quoted)', formatUsd(task.usage.cost_usd));
   fact(facts, 'Created', formatCreated(task.created));
 
@@ -545,6 +557,195 @@ $('task-cancel').addEventListener('click', async () => {
   $('task-cancel').disabled = false;
   if (task) {
     renderTask(task);
+  }
+});
+
+// ------------------------------------------------------------------ batches
+let batchPages = [];
+let batchesCursor = null;
+let batchesSequence = 0;
+
+function batchProgressCell(batch) {
+  const cell = el('td');
+  cell.append(el('progress', batchProgress(batch.request_counts), {
+    max: '1', value: String(batchSettledShare(batch.request_counts)), 'aria-label': `Progress of ${batch.id}`,
+  }), ' ', el('span', batchProgress(batch.request_counts), { class: 'count' }));
+  return cell;
+}
+
+function batchRow(batch) {
+  const row = el('tr', null, { 'data-batch-id': batch.id, 'data-status': batch.status });
+  const idCell = el('td');
+  idCell.append(el('a', batch.id, { href: `#/batches/${batch.id}` }));
+  row.append(idCell, el('td', batchStatusLabel(batch.status), { class: `status ${batch.status}` }), batchProgressCell(batch),
+    el('td', String(batch.request_counts?.refused ?? 0), { class: 'refused' }), el('td', formatUsd(batch.cost_usd)),
+    el('td', formatCreated(batch.created)));
+  return row;
+}
+
+/** As loadTasks: reloads the list as far as it was read, or, with `more`, adds the next page. */
+async function loadBatches(more) {
+  const query = new URLSearchParams({ limit: String(more ? 20 : Math.min(100, Math.max(20, batchPages.length))) });
+  if (more && batchesCursor) {
+    query.set('cursor', batchesCursor);
+  }
+  try {
+    const sequence = ++batchesSequence;
+    const page = await call('GET', `/v1/batches?${query}`);
+    if (sequence !== batchesSequence) {
+      return POLL_MS;
+    }
+    batchPages = more ? [...batchPages, ...page.data] : page.data;
+    batchesCursor = page.next_cursor;
+    $('batches-body').replaceChildren(...batchPages.map(batchRow));
+    $('batches-empty').hidden = batchPages.length > 0;
+    $('batches-more').hidden = !page.has_more;
+    $('batches-error').textContent = '';
+    $('batches-updated').textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
+    return batchPages.some((batch) => !BATCH_TERMINAL.has(batch.status)) ? POLL_MS : IDLE_POLL_MS;
+  } catch (error) {
+    if (!handleAuthFailure(error)) {
+      $('batches-error').textContent = error.message;
+    }
+    return IDLE_POLL_MS;
+  }
+}
+
+function showBatches() {
+  $('view-batches').hidden = false;
+  poll(() => loadBatches(false));
+}
+
+$('batches-more').addEventListener('click', () => loadBatches(true));
+
+// ------------------------------------------------------------------ one batch
+let shownBatchId = null;
+let batchTasks = [];
+let batchTasksCursor = null;
+
+function renderBatch(batch) {
+  $('batch-title').textContent = `Batch ${batch.id}`;
+  const counts = batch.request_counts;
+  const facts = $('batch-facts');
+  facts.replaceChildren();
+  fact(facts, 'Status', batchStatusLabel(batch.status));
+  fact(facts, 'Progress', batchProgress(counts));
+  fact(facts, 'Requests', `${counts.total}: ${batchCountsText(counts)}`);
+  fact(facts, BATCH_TERMINAL.has(batch.status) ? 'Cost' : 'Cost so far', formatUsd(batch.cost_usd));
+  fact(facts, 'Created', formatCreated(batch.created));
+  if (batch.completed_at) {
+    fact(facts, 'Ended', formatCreated(batch.completed_at));
+  }
+  if (batch.manifest) {
+    fact(facts, 'Manifest', batch.manifest);
+    fact(facts, 'Results', batch.results);
+  }
+  if (batch.callback_url) {
+    fact(facts, 'Webhook', batch.callback_url);
+  }
+  const metadata = Object.entries(batch.metadata ?? {});
+  if (metadata.length > 0) {
+    fact(facts, 'Metadata', metadata.map(([name, value]) => `${name}: ${value}`).join('\n'));
+  }
+  $('batch-cancel').hidden = !batchCanCancel(batch);
+  if (batch.errors) {
+    const refused = refusedRequests(batch.errors);
+    $('batch-refused-body').replaceChildren(...refused.map((entry) => {
+      const row = el('tr', null, { 'data-index': String(entry.index) });
+      row.append(el('td', String(entry.index)), el('td', entry.code, { class: 'code' }), el('td', entry.message, { class: 'message' }),
+        el('td', entry.param ?? '—'));
+      return row;
+    }));
+    $('batch-refused-table').hidden = refused.length === 0;
+    // While it validates, more requests may yet be refused: "none" only once it has said so.
+    $('batch-refused-none').hidden = refused.length > 0 || batch.status === 'validating';
+  }
+}
+
+/** The batch's tasks as far as they were read (at least 20, at most 100), or, with `more`, the next page. */
+async function loadBatchTasks(id, more) {
+  const query = new URLSearchParams({ limit: String(more ? 20 : Math.min(100, Math.max(20, batchTasks.length))) });
+  if (more && batchTasksCursor) {
+    query.set('cursor', batchTasksCursor);
+  }
+  const page = await call('GET', `/v1/batches/${encodeURIComponent(id)}/tasks?${query}`);
+  if (id !== shownBatchId) {
+    return;
+  }
+  batchTasks = more ? [...batchTasks, ...page.data] : page.data;
+  batchTasksCursor = page.next_cursor;
+  $('batch-tasks-body').replaceChildren(...batchTasks.map((task) => taskRow(task, () => refreshBatch(id))));
+  $('batch-tasks-empty').hidden = batchTasks.length > 0;
+  $('batch-tasks-more').hidden = !page.has_more;
+}
+
+/** Reads the batch and its tasks; answers whether to read them again (while either is unfinished). */
+async function refreshBatch(id) {
+  try {
+    const batch = await call('GET', `/v1/batches/${encodeURIComponent(id)}`);
+    if (id !== shownBatchId) {
+      return false;
+    }
+    renderBatch(batch);
+    await loadBatchTasks(id, false);
+    return !BATCH_TERMINAL.has(batch.status) || batchTasks.some((task) => !TERMINAL.has(task.status));
+  } catch (error) {
+    if (!handleAuthFailure(error)) {
+      $('batch-error').textContent = error.message;
+    }
+    return error instanceof ApiError && error.status >= 500;
+  }
+}
+
+function showBatch(id) {
+  $('view-batch').hidden = false;
+  if (shownBatchId !== id) {
+    shownBatchId = id;
+    batchTasks = [];
+    batchTasksCursor = null;
+    $('batch-facts').replaceChildren();
+    $('batch-refused-body').replaceChildren();
+    $('batch-refused-table').hidden = true;
+    $('batch-refused-none').hidden = true;
+    $('batch-tasks-body').replaceChildren();
+    $('batch-tasks-empty').hidden = true;
+    $('batch-tasks-more').hidden = true;
+    $('batch-cancel').hidden = true;
+    $('batch-title').textContent = `Batch ${id}`;
+  }
+  $('batch-error').textContent = '';
+  poll(() => refreshBatch(id));
+}
+
+$('batch-cancel').addEventListener('click', async () => {
+  const id = shownBatchId;
+  $('batch-cancel').disabled = true;
+  $('batch-error').textContent = '';
+  try {
+    const batch = await call('POST', `/v1/batches/${encodeURIComponent(id)}/cancel`);
+    toast(`Batch ${batch.id} is ${batchStatusLabel(batch.status)}.`);
+    if (id === shownBatchId) {
+      renderBatch(batch);
+      stopPolling();
+      poll(() => refreshBatch(id)); // until its workflow has seen every task end
+    }
+  } catch (error) {
+    if (!handleAuthFailure(error)) {
+      // A batch that ended meanwhile: the API's 409 batch_not_cancellable says so.
+      $('batch-error').textContent = error.message;
+    }
+  } finally {
+    $('batch-cancel').disabled = false;
+  }
+});
+
+$('batch-tasks-more').addEventListener('click', async () => {
+  try {
+    await loadBatchTasks(shownBatchId, true);
+  } catch (error) {
+    if (!handleAuthFailure(error)) {
+      $('batch-error').textContent = error.message;
+    }
   }
 });
 

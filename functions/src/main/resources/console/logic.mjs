@@ -220,3 +220,48 @@ export function vendorOf(task) {
   }
   return task.task_info?.queue_position ? `queued (#${task.task_info.queue_position})` : '—';
 }
+
+// ------------------------------------------------------------------ batches (docs/batches.md)
+export const BATCH_STATUSES = ['validating', 'in_progress', 'cancelling', 'completed', 'cancelled'];
+export const BATCH_TERMINAL = new Set(['completed', 'cancelled']);
+
+/** A batch's status for people: `in_progress` is written "in progress". */
+export function batchStatusLabel(status) {
+  return String(status ?? '').replace(/_/g, ' ');
+}
+
+/** Whether POST /v1/batches/{id}/cancel may still stop the batch: while it validates or runs. */
+export function batchCanCancel(batch) {
+  return batch.status === 'validating' || batch.status === 'in_progress';
+}
+
+/** A batch's requests whose task has ended (completed, failed or cancelled): refused requests never had one. */
+export function batchEnded(counts) {
+  return (counts?.completed ?? 0) + (counts?.failed ?? 0) + (counts?.cancelled ?? 0);
+}
+
+/** "47/50 done": the requests whose task has ended, of all the batch's requests. */
+export function batchProgress(counts) {
+  return `${batchEnded(counts)}/${counts?.total ?? 0} done`;
+}
+
+/** The share of a batch's requests that are settled (their task ended, or refused), for a progress bar. */
+export function batchSettledShare(counts) {
+  const total = counts?.total ?? 0;
+  return total === 0 ? 0 : Math.min(1, (batchEnded(counts) + (counts?.refused ?? 0)) / total);
+}
+
+/** The counts that are not zero, in the API's order: "45 completed, 2 failed, 3 refused" ("none" for none). */
+export function batchCountsText(counts) {
+  const parts = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'refused']
+    .filter((name) => (counts?.[name] ?? 0) > 0)
+    .map((name) => `${counts[name]} ${name}`);
+  return parts.length === 0 ? 'none' : parts.join(', ');
+}
+
+/** A batch's refused requests (its `errors`) by index, each as index, code, message and param. */
+export function refusedRequests(errors) {
+  return (errors ?? [])
+    .map((entry) => ({ index: entry.index, code: entry.error?.code ?? '—', message: entry.error?.message ?? '', param: entry.error?.param ?? null }))
+    .sort((a, b) => a.index - b.index);
+}
