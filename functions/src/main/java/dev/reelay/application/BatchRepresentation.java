@@ -6,7 +6,6 @@ import dev.reelay.domain.batch.BatchEntry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The public batch object (docs/batches.md) and the list object of {@code GET /v1/batches}. A
@@ -65,12 +64,12 @@ public final class BatchRepresentation {
     }
 
     /** {@code {"object":"list","data":[...],"has_more":...,"next_cursor":...}}, newest first. */
-    public static Map<String, Object> list(List<Batch> batches, Optional<String> nextCursor) {
+    public static Map<String, Object> list(ReadBatches.BatchList page) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("object", TaskRepresentation.LIST_OBJECT);
-        json.put("data", batches.stream().map(BatchRepresentation::summary).toList());
-        json.put("has_more", nextCursor.isPresent());
-        json.put("next_cursor", nextCursor.orElse(null));
+        json.put("data", page.batches().stream().map(BatchRepresentation::summary).toList());
+        json.put("has_more", page.nextCursor().isPresent());
+        json.put("next_cursor", page.nextCursor().orElse(null));
         return json;
     }
 

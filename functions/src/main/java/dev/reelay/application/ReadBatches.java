@@ -25,6 +25,13 @@ public final class ReadBatches {
     private static final Set<String> PARAMETERS = Set.of("limit", "cursor");
     private static final String TASKS_CURSOR_VERSION = "b1:";
 
+    /** One page of the caller's batches, and the cursor of the next page when there is one. */
+    public record BatchList(List<Batch> batches, Optional<String> nextCursor) {
+        public BatchList {
+            batches = List.copyOf(batches);
+        }
+    }
+
     /** A batch with its entries, for the single batch's object. */
     public record BatchView(Batch batch, List<BatchEntry> entries) {
         public Map<String, Object> json() {
@@ -54,15 +61,10 @@ public final class ReadBatches {
     }
 
     /** The caller's batches, newest first, {@code limit} (1 to 100, default 20) at a time. */
-    public BatchStore.BatchPage list(String ownerKeyId, Map<String, String> parameters) {
+    public BatchList list(String ownerKeyId, Map<String, String> parameters) {
         Map<String, String> query = checked(parameters, "GET /v1/batches");
-        return batches.list(ownerKeyId, ListTasks.limit(query.get("limit")), Optional.ofNullable(query.get("cursor")));
-    }
-
-    /** {@code GET /v1/batches}'s list object: a {@link #list} page as {@link BatchRepresentation#list} shows it. */
-    public Map<String, Object> listJson(String ownerKeyId, Map<String, String> parameters) {
-        BatchStore.BatchPage page = list(ownerKeyId, parameters);
-        return BatchRepresentation.list(page.batches(), page.nextCursor());
+        BatchStore.BatchPage page = batches.list(ownerKeyId, ListTasks.limit(query.get("limit")), Optional.ofNullable(query.get("cursor")));
+        return new BatchList(page.batches(), page.nextCursor());
     }
 
     /** The tasks of the caller's batch, in the order of its requests; refused requests have none. */

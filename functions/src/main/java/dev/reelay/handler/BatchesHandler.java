@@ -49,7 +49,7 @@ public final class BatchesHandler extends ApiHandler {
                 Batch batch = createBatch.create(owner, HttpExchange.jsonBody(event), HttpExchange.idempotencyKey(event));
                 yield HttpExchange.json(200, BatchRepresentation.of(batch, List.of()));
             }
-            case LIST -> HttpExchange.json(200, readBatches.listJson(owner, event.getQueryStringParameters()));
+            case LIST -> HttpExchange.json(200, BatchRepresentation.list(readBatches.list(owner, event.getQueryStringParameters())));
             case GET -> HttpExchange.json(200, readBatches.get(owner, batchId(event)).json());
             case TASKS -> HttpExchange.json(200, TaskRepresentation.list(
                     readBatches.tasks(owner, batchId(event), event.getQueryStringParameters())));
