@@ -158,7 +158,9 @@ final class BatchCommand {
         String path = "/v1/batches/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
         RemoteApi.Answer ended;
         try (display) {
-            boolean earlier = accepted.path("created").asLong(sent.getEpochSecond()) < sent.getEpochSecond() - 60;
+            // A batch just made is validating; one an earlier run made has gone on, or is older than a clock's skew.
+            boolean earlier = !accepted.path("status").asText().equals("validating")
+                    || accepted.path("created").asLong(sent.getEpochSecond()) < sent.getEpochSecond() - 60;
             display.say(id, "Batch " + id + (earlier ? " (made by an earlier run of the same requests; --new makes another)" : " accepted")
                     + ": " + requests.size() + " request" + (requests.size() == 1 ? "" : "s") + "; following it ...");
             ended = follow(api, path, id, display, poll, began);
@@ -186,8 +188,8 @@ final class BatchCommand {
         int total = counts.path("total").asInt();
         int completed = counts.path("completed").asInt();
         display.say(id, "Batch " + id + " " + batch.path("status").asText() + " in " + ProgressDisplay.seconds(Launcher.since(began)) + ": "
-                + completed + " of " + total + " completed" + others(counts) + ", " + batch.path("cost_usd").asText("0") + " USD. Videos in "
-                + out + "; results: " + resultsFile);
+                + completed + " of " + total + " completed" + others(counts) + ", " + batch.path("cost_usd").asText("0") + " USD. "
+                + (completed > 0 ? "Videos in " + out + "; results: " : "No videos; results: ") + resultsFile);
         launcher.stdout.println(Launcher.withPath(JSON.writeValueAsString(batch), "results", resultsFile));
         return completed == total && total == requests.size() ? Launcher.DONE : Launcher.TASK_FAILED;
     }
