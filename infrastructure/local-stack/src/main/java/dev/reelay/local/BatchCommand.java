@@ -72,7 +72,8 @@ final class BatchCommand {
         List<Request> requests = new ArrayList<>();
         List<String> broken = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
+            // A byte order mark, which some editors write first, is not part of the JSON.
+            String line = i == 0 && lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(i);
             if (line.isBlank()) {
                 continue;
             }
