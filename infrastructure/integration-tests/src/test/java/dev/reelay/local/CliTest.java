@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Every command; each answers --help. */
-    private static final List<List<String>> COMMANDS = List.of(List.of(), List.of("generate"), List.of("serve"), List.of("keys"),
+    private static final List<List<String>> COMMANDS = List.of(List.of(), List.of("generate"), List.of("batch"), List.of("serve"), List.of("keys"),
             List.of("keys", "create"), List.of("keys", "list"), List.of("keys", "revoke"), List.of("keys", "usage"),
             List.of("keys", "webhook-secret"),
             List.of("tasks"), List.of("tasks", "list"), List.of("tasks", "get"), List.of("tasks", "cancel"),

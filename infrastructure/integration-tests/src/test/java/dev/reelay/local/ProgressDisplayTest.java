@@ -47,6 +47,18 @@ class ProgressDisplayTest {
     }
 
     @Test
+    void describesABatchByItsCountsLeavingOutThoseThatAreZero() throws Exception {
+        ProgressDisplay display = new ProgressDisplay.Plain(stderr, true);
+        assertThat(display.describeBatch(task("{\"status\":\"in_progress\",\"cost_usd\":0.9,\"request_counts\":{\"total\":50,"
+                + "\"pending\":0,\"processing\":35,\"completed\":12,\"failed\":0,\"cancelled\":0,\"refused\":3}}")))
+                .isEqualTo("in_progress · 12/50 completed · 35 processing · 3 refused · 0.9 USD");
+        display.showText("batch-1", "batch-1 validating · 0/2 completed", Duration.ofMillis(400));
+        display.showText("batch-1", "batch-1 validating · 0/2 completed", Duration.ofMillis(900));
+        display.showText("batch-1", "batch-1 in_progress · 1/2 completed", Duration.ofMillis(1400));
+        assertThat(written()).isEqualTo("[  0.4s] batch-1 validating · 0/2 completed\n[  1.4s] batch-1 in_progress · 1/2 completed\n");
+    }
+
+    @Test
     void plainPrintsALineOnlyWhenTheTaskChanges() throws Exception {
         ProgressDisplay display = new ProgressDisplay.Plain(stderr, true);
         display.say(TASK, "Task " + TASK + " accepted; generating ...");

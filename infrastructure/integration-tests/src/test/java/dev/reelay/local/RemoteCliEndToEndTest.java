@@ -138,6 +138,37 @@ class RemoteCliEndToEndTest {
             Run refused = cli("generate", "--endpoint", endpoint, "--api-key", key, "--image", image, "--prompt", "waves", "--duration", "99");
             assertThat(refused.exit()).isEqualTo(2);
             assertThat(refused.lastLine().path("error").path("code").asText()).isEqualTo("invalid_duration");
+
+            // batch --endpoint: the lines go as they are (a file: URL only a local API accepts); the same file again
+            // follows the same batch (its Idempotency-Key), --new makes another.
+            Path requests = work.resolve("two.jsonl");
+            Files.writeString(requests, "{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"a\",\"image_start\":\"" + image
+                    + "\",\"duration\":3}\n{\"model\":\"kling-v3-image-to-video\",\"prompt\":\"b\",\"image_start\":\"" + image
+                    + "\",\"duration\":3}\n");
+            Path batchOut = work.resolve("batch");
+            Run batch = cli("batch", requests.toString(), "--endpoint", endpoint, "--api-key", key, "--out", batchOut.toString());
+            assertThat(batch.exit()).as(batch.stderr()).isZero();
+            JsonNode first = batch.lastLine();
+            assertThat(first.path("status").asText()).isEqualTo("completed");
+            assertThat(first.path("request_counts").path("completed").asInt()).isEqualTo(2);
+            assertThat(first.path("results").asText()).isEqualTo(batchOut.resolve("two.results.jsonl").toString());
+            List<String> results = Files.readAllLines(batchOut.resolve("two.results.jsonl"));
+            assertThat(results).hasSize(2);
+            for (String line : results) {
+                JsonNode result = JSON.readTree(line);
+                assertThat(result.path("status").asText()).isEqualTo("completed");
+                assertThat(Files.size(Path.of(result.path("file").asText()))).isPositive();
+            }
+            Run again = cli("batch", requests.toString(), "--endpoint", endpoint, "--api-key", key, "--out", batchOut.toString());
+            assertThat(again.exit()).as(again.stderr()).isZero();
+            assertThat(again.lastLine().path("id").asText()).isEqualTo(first.path("id").asText());
+            assertThat(again.stderr()).contains("made by an earlier run of the same requests");
+            Run fresh = cli("batch", requests.toString(), "--new", "--endpoint", endpoint, "--api-key", key, "--out", batchOut.toString());
+            assertThat(fresh.exit()).as(fresh.stderr()).isZero();
+            assertThat(fresh.lastLine().path("id").asText()).isNotEqualTo(first.path("id").asText());
+            Run refusedBatch = cli("batch", requests.toString(), "--endpoint", endpoint, "--api-key", key, "--callback-url", "ftp://x");
+            assertThat(refusedBatch.exit()).isEqualTo(2);
+            assertThat(refusedBatch.lastLine().path("error").path("param").asText()).isEqualTo("callback_url");
         } finally {
             serving.stopServing();
             assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();

@@ -45,6 +45,15 @@ final class Cli {
               1  a write could not be confirmed by reading it back (or an unexpected error)
               2  refused or bad usage: a bad name or option, a name taken, no such key
               3  unavailable: the database or the running stack failed or could not be reached""";
+    static final String BATCH_EXIT_CODES = """
+            %nExit codes:
+              0  every request completed and its video was downloaded
+              1  some requests failed, were refused or cancelled (the results file tells
+                 which), or an unexpected error
+              2  refused or bad usage (a line that is not a JSON object: nothing is sent);
+                 an API refusal is the last stdout line
+              3  unavailable: the endpoint cannot be reached or answered 5xx, a video could
+                 not be downloaded, or the local stack did not start""";
     /** Re-serializes an answer onto one line without changing its numbers. */
     private static final class OneLine {
         static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -58,6 +67,7 @@ final class Cli {
     static CommandLine commandLine(Launcher launcher) {
         CommandLine root = new CommandLine(new Root(launcher));
         root.addSubcommand("generate", new Generate(launcher));
+        root.addSubcommand("batch", new Batch(launcher));
         root.addSubcommand("serve", new Serve(launcher));
         CommandLine keys = new CommandLine(new Keys());
         keys.addSubcommand("create", new KeysCreate(launcher));
@@ -228,6 +238,14 @@ final class Cli {
         boolean anyGiven() {
             return renderDelay != null || progressSteps != null || !maxConcurrency.isEmpty() || allowLocalWebhooks;
         }
+
+        /** With {@code --endpoint} the stack is not ours to set up. */
+        void refuseWithEndpoint() {
+            if (anyGiven()) {
+                throw new Launcher.UsageException("--render-delay, --progress-steps, --max-concurrency and --allow-local-webhooks"
+                        + " set up the local stack; they do not go with --endpoint");
+            }
+        }
     }
 
     @Command(name = "generate", description = {"Make one video end to end and download it: on the local stack, or with --endpoint on any Reelay API.",
@@ -274,10 +292,7 @@ final class Cli {
         @Override
         public Integer call() throws Exception {
             if (remote.endpoint(launcher).isPresent()) {
-                if (stack.anyGiven()) {
-                    throw new Launcher.UsageException("--render-delay, --progress-steps, --max-concurrency and --allow-local-webhooks"
-                            + " set up the local stack; they do not go with --endpoint");
-                }
+                stack.refuseWithEndpoint();
                 return launcher.generateRemotely(this, remote.api(launcher));
             }
             return launcher.generateLocally(this);
@@ -311,6 +326,69 @@ final class Cli {
             } catch (NumberFormatException notANumber) {
                 return value; // refused as the API refuses it: invalid_duration
             }
+        }
+    }
+
+    @Command(name = "batch", description = {"Make the videos of a JSON Lines file as one batch (POST /v1/batches) and download them:"
+            + " on the local stack, or with --endpoint on any Reelay API.",
+            "Each non-blank line of FILE is one POST /v1/videos/generations body (the batch takes 1 to 1000). Every line must be"
+            + " a JSON object: otherwise the bad lines are told by number and nothing is sent (exit 2). Locally an image_start"
+            + " or image_end that is a file path, not a URL, is sent as its file: URL, a relative path taken from FILE's folder;"
+            + " with --endpoint the lines go as they are, and the API refuses a local path (give https:// URLs or upload://"
+            + " references).",
+            "One progress line follows the whole batch until it is completed or cancelled. Then each completed task's video is"
+            + " saved as DIR/TASK_ID.mp4, and DIR/STEM.results.jsonl (STEM: FILE's name without its extension) gets one line per"
+            + " request, in FILE's order: {index, line, task_id, status, file, cost_usd, error} (a refused request: task_id"
+            + " null and the API's error; a failed task: its error).",
+            "The last stdout line is the final batch object with \"results\", the results file's path.",
+            "The batch is created with an Idempotency-Key made from the SHA-256 of what is sent (reelay-batch-HEX): running the"
+            + " same FILE again with the same options (after a lost connection, Ctrl-C or a failed download) follows and downloads"
+            + " the batch made the first time instead of making a second one, as long as the API keeps the key; --new makes a new"
+            + " batch. Ctrl-C stops following: a remote batch goes on, the local stack stops with the command."},
+            footer = BATCH_EXIT_CODES)
+    static final class Batch extends Base {
+        private final Launcher launcher;
+        @Parameters(paramLabel = "FILE", description = "The requests: one generation request (a JSON object) a line.")
+        String file;
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "videos",
+                description = "Where the videos (TASK_ID.mp4) and STEM.results.jsonl are saved (default videos).")
+        String out;
+        @Option(names = "--callback-url", paramLabel = "URL", description = "Where the batch's one webhook goes once it has ended"
+                + " (locally an embedded stack stops with the command, so use ./reelay serve to receive it).")
+        String callbackUrl;
+        @Option(names = "--new", description = "Send no Idempotency-Key: always make a new batch, even of requests sent before.")
+        boolean fresh;
+        @Option(names = "--progress", paramLabel = "auto|live|plain", defaultValue = "auto",
+                description = "live: one line rewritten in place; plain: a line when the batch's counts change;"
+                        + " auto (default): live when stderr is a terminal and not --verbose.")
+        ProgressDisplay.Mode progress;
+        @Mixin
+        StackOptions stack;
+        @Mixin
+        RemoteOptions remote;
+
+        Batch(Launcher launcher) {
+            this.launcher = launcher;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Path requestsFile = Path.of(file).toAbsolutePath();
+            List<BatchCommand.Request> requests = BatchCommand.read(requestsFile);
+            Path outDir = Path.of(out).toAbsolutePath();
+            String name = requestsFile.getFileName().toString();
+            String stem = name.contains(".") && name.lastIndexOf('.') > 0 ? name.substring(0, name.lastIndexOf('.')) : name;
+            ProgressDisplay display = ProgressDisplay.choose(progress, launcher.stderr, Launcher.jsonLogs(), stack.verbose);
+            if (remote.endpoint(launcher).isPresent()) {
+                stack.refuseWithEndpoint();
+                RemoteApi api = remote.api(launcher);
+                return BatchCommand.run(launcher, api, requests, BatchCommand.body(requests, callbackUrl), !fresh, outDir, stem, display,
+                        BatchCommand.REMOTE_POLL);
+            }
+            BatchCommand.resolveLocalImages(requests, requestsFile.getParent());
+            String body = BatchCommand.body(requests, callbackUrl);
+            return launcher.onLocalStack("batch", stack, display instanceof ProgressDisplay.Live,
+                    api -> BatchCommand.run(launcher, api, requests, body, !fresh, outDir, stem, display, BatchCommand.LOCAL_POLL));
         }
     }
 

@@ -116,14 +116,32 @@ public final class Launcher {
         } catch (InvalidRequestException refused) {
             return refuse(refused);
         }
-        LocalRuntime.Settings settings = userSettings(0, options.stack);
         ProgressDisplay display = ProgressDisplay.choose(options.progress, stderr, jsonLogs(), options.stack.verbose);
+        return onLocalStack("generate", options.stack, display instanceof ProgressDisplay.Live,
+                api -> generate(api, request, out, request.containsKey("callback_url"), display));
+    }
+
+    /** What a local command does with the local stack's API, called with the default API key. */
+    interface LocalWork {
+        int run(RemoteApi api) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on the local stack: on the embedded one this command starts (and stops once
+     * {@code work} returns), or, while {@code ./reelay serve} runs on the same state directory, through
+     * serve's API. The stack's settings are checked before anything starts.
+     *
+     * @param command  the command's name, for the log file's name and the messages
+     * @param liveLine whether a live progress line shows on stderr (the stack's error lines then clear it first)
+     */
+    int onLocalStack(String command, Cli.StackOptions options, boolean liveLine, LocalWork work) throws Exception {
+        LocalRuntime.Settings settings = userSettings(0, options);
         StateDirectory.Access access = StateDirectory.await(stateDir, KeysCommand.PATIENCE, stderr);
         if (access.stack() != null) {
-            return generateOnRunningStack(access.stack(), options, request, out, display);
+            return work.run(runningStackApi(access.stack(), command, options));
         }
         try (StateDirectory.Ownership owned = access.ownership()) {
-            sendStackLogToFile("generate", options.stack, display instanceof ProgressDisplay.Live);
+            sendStackLogToFile(command, options, liveLine);
             announceStart();
             LocalRuntime runtime;
             try {
@@ -131,15 +149,14 @@ public final class Launcher {
             } catch (Exception e) {
                 throw new RemoteApi.Unavailable("the local stack did not start: " + e, e);
             }
-            try (runtime; KeysAdminEndpoint keys = publishKeysEndpoint(runtime, "generate")) {
+            try (runtime; KeysAdminEndpoint keys = publishKeysEndpoint(runtime, command)) {
                 try {
                     if (!runtime.hasDefaultApiKey()) {
                         stderr.println("reelay: no usable API key: " + runtime.defaultApiKeyProblem());
                         return UNAVAILABLE;
                     }
                     showNewWebhookSecret(runtime);
-                    return generate(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()), request, out,
-                            request.containsKey("callback_url"), display);
+                    return work.run(new RemoteApi(runtime.apiBaseUrl(), runtime.defaultApiKey()));
                 } finally {
                     StateDirectory.removeRunningStack(stateDir);
                 }
@@ -148,29 +165,27 @@ public final class Launcher {
     }
 
     /**
-     * A local {@code generate} while {@code serve} runs on the same state directory: a second stack on
-     * its database would end serve's running tasks as orphans, so the request goes to serve's API with
-     * the default key, as a client's would. Another local {@code generate} is not shared: its stack stops
-     * when its own video is done.
+     * A local command while {@code serve} runs on the same state directory: a second stack on its
+     * database would end serve's running tasks as orphans, so the requests go to serve's API with the
+     * default key, as a client's would. Another local {@code generate} or {@code batch} is not shared:
+     * its stack stops when its own work is done.
      */
-    private int generateOnRunningStack(StateDirectory.RunningStack stack, Cli.Generate options, Map<String, Object> request, Path out,
-            ProgressDisplay display) throws Exception {
+    private RemoteApi runningStackApi(StateDirectory.RunningStack stack, String command, Cli.StackOptions options) throws IOException {
         if (!stack.kind().equals("serve")) {
-            throw new RemoteApi.Unavailable("another local generate (pid " + stack.pid() + ") is using " + stateDir
-                    + "; wait for it, or run './reelay serve' and generate with it", null);
+            throw new RemoteApi.Unavailable("another local " + stack.kind() + " (pid " + stack.pid() + ") is using " + stateDir
+                    + "; wait for it, or run './reelay serve' and " + command + " with it", null);
         }
-        if (options.stack.anyGiven()) {
+        if (options.anyGiven()) {
             throw new UsageException("./reelay serve runs on " + stateDir + " (pid " + stack.pid() + ") with its own settings: drop"
                     + " --render-delay, --progress-steps, --max-concurrency and --allow-local-webhooks, or stop serve");
         }
         Path keyFile = stateDir.resolve(DefaultApiKey.FILE);
         if (!Files.isRegularFile(keyFile)) {
-            throw new RemoteApi.Unavailable("./reelay serve runs on " + stateDir + " but " + keyFile + " is gone: use generate --endpoint "
-                    + stack.apiUrl() + " --api-key KEY", null);
+            throw new RemoteApi.Unavailable("./reelay serve runs on " + stateDir + " but " + keyFile + " is gone: use " + command
+                    + " --endpoint " + stack.apiUrl() + " --api-key KEY", null);
         }
         stderr.println("Using the running ./reelay serve (pid " + stack.pid() + ") at " + stack.apiUrl() + " ...");
-        return generate(new RemoteApi(stack.apiUrl(), Files.readString(keyFile).strip()), request, out, request.containsKey("callback_url"),
-                display);
+        return new RemoteApi(stack.apiUrl(), Files.readString(keyFile).strip());
     }
 
     /** {@code generate} with {@code --endpoint}: the same request to any Reelay API. */
@@ -280,7 +295,7 @@ public final class Launcher {
         }
     }
 
-    private static Duration since(long nanoTime) {
+    static Duration since(long nanoTime) {
         return Duration.ofNanos(System.nanoTime() - nanoTime);
     }
 
@@ -296,12 +311,17 @@ public final class Launcher {
      * local {@code result.url} dies with the local stack, the file stays.
      */
     static String withFile(String taskJson, Path video) throws IOException {
-        String body = taskJson.strip();
+        return withPath(taskJson, "file", video);
+    }
+
+    /** A JSON object's line with {@code name}, a file's path, added last; its other fields and numbers as they were. */
+    static String withPath(String objectJson, String name, Path file) throws IOException {
+        String body = objectJson.strip();
         if (!body.endsWith("}")) {
             throw new IllegalStateException("not a JSON object: " + body);
         }
         String empty = body.substring(1, body.length() - 1).isBlank() ? "" : ",";
-        return body.substring(0, body.length() - 1) + empty + "\"file\":" + json().writeValueAsString(video.toString()) + "}";
+        return body.substring(0, body.length() - 1) + empty + quoted(name) + ":" + json().writeValueAsString(file.toString()) + "}";
     }
 
     /** A refusal told as the API tells it: its error envelope as the last stdout line, its message on stderr; exit 2. */

@@ -74,10 +74,19 @@ abstract class ProgressDisplay implements AutoCloseable {
                 refusalsTold = refusals;
             }
         }
-        render(taskId, task, elapsed);
+        render(taskId, describe(task), elapsed);
     }
 
-    abstract void render(String taskId, JsonNode task, Duration elapsed);
+    /**
+     * Anything else followed the same way, by a text of its own that tells what changed (a batch's counts,
+     * {@link #describeBatch}): rewritten in place, or a line when it changes.
+     */
+    final void showText(String id, String text, Duration elapsed) {
+        render(id, text, elapsed);
+    }
+
+    /** Shows {@code text}, what is followed now. */
+    abstract void render(String id, String text, Duration elapsed);
 
     /** A line of its own about the task. */
     abstract void say(String taskId, String line);
@@ -101,6 +110,23 @@ abstract class ProgressDisplay implements AutoCloseable {
             text.append(separator).append(percent).append('%');
         }
         return text.toString();
+    }
+
+    /**
+     * A batch by its counts: {@code in_progress · 12/50 completed · 3 processing · 3 refused · 1 failed · 0.90 USD};
+     * the counts that are 0 (but completed) are left out.
+     */
+    String describeBatch(JsonNode batch) {
+        JsonNode counts = batch.path("request_counts");
+        StringBuilder text = new StringBuilder(batch.path("status").asText("unknown")).append(separator)
+                .append(counts.path("completed").asInt()).append('/').append(counts.path("total").asInt()).append(" completed");
+        for (String count : new String[]{"processing", "pending", "refused", "failed", "cancelled"}) {
+            int n = counts.path(count).asInt();
+            if (n > 0) {
+                text.append(separator).append(n).append(' ').append(count);
+            }
+        }
+        return text.append(separator).append(batch.path("cost_usd").asText("0")).append(" USD").toString();
     }
 
     /** {@code Done in 14.2 s: /abs/task-....mp4 (5 s video, 1.23 MB, 0.375 USD)} */
@@ -177,8 +203,8 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void render(String taskId, JsonNode task, Duration elapsed) {
-            stderr.print(CLEAR_LINE + spinner[frame++ % spinner.length] + " " + describe(task) + separator + clock(elapsed));
+        void render(String id, String text, Duration elapsed) {
+            stderr.print(CLEAR_LINE + spinner[frame++ % spinner.length] + " " + text + separator + clock(elapsed));
             stderr.flush();
             lineShown = true;
         }
@@ -215,10 +241,9 @@ abstract class ProgressDisplay implements AutoCloseable {
         }
 
         @Override
-        void render(String taskId, JsonNode task, Duration elapsed) {
-            String shown = describe(task);
+        void render(String id, String shown, Duration elapsed) {
             if (!shown.equals(lastShown)) {
-                say(taskId, String.format(Locale.ROOT, "[%5.1fs] %s", elapsed.toMillis() / 1000.0, shown));
+                say(id, String.format(Locale.ROOT, "[%5.1fs] %s", elapsed.toMillis() / 1000.0, shown));
                 lastShown = shown;
             }
         }

@@ -50,8 +50,15 @@ final class RemoteApi {
     }
 
     Answer post(String path, String jsonBody) {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build());
+        return post(path, jsonBody, Map.of());
+    }
+
+    /** A POST with more headers, such as {@code Idempotency-Key}. */
+    Answer post(String path, String jsonBody, Map<String, String> headers) {
+        HttpRequest.Builder post = request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(jsonBody));
+        headers.forEach(post::header);
+        return send(post.build());
     }
 
     /**

@@ -53,7 +53,7 @@ final class StateDirectory {
     /**
      * What a running stack publishes in {@code serve.json}.
      *
-     * @param kind   {@code serve} or {@code generate}
+     * @param kind   {@code serve}, {@code generate} or {@code batch}
      * @param apiUrl the stack's HTTP API (its {@code base_url})
      */
     record RunningStack(long pid, String kind, URI adminUrl, URI apiUrl, String token) {
