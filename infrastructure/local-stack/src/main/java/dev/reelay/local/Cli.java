@@ -256,7 +256,7 @@ final class Cli {
     static final class Generate extends Base {
         private final Launcher launcher;
         @Option(names = "--image", required = true, paramLabel = "PATH|URL",
-                description = "The first frame: a JPG or PNG file; with --endpoint an https:// URL (local files need POST /v1/uploads, not yet used).")
+                description = "The first frame: a JPG or PNG file (with --endpoint, uploaded through POST /v1/uploads first), or an https:// URL.")
         String image;
         @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What happens in the video.")
         String prompt;
