@@ -25,7 +25,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -60,17 +59,10 @@ public final class S3VideoArchive implements VideoArchive {
         } catch (SdkException e) {
             throw S3Objects.storageFailure("archiving task " + taskId + " to s3://" + archiveBucket + "/" + key, e);
         }
+        // The SHA-256 is recorded with the task (result.sha256), not as object metadata: a multipart upload
+        // fixes its metadata before the first byte, and adding it afterwards meant copying the whole object
+        // onto itself, a fifth of the archive's time at 1 GiB and impossible above 5 GiB (BENCHMARKS.md).
         Upload upload = upload(taskId, key, uploadId, video, expectedBytes);
-        try {
-            // A multipart upload fixes its metadata before the first byte, so the digest, known only
-            // now, is attached by copying the object onto itself.
-            s3.copyObject(b -> b.sourceBucket(archiveBucket).sourceKey(key)
-                    .destinationBucket(archiveBucket).destinationKey(key)
-                    .metadataDirective(MetadataDirective.REPLACE).contentType(MP4)
-                    .metadata(Map.of("sha256", upload.sha256())));
-        } catch (SdkException e) {
-            throw S3Objects.storageFailure("recording the SHA-256 of s3://" + archiveBucket + "/" + key, e);
-        }
         long millis = (System.nanoTime() - started) / 1_000_000;
         log.info("archived task {} to s3://{}/{}: {} bytes in {} parts, {} ms", taskId, archiveBucket, key,
                 upload.bytes(), upload.parts(), millis);
