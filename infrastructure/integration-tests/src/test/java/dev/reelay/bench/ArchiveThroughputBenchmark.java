@@ -8,7 +8,6 @@ import dev.reelay.testing.Mp4Bytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.MetadataDirective;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -34,8 +32,9 @@ import java.util.Random;
  * the same bytes through a raw copy in the same run: the plain S3 client, multipart with the adapter's
  * part size (8 MiB) and one buffer, no hashing, no MP4 check, no metadata copy. Rounds alternate raw and
  * adapter; the ratio is the median raw time over the median adapter time (throughput ratio). Then it
- * times, over the same stream without uploading, what the adapter adds: SHA-256, the MP4 check, and the
- * server-side copy that attaches the digest. Run it with {@code -Xmx64m}.
+ * times, over the same stream without uploading, what the adapter adds: SHA-256 and the MP4 check. (It
+ * also used to copy the object onto itself to attach the digest as metadata; BENCHMARKS.md has what that
+ * cost before it went.) Run it with {@code -Xmx64m}.
  * Usage: {@code ArchiveThroughputBenchmark <megabytes> <rounds>}. Last line:
  * {@code BENCH archive ...}.
  */
@@ -91,21 +90,17 @@ public final class ArchiveThroughputBenchmark {
             Mp4Probe probe = new Mp4Probe();
             long probeNanos = timed(() -> drain(video(megabytes), (buffer, n) -> probe.update(buffer, 0, n)));
             check(probe.finish().hasVideoTrack(), "the generated MP4 has a video track");
-            long copyNanos = timed(() -> client.copyObject(b -> b.sourceBucket(BUCKET).sourceKey("videos/bench.mp4")
-                    .destinationBucket(BUCKET).destinationKey("videos/bench.mp4").metadataDirective(MetadataDirective.REPLACE)
-                    .contentType("video/mp4").metadata(Map.of("sha256", "0"))));
 
             long rawMedian = median(rawNanos);
             long adapterMedian = median(adapterNanos);
-            System.out.printf("alone over %d MiB: generate+read %.2f s, SHA-256 %.2f s, MP4 check %.2f s, server-side copy %.2f s%n",
-                    megabytes, readNanos / 1e9, hashNanos / 1e9, probeNanos / 1e9, copyNanos / 1e9);
+            System.out.printf("alone over %d MiB: generate+read %.2f s, SHA-256 %.2f s, MP4 check %.2f s%n",
+                    megabytes, readNanos / 1e9, hashNanos / 1e9, probeNanos / 1e9);
             System.out.printf(java.util.Locale.ROOT,
                     "BENCH archive mib=%d heap_limit_mib=%d peak_heap_mib=%d pools_peak_sum_mib=%d rounds=%d adapter_s=%.2f adapter_mib_s=%.1f"
-                            + " raw_s=%.2f raw_mib_s=%.1f ratio=%.2f sha256_s=%.2f mp4check_s=%.2f selfcopy_s=%.2f%n",
+                            + " raw_s=%.2f raw_mib_s=%.1f ratio=%.2f sha256_s=%.2f mp4check_s=%.2f%n",
                     megabytes, Runtime.getRuntime().maxMemory() / MIB, sampledPeak / MIB, peak / MIB, rounds, adapterMedian / 1e9,
                     mibPerSecond(bytes, adapterMedian), rawMedian / 1e9, mibPerSecond(bytes, rawMedian),
-                    (double) rawMedian / adapterMedian, (hashNanos - readNanos) / 1e9, (probeNanos - readNanos) / 1e9,
-                    copyNanos / 1e9);
+                    (double) rawMedian / adapterMedian, (hashNanos - readNanos) / 1e9, (probeNanos - readNanos) / 1e9);
         } finally {
             try (var files = Files.walk(store)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
