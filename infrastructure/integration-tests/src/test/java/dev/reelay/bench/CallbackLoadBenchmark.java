@@ -40,7 +40,17 @@ public final class CallbackLoadBenchmark {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            measure(args);
+        } catch (Throwable failed) {
+            failed.printStackTrace();
+            System.exit(1); // DynamoDB Local leaves a thread behind: without this the build would wait for ever
+        }
+        System.exit(0);
+    }
+
+    private static void measure(String[] args) throws Exception {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         String provider = args.length > 1 ? args[1] : "unified";
         Path image = Files.createTempFile("reelay-bench", ".png");
@@ -140,7 +150,6 @@ public final class CallbackLoadBenchmark {
         } finally {
             Files.deleteIfExists(image);
         }
-        System.exit(0); // DynamoDB Local leaves a thread behind
     }
 
     private static void requireCompleted(JsonNode task) {

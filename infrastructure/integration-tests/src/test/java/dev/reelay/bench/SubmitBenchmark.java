@@ -75,7 +75,17 @@ public final class SubmitBenchmark {
     private static final String PROVIDER = "kling";
     private static final String OWNER = "default";
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            measure(args);
+        } catch (Throwable failed) {
+            failed.printStackTrace();
+            System.exit(1); // DynamoDB Local leaves a thread behind: without this the build would wait for ever
+        }
+        System.exit(0);
+    }
+
+    private static void measure(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         List<Integer> clientCounts = args.length > 1
                 ? Arrays.stream(args).skip(1).map(Integer::parseInt).toList() : List.of(1, 4, 16);
@@ -138,7 +148,6 @@ public final class SubmitBenchmark {
         } finally {
             Files.deleteIfExists(image);
         }
-        System.exit(0); // DynamoDB Local leaves a thread behind
     }
 
     /** What one fixed-time run measured. */
