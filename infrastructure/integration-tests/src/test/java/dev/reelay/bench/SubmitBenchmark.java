@@ -64,7 +64,9 @@ import java.util.function.Supplier;
  * <p>
  * Then it attributes the time inside one submission: it builds the same use case ({@link SubmitVideoGeneration})
  * on the stack's own clients and tables, with every port wrapped in a timing proxy (no timing code in
- * production), and submits serially and with 16 threads. "Validation and pricing" is what is left:
+ * production), and submits serially and with 16 threads, interleaving a use case kept for all submissions (as
+ * the functions run it) with a new one for each (which reads the owner's key every time, as before the budget
+ * was kept per instance): a before-and-after in the same run. "Validation and pricing" is what is left:
  * parsing, the vendor table, the image check ({@link ImageRules#check}), the metric.
  * <p>
  * No render runs while it measures: the vendor has one slot ({@code --max-concurrency}) and the first task holds it
@@ -125,10 +127,27 @@ public final class SubmitBenchmark {
                         submissions.perSecond() / baseline.perSecond(), submissions.p50() / baseline.p50(),
                         submissions.p99() / baseline.p99());
             }
-            Map<String, double[]> serial = breakdown(runtime, image, 1, 200);
-            Map<String, double[]> parallel = breakdown(runtime, image, 16, 400);
-            System.out.println("  where the time goes inside one submission (the use case on the same stack; mean ms, 1 thread | 16 threads):");
-            serial.forEach((phase, ms) -> System.out.printf("    %-44s %8.2f | %8.2f%n", phase, ms[0], parallel.get(phase)[0]));
+            // Same-run A/B of the budget kept per instance: "reading" builds a new use case for every submission,
+            // so it reads the key each time, as before the change; "kept" is one use case, as the functions run it.
+            // Interleaved in two rounds, so that drift in the machine's load falls on both alike.
+            List<Map<String, double[]>> serialReading = new ArrayList<>();
+            List<Map<String, double[]>> serialKept = new ArrayList<>();
+            List<Map<String, double[]>> parallelReading = new ArrayList<>();
+            List<Map<String, double[]>> parallelKept = new ArrayList<>();
+            for (int round = 0; round < 2; round++) {
+                serialReading.add(breakdown(runtime, image, 1, 100, true));
+                serialKept.add(breakdown(runtime, image, 1, 100, false));
+                parallelReading.add(breakdown(runtime, image, 16, 200, true));
+                parallelKept.add(breakdown(runtime, image, 16, 200, false));
+            }
+            Map<String, double[]> serial = average(serialKept);
+            Map<String, double[]> parallel = average(parallelKept);
+            Map<String, double[]> serialBefore = average(serialReading);
+            Map<String, double[]> parallelBefore = average(parallelReading);
+            System.out.println("  where the time goes inside one submission (the use case on the same stack; mean ms;"
+                    + " key read on every submission -> budget kept, 1 thread | 16 threads):");
+            serial.forEach((phase, ms) -> System.out.printf("    %-48s %8.2f -> %8.2f | %8.2f -> %8.2f%n", phase,
+                    serialBefore.get(phase)[0], ms[0], parallelBefore.get(phase)[0], parallel.get(phase)[0]));
             Run one = results.get(clientCounts.get(0))[1];
             Run last = results.get(clientCounts.get(clientCounts.size() - 1))[1];
             StringBuilder line = new StringBuilder("BENCH submit");
@@ -143,6 +162,8 @@ public final class SubmitBenchmark {
                     last.perSecond() / one.perSecond()));
             serial.forEach((phase, ms) -> line.append(' ').append(key(phase)).append("_ms=").append(String.format("%.2f", ms[0])));
             parallel.forEach((phase, ms) -> line.append(' ').append(key(phase)).append("_16t_ms=").append(String.format("%.2f", ms[0])));
+            line.append(String.format(" whole_use_case_reading_key_ms=%.2f whole_use_case_reading_key_16t_ms=%.2f",
+                    serialBefore.get("whole use case")[0], parallelBefore.get("whole use case")[0]));
             line.append(" errors=").append(results.values().stream().mapToInt(r -> r[1].errors()).sum());
             System.out.println(line);
         } finally {
@@ -223,7 +244,16 @@ public final class SubmitBenchmark {
      * The use case on the stack's clients with timed ports: {@code total} submissions over {@code threads}
      * threads. Answers the mean milliseconds per submission of each phase, in the order of the submission.
      */
-    private static Map<String, double[]> breakdown(LocalRuntime runtime, Path image, int threads, int total) throws Exception {
+    private static Map<String, double[]> average(List<Map<String, double[]>> runs) {
+        Map<String, double[]> mean = new LinkedHashMap<>();
+        runs.get(0).keySet().forEach(phase -> mean.put(phase,
+                new double[]{runs.stream().mapToDouble(run -> run.get(phase)[0]).average().orElse(Double.NaN)}));
+        return mean;
+    }
+
+    /** @param newUseCaseEach a new use case for every submission, so that it keeps nothing from one to the next */
+    private static Map<String, double[]> breakdown(LocalRuntime runtime, Path image, int threads, int total,
+                                                   boolean newUseCaseEach) throws Exception {
         ReelayConfig config = runtime.config();
         Clock clock = Clock.systemUTC();
         Phases phases = new Phases();
@@ -248,15 +278,17 @@ public final class SubmitBenchmark {
                 "task record (DynamoDB write)", "create");
         Workflow workflow = phases.timed(Workflow.class, new StepFunctionsWorkflow(runtime.sfnClient(), config.requireStateMachineArn()),
                 "execution start (Step Functions)", "start");
-        SubmitVideoGeneration submit = new SubmitVideoGeneration(
+        var metrics = Wiring.metricsFiles(runtime.metricsDirectory());
+        Supplier<SubmitVideoGeneration> useCase = () -> new SubmitVideoGeneration(
                 new GenerationRequestParser(config.allowLocalImageSources(), new WebhookUrlRules(config.allowLocalWebhooks()), null),
-                images, inputs, config.providers(), store, workflow, clock, taskIds, idempotency, apiKeys, budgets,
-                Wiring.metricsFiles(runtime.metricsDirectory()));
+                images, inputs, config.providers(), store, workflow, clock, taskIds, idempotency, apiKeys, budgets, metrics);
+        SubmitVideoGeneration kept = useCase.get();
+        Supplier<SubmitVideoGeneration> submitter = newUseCaseEach ? useCase : () -> kept;
         Object body = JSON.readValue(JSON.writeValueAsString(Map.of("model", "kling-v3-image-to-video", "prompt", "bench",
                 "image_start", image.toUri().toString(), "duration", 5, "provider", PROVIDER)), Object.class);
         // Warm-up, then the measured submissions.
         for (int i = 0; i < 20; i++) {
-            submit.submit(OWNER, body);
+            submitter.get().submit(OWNER, body);
         }
         phases.reset();
         AtomicLong totalNanos = new AtomicLong();
@@ -265,6 +297,7 @@ public final class SubmitBenchmark {
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
                 while (left.getAndDecrement() > 0) {
+                    SubmitVideoGeneration submit = submitter.get();
                     long start = System.nanoTime();
                     submit.submit(OWNER, body);
                     totalNanos.addAndGet(System.nanoTime() - start);
