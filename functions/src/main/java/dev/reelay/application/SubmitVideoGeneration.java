@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +46,8 @@ import java.util.function.Supplier;
  */
 public final class SubmitVideoGeneration {
     private static final Logger LOG = LoggerFactory.getLogger(SubmitVideoGeneration.class);
+    /** How many keys' budgets {@link #knownBudgets} holds before it starts afresh. */
+    static final int MAX_KNOWN_BUDGETS = 10_000;
 
     private final GenerationRequestParser parser;
     private final ImageSource images;
@@ -58,6 +61,14 @@ public final class SubmitVideoGeneration {
     private final ApiKeys apiKeys;
     private final Budgets budgets;
     private final Metrics metrics;
+    /**
+     * The monthly budgets of the keys already read, by key name. A key's budget is set when it is created and
+     * never changes, and a name is never reused ({@link ApiKeys#create}), so a budget once read holds for the
+     * life of this instance: a warm function reads each key's item once, not on every submission (one
+     * DynamoDB read of the three a submission made; BENCHMARKS.md, "Submit latency and throughput"). An owner
+     * that is no key is not remembered, as it may become one.
+     */
+    private final Map<String, OptionalLong> knownBudgets = new ConcurrentHashMap<>();
 
     /**
      * @param apiKeys where the owner's monthly budget is read (an owner that is no key has none)
@@ -213,8 +224,20 @@ public final class SubmitVideoGeneration {
     }
 
     private OptionalLong budgetOf(String ownerKeyId) {
-        return apiKeys.findByName(ownerKeyId).flatMap(ApiKey::monthlyBudgetUsd)
+        OptionalLong known = knownBudgets.get(ownerKeyId);
+        if (known != null) {
+            return known;
+        }
+        Optional<ApiKey> key = apiKeys.findByName(ownerKeyId);
+        OptionalLong budget = key.flatMap(ApiKey::monthlyBudgetUsd)
                 .map(usd -> OptionalLong.of(MonthlyBudget.micros(usd))).orElse(OptionalLong.empty());
+        if (key.isPresent()) {
+            if (knownBudgets.size() >= MAX_KNOWN_BUDGETS) {
+                knownBudgets.clear();
+            }
+            knownBudgets.put(ownerKeyId, budget);
+        }
+        return budget;
     }
 
     /**

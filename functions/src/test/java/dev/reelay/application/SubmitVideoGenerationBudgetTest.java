@@ -84,6 +84,73 @@ class SubmitVideoGenerationBudgetTest {
         return body;
     }
 
+    /** {@link #keys}, counting the reads by name. */
+    private final class CountedKeys implements dev.reelay.port.ApiKeys {
+        final AtomicInteger readsByName = new AtomicInteger();
+
+        @Override
+        public CreatedApiKey create(String name, BigDecimal monthlyBudgetUsd, Integer maxConcurrency) {
+            return keys.create(name, monthlyBudgetUsd, maxConcurrency);
+        }
+
+        @Override
+        public java.util.Optional<dev.reelay.domain.apikey.ApiKey> findBySecret(String presentedSecret) {
+            return keys.findBySecret(presentedSecret);
+        }
+
+        @Override
+        public java.util.Optional<dev.reelay.domain.apikey.ApiKey> findByName(String name) {
+            readsByName.incrementAndGet();
+            return keys.findByName(name);
+        }
+
+        @Override
+        public List<dev.reelay.domain.apikey.ApiKey> list() {
+            return keys.list();
+        }
+
+        @Override
+        public boolean revoke(String name) {
+            return keys.revoke(name);
+        }
+    }
+
+    private SubmitVideoGeneration submit(CountedKeys counted) throws IOException {
+        return new SubmitVideoGeneration(new GenerationRequestParser(), new FixedImageSource(Map.of(IMAGE, TestImages.jpeg(1280, 720))),
+                archive.inputs(), providers, store, workflow, Clock.fixed(NOW, ZoneOffset.UTC), () -> "task-" + ids.incrementAndGet(),
+                idempotency, counted, budgets, metrics);
+    }
+
+    @Test
+    void aKeysBudgetIsReadOnceAndStillHeldOnEverySubmission() throws IOException {
+        keys.create("team-a", new BigDecimal("1.00"));
+        CountedKeys counted = new CountedKeys();
+        SubmitVideoGeneration submit = submit(counted);
+
+        submit.submit("team-a", body());
+        submit.submit("team-a", body());
+
+        // The budget never changes once the key exists: the second submission does not read it again,
+        // yet the third, over budget, is still refused.
+        assertThat(counted.readsByName).hasValue(1);
+        assertThatThrownBy(() -> submit.submit("team-a", body())).isInstanceOf(QuotaExceededException.class);
+        assertThat(budgets.committed("team-a", MONTH)).isEqualTo(900_000);
+    }
+
+    @Test
+    void anOwnerThatIsNoKeyIsLookedUpAgainAndGetsTheBudgetOfTheKeyMadeSince() throws IOException {
+        CountedKeys counted = new CountedKeys();
+        SubmitVideoGeneration submit = submit(counted);
+        submit.submit("team-b", body());
+
+        keys.create("team-b", new BigDecimal("1.00"));
+        submit.submit("team-b", body());
+
+        // 0.45 held without a budget, 0.45 more within it; a third is over it.
+        assertThatThrownBy(() -> submit.submit("team-b", body())).isInstanceOf(QuotaExceededException.class);
+        assertThat(counted.readsByName).hasValue(2);
+    }
+
     @Test
     void theDearestCandidatesQuoteIsReservedWhileTheTaskIsQuotedTheCheapest() throws IOException {
         keys.create("team-a", new BigDecimal("10"));

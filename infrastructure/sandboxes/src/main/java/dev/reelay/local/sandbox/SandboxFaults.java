@@ -1,6 +1,7 @@
 package dev.reelay.local.sandbox;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
@@ -11,7 +12,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Faults scripted into a running sandbox. Counted faults are used once each, in order: refusals of the
  * next submissions, failures reported after acceptance (as vendors report a content-policy block late),
- * slow answers, lost or duplicated callbacks, and downloads cut off halfway.
+ * slow answers, lost or duplicated callbacks, and downloads cut off halfway. A common finish time
+ * ({@link #finishAllAt}) makes many tasks complete, and call back, at the same moment.
  */
 public final class SandboxFaults {
     /**
@@ -51,6 +53,7 @@ public final class SandboxFaults {
     private final Queue<Duration> nextResponseDelays = new ConcurrentLinkedQueue<>();
     private final Queue<Duration> nextRenderDelays = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Duration> everyResponseDelay = new AtomicReference<>(Duration.ZERO);
+    private final AtomicReference<Instant> finishAllAt = new AtomicReference<>();
     private final AtomicInteger callbacksToLose = new AtomicInteger();
     private final AtomicInteger callbacksToDuplicate = new AtomicInteger();
     private final AtomicInteger downloadsToTruncate = new AtomicInteger();
@@ -93,6 +96,17 @@ public final class SandboxFaults {
         return this;
     }
 
+    /**
+     * Every task accepted from now on completes at {@code at} (once its video is rendered) instead of after
+     * the settings' render delay, so that a burst of tasks finishes, and calls back, at the same moment; a
+     * task accepted after {@code at} completes as soon as it is rendered. Scripted render delays
+     * ({@link #renderSlowly}) come first. Null ends it.
+     */
+    public SandboxFaults finishAllAt(Instant at) {
+        finishAllAt.set(at);
+        return this;
+    }
+
     /** The next {@code times} callbacks are never sent. */
     public SandboxFaults loseCallbacks(int times) {
         callbacksToLose.addAndGet(times);
@@ -125,7 +139,16 @@ public final class SandboxFaults {
     }
 
     Optional<Duration> nextRenderDelay() {
-        return Optional.ofNullable(nextRenderDelays.poll());
+        Duration next = nextRenderDelays.poll();
+        if (next != null) {
+            return Optional.of(next);
+        }
+        Instant at = finishAllAt.get();
+        if (at == null) {
+            return Optional.empty();
+        }
+        Duration left = Duration.between(Instant.now(), at);
+        return Optional.of(left.isNegative() ? Duration.ZERO : left);
     }
 
     boolean takeLostCallback() {

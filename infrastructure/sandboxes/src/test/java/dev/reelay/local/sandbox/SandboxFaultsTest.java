@@ -54,6 +54,27 @@ class SandboxFaultsTest {
     }
 
     @Test
+    void tasksGivenACommonFinishTimeCompleteTogetherAtIt() throws Exception {
+        java.time.Instant at = java.time.Instant.now().plusSeconds(4);
+        sandbox.faults().finishAllAt(at);
+        String first = client.accepted(UnifiedClient.textToVideo("A lighthouse"));
+        Thread.sleep(500);
+        String second = client.accepted(UnifiedClient.textToVideo("A harbour"));
+
+        client.awaitFinished(first);
+        java.time.Instant firstSeen = java.time.Instant.now();
+        client.awaitFinished(second);
+        java.time.Instant secondSeen = java.time.Instant.now();
+
+        // Neither completes before the common time (give or take the clocks' rounding), though the settings' delay is 300 ms.
+        assertThat(firstSeen).isAfterOrEqualTo(at.minusMillis(50));
+        assertThat(secondSeen).isAfterOrEqualTo(at.minusMillis(50));
+        sandbox.faults().finishAllAt(null);
+        assertThat(client.awaitFinished(client.accepted(UnifiedClient.textToVideo("A kite"))).at("/status").asText())
+                .isEqualTo("completed");
+    }
+
+    @Test
     void slowResponsesAreHeldForTheScriptedDelay() throws Exception {
         sandbox.faults().slowResponses(1, Duration.ofMillis(700));
         assertThat(timeOneQuery()).isGreaterThanOrEqualTo(Duration.ofMillis(700));
