@@ -91,6 +91,16 @@ import java.util.function.Supplier;
  */
 public final class LocalRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRuntime.class);
+
+    static {
+        // The JDK's HTTP server (the local API, the Lambda endpoint, the sandboxes) writes an answer's
+        // headers and body separately; with Nagle's algorithm on, the body then waits for the client's
+        // delayed ACK, about 40 ms, whenever requests overlap (BENCHMARKS.md, "Submit latency"). The
+        // server reads this once per JVM, when its first instance starts, so it is set before any does.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
     public static final String TASKS_TABLE = "TasksTable";
     public static final String ARCHIVE_BUCKET = "reelay-archive";
     public static final String UPLOADS_BUCKET = "reelay-uploads";
