@@ -6,6 +6,7 @@ import dev.reelay.domain.batch.Batch;
 import dev.reelay.domain.batch.BatchEntry;
 import dev.reelay.domain.batch.BatchStatus;
 import dev.reelay.domain.batch.RequestCounts;
+import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.PermanentFailureException;
 import dev.reelay.domain.error.ReelayException;
@@ -56,6 +57,8 @@ import java.util.OptionalInt;
 public final class AdvanceBatch {
     private static final Logger LOG = LoggerFactory.getLogger(AdvanceBatch.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The conflict of a submission whose idempotency key another, unfinished submission holds. */
+    private static final String REQUEST_IN_PROGRESS = "request_in_progress";
 
     /** What the workflow does next: run this step again now, after {@code waitSeconds}, or stop. */
     public enum Next { ADVANCE, WAIT, DONE }
@@ -177,7 +180,12 @@ public final class AdvanceBatch {
             try {
                 Task task = submit.submit(batch.ownerKeyId(), bodies.get(index), "batch:" + batch.id() + "#" + index, batch.id());
                 entry = BatchEntry.created(index, task.id());
-            } catch (TransientFailureException e) {
+            } catch (TransientFailureException | ConflictException e) {
+                if (e instanceof ConflictException conflict && !REQUEST_IN_PROGRESS.equals(conflict.code())) {
+                    throw conflict;
+                }
+                // request_in_progress: its idempotency key is claimed by a submission whose task is not recorded
+                // (a run cut short in between); the claim expires, or the task appears. Never a refusal.
                 LOG.warn("Batch {} request {} could not be submitted now ({}); the next run tries again", batch.id(), index,
                         e.getMessage());
                 return Creation.HELD_UP;

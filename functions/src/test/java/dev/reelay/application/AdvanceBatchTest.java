@@ -121,6 +121,31 @@ class AdvanceBatchTest {
     }
 
     /**
+     * A run cut short between claiming a request's idempotency key and recording its task leaves the
+     * key claimed for a task that does not exist: the request waits for the claim to go, it is never
+     * refused for it.
+     */
+    @Test
+    void aRequestWhoseKeyAnEarlierCutShortRunHoldsWaitsAndIsNotRefused() {
+        Batch batch = create(List.of(request("first", 5), request("second", 3)), null);
+        Object body = rig.requests.load(batch.id()).get(0);
+        String key = "batch:" + batch.id() + "#0";
+        rig.idempotency.claim(OWNER, key, RequestHash.of(body), "task-never-recorded");
+
+        Step held = rig.advance.advance(batch.id(), 0);
+
+        assertThat(held.next()).isEqualTo(Next.WAIT);
+        assertThat(entries(batch.id())).isEmpty();
+        assertThat(batch(batch.id()).status()).isEqualTo(BatchStatus.VALIDATING);
+
+        rig.idempotency.release(OWNER, key, "task-never-recorded");
+        rig.advance.advance(batch.id(), 0);
+
+        assertThat(entries(batch.id())).extracting(BatchEntry::state).containsOnly(BatchEntry.State.PENDING).hasSize(2);
+        assertThat(batch(batch.id()).status()).isEqualTo(BatchStatus.IN_PROGRESS);
+    }
+
+    /**
      * The task was made but its entry never written (the table throttled): the step fails, and its
      * retry submits the request again with the same idempotency key, which answers the same task.
      */
