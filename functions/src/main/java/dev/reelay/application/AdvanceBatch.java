@@ -215,25 +215,29 @@ public final class AdvanceBatch {
         CancelBatch.cancelAll(cancelTask, tasks, batch, unfinished, clock, clock.instant().plus(creationBudget));
     }
 
-    /** Reads the tasks not seen ended yet; an ended one's outcome is kept in its entry, never read again. */
+    /**
+     * Reads the tasks not seen ended yet, all in as few calls as the store allows; an ended one's
+     * outcome is kept in its entry, never read again.
+     */
     private void refresh(Batch batch, BatchEntry[] entries) {
-        for (int index = 0; index < entries.length; index++) {
-            BatchEntry entry = entries[index];
-            if (entry == null || entry.isFinal()) {
-                continue;
+        List<BatchEntry> unfinished = Arrays.stream(entries).filter(entry -> entry != null && !entry.isFinal()).toList();
+        Map<String, Task> seen = new java.util.HashMap<>();
+        tasks.findAll(unfinished.stream().map(BatchEntry::taskId).toList()).forEach(task -> seen.put(task.id(), task));
+        for (BatchEntry entry : unfinished) {
+            Task task = seen.get(entry.taskId());
+            if (task == null) {
+                throw new IllegalStateException("Batch " + batch.id() + " request " + entry.index() + ": task " + entry.taskId()
+                        + " is not in the task store");
             }
-            Task task = tasks.find(entry.taskId()).orElseThrow(() -> new IllegalStateException(
-                    "Batch " + batch.id() + " request " + entry.index() + ": task " + entry.taskId() + " is not in the task store"));
-            BatchEntry seen;
             if (task.status().isTerminal()) {
-                seen = entry.ended(task.status(), task.charged().costUsd(),
+                entries[entry.index()] = entry.ended(task.status(), task.charged().costUsd(),
                         task.result() == null ? null : "s3://" + archiveBucket + "/" + task.result().archiveKey(),
                         task.failure() == null ? null : new BatchEntry.Refusal(task.failure().code(), task.failure().message(), null));
-                batches.putEntry(batch.id(), seen);
+                batches.putEntry(batch.id(), entries[entry.index()]);
             } else {
-                seen = new BatchEntry(index, entry.taskId(), BatchEntry.State.of(task.status()), null, BigDecimal.ZERO, null);
+                entries[entry.index()] = new BatchEntry(entry.index(), entry.taskId(), BatchEntry.State.of(task.status()), null,
+                        BigDecimal.ZERO, null);
             }
-            entries[index] = seen;
         }
     }
 

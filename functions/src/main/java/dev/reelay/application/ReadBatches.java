@@ -4,6 +4,7 @@ import dev.reelay.domain.batch.Batch;
 import dev.reelay.domain.batch.BatchEntry;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.NotFoundException;
+import dev.reelay.domain.task.Task;
 import dev.reelay.port.BatchStore;
 import dev.reelay.port.TaskStore;
 
@@ -78,7 +79,9 @@ public final class ReadBatches {
                 .sorted(Comparator.comparingInt(BatchEntry::index)).toList();
         List<BatchEntry> page = made.subList(0, Math.min(limit, made.size()));
         Optional<String> next = made.size() > limit ? Optional.of(encode(page.get(limit - 1).index())) : Optional.empty();
-        return new ListTasks.TaskList(page.stream().map(entry -> tasks.find(entry.taskId()).orElseThrow(() ->
+        Map<String, Task> found = new java.util.HashMap<>();
+        tasks.findAll(page.stream().map(BatchEntry::taskId).toList()).forEach(task -> found.put(task.id(), task));
+        return new ListTasks.TaskList(page.stream().map(entry -> Optional.ofNullable(found.get(entry.taskId())).orElseThrow(() ->
                 new IllegalStateException("Batch " + batchId + ": task " + entry.taskId() + " is not in the task store")))
                 .map(views::view).toList(), next);
     }

@@ -9,6 +9,8 @@ import dev.reelay.domain.task.TaskResult;
 import dev.reelay.domain.task.TaskStatus;
 import dev.reelay.domain.task.TimelineEvent;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,6 +33,14 @@ public interface TaskStore {
     }
 
     Optional<Task> find(String taskId);
+
+    /**
+     * The tasks of these ids that exist, read consistently, in any order: what a batch reads of its
+     * many tasks at each look, in as few calls as the store allows.
+     */
+    default List<Task> findAll(Collection<String> taskIds) {
+        return taskIds.stream().map(this::find).flatMap(Optional::stream).toList();
+    }
 
     /**
      * One page of an owner's tasks, newest first (by creation time, then id), optionally only those

@@ -2,6 +2,7 @@ package dev.reelay.adapter.dynamodb;
 
 import dev.reelay.domain.budget.MonthlyBudget;
 import dev.reelay.domain.budget.Reservation;
+import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.domain.pricing.Quote;
 import dev.reelay.domain.task.Failure;
 import dev.reelay.domain.task.PendingSubmission;
@@ -14,6 +15,8 @@ import dev.reelay.port.TaskPage;
 import dev.reelay.port.TaskStore;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -25,6 +28,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +70,9 @@ public final class DynamoDbTaskStore implements TaskStore {
     /** Items read per query when filtering by status, and queries per page: a sparse status reads at most their product. */
     private static final int FILTERED_READ_SIZE = 200;
     private static final int MAX_LIST_QUERIES = 10;
+    /** DynamoDB's most keys in one BatchGetItem, and how often unprocessed keys are asked for again. */
+    private static final int BATCH_GET_SIZE = 100;
+    private static final int MAX_BATCH_GET_ATTEMPTS = 8;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -99,6 +106,42 @@ public final class DynamoDbTaskStore implements TaskStore {
     @Override
     public Optional<Task> find(String taskId) {
         return findItem(taskId).map(TaskItems::fromItem);
+    }
+
+    /** BatchGetItem, 100 keys a call (DynamoDB's most), asking again for what DynamoDB leaves unprocessed. */
+    @Override
+    public List<Task> findAll(Collection<String> taskIds) {
+        List<Task> found = new ArrayList<>();
+        List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(taskIds));
+        for (int from = 0; from < ids.size(); from += BATCH_GET_SIZE) {
+            List<Map<String, AttributeValue>> keys = ids.subList(from, Math.min(ids.size(), from + BATCH_GET_SIZE)).stream()
+                    .map(TasksTableSchema::taskKey).toList();
+            Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
+            for (int attempt = 0; !request.isEmpty(); attempt++) {
+                if (attempt == MAX_BATCH_GET_ATTEMPTS) {
+                    throw new TransientFailureException("storage_unavailable",
+                            "DynamoDB left tasks unread after " + MAX_BATCH_GET_ATTEMPTS + " attempts", null);
+                }
+                Map<String, KeysAndAttributes> asked = request;
+                BatchGetItemResponse response = dynamo.batchGetItem(get -> get.requestItems(asked));
+                response.responses().getOrDefault(table, List.of()).forEach(item -> found.add(TaskItems.fromItem(item)));
+                request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+                if (!request.isEmpty()) {
+                    pause(attempt);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** A short, growing pause before asking DynamoDB again for keys it left unprocessed (it throttled). */
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(Math.min(1000, 50L << attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransientFailureException("storage_unavailable", "Interrupted while reading tasks", e);
+        }
     }
 
     private Optional<Map<String, AttributeValue>> findItem(String taskId) {

@@ -71,6 +71,26 @@ class DynamoDbTaskStoreTest {
         return TimelineEvent.of(name, Instant.now());
     }
 
+    /** A batch reads its many tasks in calls of 100 keys: every one that exists, each once, the missing left out. */
+    @Test
+    void findAllReadsMoreThanOneCallsWorthOfTasksAndLeavesOutTheMissing() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 230; i++) {
+            ids.add(newTask("team-find-all").id());
+        }
+        store.recordProgress(ids.get(150), 40);
+        List<String> asked = new java.util.ArrayList<>(ids);
+        asked.add("task-missing");
+        asked.add(ids.get(0));
+
+        List<Task> found = store.findAll(asked);
+
+        assertThat(found).extracting(Task::id).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(found).filteredOn(task -> task.id().equals(ids.get(150))).singleElement()
+                .extracting(Task::progress).isEqualTo(40);
+        assertThat(store.findAll(List.of())).isEmpty();
+    }
+
     @Test
     void aTaskRoundTripsWithEveryField() {
         Task task = newTask("owner-a");
