@@ -4,7 +4,6 @@ import dev.reelay.adapter.s3.S3VideoArchive;
 import dev.reelay.domain.media.Mp4Probe;
 import dev.reelay.local.engines.LocalS3;
 import dev.reelay.port.ArchivedVideo;
-import dev.reelay.testing.Mp4Bytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -12,19 +11,13 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Archive at 1 GiB: streams a generated MP4 (ftyp, mdat of incompressible bytes, moov at the end, never
@@ -39,7 +32,7 @@ import java.util.Random;
  * {@code BENCH archive ...}.
  */
 public final class ArchiveThroughputBenchmark {
-    private static final int MIB = 1024 * 1024;
+    private static final int MIB = GeneratedVideo.MIB;
     private static final int PART = 8 * MIB;
     private static final String BUCKET = "bench-archive";
 
@@ -52,30 +45,30 @@ public final class ArchiveThroughputBenchmark {
             S3Client client = s3.client();
             S3VideoArchive archive = new S3VideoArchive(client, s3.presigner(), BUCKET);
             // Warm both paths (class loading, JIT) on 32 MiB before anything is timed.
-            archive.archive("warm-up", video(32), size(32));
-            raw(client, "warm-up-raw", video(32));
+            archive.archive("warm-up", GeneratedVideo.mp4(32), GeneratedVideo.length(32));
+            raw(client, "warm-up-raw", GeneratedVideo.mp4(32));
 
             long[] rawNanos = new long[rounds];
             long[] adapterNanos = new long[rounds];
             long peak = 0;
             long sampledPeak = 0;
-            long bytes = size(megabytes);
+            long bytes = GeneratedVideo.length(megabytes);
             HeapSampler sampler = new HeapSampler();
             for (int round = 0; round < rounds; round++) {
                 deleteAll(client);
-                resetPeaks();
+                GeneratedVideo.resetPeaks();
                 long began = System.nanoTime();
-                long written = raw(client, "raw", video(megabytes));
+                long written = raw(client, "raw", GeneratedVideo.mp4(megabytes));
                 rawNanos[round] = System.nanoTime() - began;
                 check(written == bytes, "raw copy wrote " + written);
                 deleteAll(client);
 
-                resetPeaks();
+                GeneratedVideo.resetPeaks();
                 sampler.reset();
                 began = System.nanoTime();
-                ArchivedVideo archived = archive.archive("bench", video(megabytes), bytes);
+                ArchivedVideo archived = archive.archive("bench", GeneratedVideo.mp4(megabytes), bytes);
                 adapterNanos[round] = System.nanoTime() - began;
-                peak = Math.max(peak, peakHeap());
+                peak = Math.max(peak, GeneratedVideo.peakHeap());
                 sampledPeak = Math.max(sampledPeak, sampler.peak());
                 check(archived.bytes() == bytes, "archive wrote " + archived.bytes());
                 System.out.printf("round %d: raw %.2f s (%.0f MiB/s), adapter %.2f s (%.0f MiB/s), ratio %.2f%n", round + 1,
@@ -84,11 +77,11 @@ public final class ArchiveThroughputBenchmark {
             }
 
             // Where the adapter's extra time goes, each part alone over the same bytes.
-            long readNanos = timed(() -> drain(video(megabytes), (buffer, n) -> { }));
+            long readNanos = timed(() -> drain(GeneratedVideo.mp4(megabytes), (buffer, n) -> { }));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            long hashNanos = timed(() -> drain(video(megabytes), (buffer, n) -> sha.update(buffer, 0, n)));
+            long hashNanos = timed(() -> drain(GeneratedVideo.mp4(megabytes), (buffer, n) -> sha.update(buffer, 0, n)));
             Mp4Probe probe = new Mp4Probe();
-            long probeNanos = timed(() -> drain(video(megabytes), (buffer, n) -> probe.update(buffer, 0, n)));
+            long probeNanos = timed(() -> drain(GeneratedVideo.mp4(megabytes), (buffer, n) -> probe.update(buffer, 0, n)));
             check(probe.finish().hasVideoTrack(), "the generated MP4 has a video track");
 
             long rawMedian = median(rawNanos);
@@ -158,23 +151,6 @@ public final class ArchiveThroughputBenchmark {
         return System.nanoTime() - began;
     }
 
-    private static long size(int megabytes) {
-        return Mp4Bytes.ftyp().length + 8L + (long) megabytes * MIB + moov().length;
-    }
-
-    private static byte[] moov() {
-        return Mp4Bytes.moov(Mp4Bytes.mvhdV0(600, 600L * 60), Mp4Bytes.trak("vide", "avc1"));
-    }
-
-    /** A valid-enough MP4 of {@code megabytes} MiB of media, generated as it is read. */
-    static InputStream video(int megabytes) {
-        long payload = (long) megabytes * MIB;
-        byte[] mdatHeader = ByteBuffer.allocate(8).putInt((int) (8 + payload)).put(Mp4Bytes.ascii("mdat")).array();
-        return new SequenceInputStream(Collections.enumeration(List.of(
-                new ByteArrayInputStream(Mp4Bytes.ftyp()), new ByteArrayInputStream(mdatHeader),
-                new PseudoRandomStream(payload), new ByteArrayInputStream(moov()))));
-    }
-
     private static double mibPerSecond(long bytes, long nanos) {
         return bytes / (double) MIB / (nanos / 1e9);
     }
@@ -189,17 +165,6 @@ public final class ArchiveThroughputBenchmark {
         if (!condition) {
             throw new IllegalStateException(what);
         }
-    }
-
-    private static void resetPeaks() {
-        System.gc();
-        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
-    }
-
-    /** The sum of the heap pools' peaks: an upper bound of the heap in use at any one time. */
-    private static long peakHeap() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(pool -> pool.getType() == MemoryType.HEAP)
-                .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
     }
 
     /** The heap in use (all pools at one instant), sampled every 5 ms on a daemon thread. */
@@ -230,40 +195,6 @@ public final class ArchiveThroughputBenchmark {
 
         long peak() {
             return peak;
-        }
-    }
-
-    /** {@code length} bytes that do not compress, from one random block, without holding them. */
-    private static final class PseudoRandomStream extends InputStream {
-        private static final byte[] BLOCK = new byte[MIB];
-
-        static {
-            new Random(42).nextBytes(BLOCK);
-        }
-
-        private long remaining;
-        private int offset;
-
-        PseudoRandomStream(long length) {
-            remaining = length;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] target, int off, int len) {
-            if (remaining == 0) {
-                return -1;
-            }
-            int n = (int) Math.min(Math.min(len, remaining), BLOCK.length - offset);
-            System.arraycopy(BLOCK, offset, target, off, n);
-            offset = (offset + n) % BLOCK.length;
-            remaining -= n;
-            return n;
         }
     }
 }
