@@ -4,7 +4,6 @@ import dev.reelay.domain.batch.Batch;
 import dev.reelay.domain.batch.BatchEntry;
 import dev.reelay.domain.batch.BatchStatus;
 import dev.reelay.domain.batch.RequestCounts;
-import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.InvalidRequestException;
 import dev.reelay.domain.error.TransientFailureException;
 import dev.reelay.domain.webhook.WebhookUrlRules;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -103,7 +101,9 @@ public final class CreateBatch {
         if (key != null) {
             IdempotencyKeys.Claim claim = idempotency.claim(ownerKeyId, key, requestHash, batchId);
             if (!claim.claimedNow()) {
-                return original(ownerKeyId, claim, requestHash);
+                return OriginalRequest.await(claim, requestHash,
+                        id -> store.find(id).filter(b -> b.ownerKeyId().equals(ownerKeyId)),
+                        "This idempotency key was used for a different batch.");
             }
         }
         Batch batch = Batch.accepted(batchId, ownerKeyId, clock.instant(), bodies.size(), callbackUrl, metadata, manifest);
@@ -140,26 +140,6 @@ public final class CreateBatch {
             LOG.error("Could not free the idempotency key of batch {}", batchId, releaseFailed);
             cause.addSuppressed(releaseFailed);
         }
-    }
-
-    /** The batch an earlier creation with the same key made; it may still be being recorded, so wait a little. */
-    private Batch original(String ownerKeyId, IdempotencyKeys.Claim claim, String requestHash) {
-        if (!claim.requestHash().equals(requestHash)) {
-            throw new ConflictException("idempotency_key_reused", "This idempotency key was used for a different batch.");
-        }
-        for (int attempt = 0; attempt < 50; attempt++) {
-            Optional<Batch> batch = store.find(claim.taskId()).filter(b -> b.ownerKeyId().equals(ownerKeyId));
-            if (batch.isPresent()) {
-                return batch.get();
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new ConflictException("request_in_progress", "The original request with this idempotency key is still being processed; retry shortly.");
     }
 
     private static Map<String, Object> metadata(Object value) {

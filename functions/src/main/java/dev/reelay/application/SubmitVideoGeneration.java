@@ -92,27 +92,6 @@ public final class SubmitVideoGeneration {
         this.metrics = metrics;
     }
 
-    /** The task an earlier request with the same key made; it may still be being recorded, so wait a little. */
-    private Task original(String ownerKeyId, IdempotencyKeys.Claim claim, String requestHash) {
-        if (!claim.requestHash().equals(requestHash)) {
-            throw new ConflictException("idempotency_key_reused",
-                    "This idempotency key (or external_task_id) was used for a different request.");
-        }
-        for (int attempt = 0; attempt < 50; attempt++) {
-            Optional<Task> task = store.find(claim.taskId()).filter(t -> t.ownerKeyId().equals(ownerKeyId));
-            if (task.isPresent()) {
-                return task.get();
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new ConflictException("request_in_progress", "The original request with this idempotency key is still being processed; retry shortly.");
-    }
-
     /** The pictures of on-the-fly subjects: the vendor fetches them, but Reelay vouches for where they point. */
     private static List<String> subjectPictures(GenerationRequest request) {
         if (!(request.modelParams().get("subjects") instanceof List<?> subjects)) {
@@ -175,7 +154,9 @@ public final class SubmitVideoGeneration {
         if (key != null) {
             IdempotencyKeys.Claim claim = idempotency.claim(ownerKeyId, key, RequestHash.of(body), taskId);
             if (!claim.claimedNow()) {
-                return original(ownerKeyId, claim, RequestHash.of(body));
+                return OriginalRequest.await(claim, RequestHash.of(body),
+                        id -> store.find(id).filter(t -> t.ownerKeyId().equals(ownerKeyId)),
+                        "This idempotency key (or external_task_id) was used for a different request.");
             }
         }
         // After the claim, so that a repeated request reserves nothing; before anything is staged,
