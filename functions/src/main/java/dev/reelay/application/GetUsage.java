@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code GET /v1/usage?month=YYYY-MM} and {@code ./reelay keys usage}: a key's usage of one calendar
@@ -46,14 +45,7 @@ public final class GetUsage {
      * @param parameters the query string's parameters (only {@code month}); null for none
      */
     public MonthlyUsage usage(String ownerKeyId, Map<String, String> parameters) {
-        Map<String, String> query = parameters == null ? Map.of() : parameters;
-        Set<String> unknown = new TreeSet<>(query.keySet());
-        unknown.removeAll(PARAMETERS);
-        if (!unknown.isEmpty()) {
-            String name = unknown.iterator().next();
-            throw new InvalidRequestException(name, "unknown_parameter",
-                    "Unknown query parameter '" + name + "'; GET /v1/usage takes month.");
-        }
+        Map<String, String> query = QueryParameters.checked(parameters, PARAMETERS, "GET /v1/usage takes month");
         return usage(ownerKeyId, month(query.get(MONTH)));
     }
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -42,14 +41,7 @@ public final class ListTasks {
      * @param parameters the query string's parameters ({@code limit}, {@code status}, {@code cursor}); null for none
      */
     public TaskList list(String ownerKeyId, Map<String, String> parameters) {
-        Map<String, String> query = parameters == null ? Map.of() : parameters;
-        Set<String> unknown = new TreeSet<>(query.keySet());
-        unknown.removeAll(PARAMETERS);
-        if (!unknown.isEmpty()) {
-            String name = unknown.iterator().next();
-            throw new InvalidRequestException(name, "unknown_parameter",
-                    "Unknown query parameter '" + name + "'; GET /v1/tasks takes limit, status and cursor.");
-        }
+        Map<String, String> query = QueryParameters.checked(parameters, PARAMETERS, "GET /v1/tasks takes limit, status and cursor");
         int limit = limit(query.get("limit"));
         Optional<TaskStatus> status = Optional.ofNullable(query.get("status")).map(ListTasks::status);
         Optional<String> cursor = Optional.ofNullable(query.get("cursor"));

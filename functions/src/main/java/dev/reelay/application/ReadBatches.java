@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code GET /v1/batches/{id}}, {@code GET /v1/batches} and {@code GET /v1/batches/{id}/tasks}: the
@@ -63,14 +62,14 @@ public final class ReadBatches {
 
     /** The caller's batches, newest first, {@code limit} (1 to 100, default 20) at a time. */
     public BatchList list(String ownerKeyId, Map<String, String> parameters) {
-        Map<String, String> query = checked(parameters, "GET /v1/batches");
+        Map<String, String> query = QueryParameters.checked(parameters, PARAMETERS, "GET /v1/batches takes limit and cursor");
         BatchStore.BatchPage page = batches.list(ownerKeyId, ListTasks.limit(query.get("limit")), Optional.ofNullable(query.get("cursor")));
         return new BatchList(page.batches(), page.nextCursor());
     }
 
     /** The tasks of the caller's batch, in the order of its requests; refused requests have none. */
     public ListTasks.TaskList tasks(String ownerKeyId, String batchId, Map<String, String> parameters) {
-        Map<String, String> query = checked(parameters, "GET /v1/batches/{id}/tasks");
+        Map<String, String> query = QueryParameters.checked(parameters, PARAMETERS, "GET /v1/batches/{id}/tasks takes limit and cursor");
         find(ownerKeyId, batchId);
         int limit = ListTasks.limit(query.get("limit"));
         int after = Optional.ofNullable(query.get("cursor")).map(ReadBatches::decode).orElse(-1);
@@ -84,18 +83,6 @@ public final class ReadBatches {
         return new ListTasks.TaskList(page.stream().map(entry -> Optional.ofNullable(found.get(entry.taskId())).orElseThrow(() ->
                 new IllegalStateException("Batch " + batchId + ": task " + entry.taskId() + " is not in the task store")))
                 .map(views::view).toList(), next);
-    }
-
-    private static Map<String, String> checked(Map<String, String> parameters, String route) {
-        Map<String, String> query = parameters == null ? Map.of() : parameters;
-        Set<String> unknown = new TreeSet<>(query.keySet());
-        unknown.removeAll(PARAMETERS);
-        if (!unknown.isEmpty()) {
-            String name = unknown.iterator().next();
-            throw new InvalidRequestException(name, "unknown_parameter",
-                    "Unknown query parameter '" + name + "'; " + route + " takes limit and cursor.");
-        }
-        return query;
     }
 
     private static String encode(int index) {
