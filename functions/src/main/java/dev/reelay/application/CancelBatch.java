@@ -4,6 +4,7 @@ import dev.reelay.domain.batch.Batch;
 import dev.reelay.domain.batch.BatchEntry;
 import dev.reelay.domain.error.ConflictException;
 import dev.reelay.domain.error.ReelayException;
+import dev.reelay.domain.task.Task;
 import dev.reelay.port.BatchStore;
 import dev.reelay.port.TaskStore;
 import org.slf4j.Logger;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -79,8 +81,9 @@ public final class CancelBatch {
             return 0;
         }
         // Those no vendor has yet go first: they are the ones a freed slot would go to next.
-        Map<Boolean, List<String>> atAVendor = unfinished.stream().collect(Collectors.partitioningBy(taskId ->
-                tasks.find(taskId).map(task -> task.provider() != null || task.pendingSubmission() != null).orElse(false)));
+        Set<String> withAVendor = tasks.findAll(unfinished).stream()
+                .filter(task -> task.provider() != null || task.pendingSubmission() != null).map(Task::id).collect(Collectors.toSet());
+        Map<Boolean, List<String>> atAVendor = unfinished.stream().collect(Collectors.partitioningBy(withAVendor::contains));
         return cancelAll(cancelTask, batch, atAVendor.get(false), clock, until)
                 + cancelAll(cancelTask, batch, atAVendor.get(true), clock, until);
     }
